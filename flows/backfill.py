@@ -1,0 +1,26 @@
+"""Backfill flow: fill a date range; pages already in the lake get only a conditional GET."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow
+
+from flows.common import run_ingest
+from ingest.errors import ConfigError
+from ingest.settings import DEFAULT_BASE_URL, DEFAULT_LAKE, LANGUAGES
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(
+    since: date,
+    until: date,
+    base_url: str = DEFAULT_BASE_URL,
+    lake: str = DEFAULT_LAKE,
+    languages: list[str] = list(LANGUAGES),  # noqa: B006 - Prefect parameter default
+) -> dict:
+    """Ingest every release published between `since` and `until` (ISO dates, inclusive)."""
+    if since > until:
+        raise ConfigError(f"backfill since={since} is after until={until}")
+    return run_ingest("backfill", "backfill", base_url=base_url, lake=lake,
+                      languages=languages, since=since, until=until)

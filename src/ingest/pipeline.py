@@ -1,0 +1,450 @@
+"""The steps of a run, as plain functions the Prefect flows wire together.
+
+    discover -> plan_fetches -> for each batch: fetch_pages -> land_pages -> finish_run
+
+`plan_fetches` is pure (state + candidates + today -> plans). `land_pages` turns fetched
+pages into lake rows (extract, Polars transforms, Pandera contracts) and publishes them
+under the writer lock, together with the fetch state that describes them, so a run that
+dies never advances state past data it did not land.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from ingest import lake as lk
+from ingest import schemas as sc
+from ingest import transform as tf
+from ingest.discover import Candidate, Discovery, absolute, discover
+from ingest.errors import ExtractError, FetchError, GoneError, RobotsDisallowedError
+from ingest.extract import PARSER_VERSION, extract_release
+from ingest.fetch import Fetcher, FetchResult
+from ingest.settings import Settings
+
+RECHECK_AFTER_DAYS = (1, 7)
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """One page to fetch and why."""
+
+    path: str
+    url: str
+    language: str
+    reason: str  # new | changed | recheck | retry | revalidate | replay
+    etag: str | None = None
+    last_modified: str | None = None
+    sitemap_lastmod: str | None = None
+
+
+@dataclass(slots=True)
+class FetchedPage:
+    plan: PagePlan
+    result: FetchResult | None = None
+    raw_path: str | None = None
+    error: FetchError | None = None
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What one batch did: counts, stage timings, rejections, slowest pages."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    timings: Counter[str] = field(default_factory=Counter)
+    quarantined: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)
+    partitions: set[str] = field(default_factory=set)
+
+    def merge(self, other: BatchReport) -> None:
+        self.counts.update(other.counts)
+        self.timings.update(other.timings)
+        self.quarantined.extend(other.quarantined)
+        self.failures.extend(other.failures)
+        self.slowest = sorted(self.slowest + other.slowest, reverse=True)[:10]
+        self.partitions |= other.partitions
+
+
+# ---- state ------------------------------------------------------------------------------
+
+def load_pages_state(lake: Path) -> pl.DataFrame:
+    return lk.read_file(lk.state_file(lake, "pages"), sc.PAGES)
+
+
+def load_sitemap_state(lake: Path) -> dict[str, str]:
+    frame = lk.read_file(lk.state_file(lake, "sitemaps"), sc.SITEMAPS)
+    return dict(frame.iter_rows())
+
+
+def save_sitemap_state(lake: Path, lastmods: Mapping[str, str]) -> None:
+    if not lastmods:
+        return
+    with lk.writer_lock(lake):
+        old = lk.read_file(lk.state_file(lake, "sitemaps"), sc.SITEMAPS)
+        new = pl.DataFrame({"path": list(lastmods), "lastmod": list(lastmods.values())},
+                           schema=sc.SITEMAPS)
+        lk.publish_frame(lake, tf.upsert_by(old, new, "path"), lk.state_file(lake, "sitemaps"))
+
+
+# ---- discover & plan --------------------------------------------------------------------
+
+def discover_releases(
+    fetcher: Fetcher, settings: Settings, *, mode: str,
+    since: date | None = None, until: date | None = None,
+) -> Discovery:
+    state = load_pages_state(settings.lake)
+    return discover(
+        fetcher, settings, known=state["path"].to_list(), since=since, until=until,
+        full=(mode != "daily"),
+        previous_sitemaps=load_sitemap_state(settings.lake) if mode == "daily" else None,
+    )
+
+
+def _due_recheck(published: date | None, last_fetched: datetime | None, today: date) -> bool:
+    """Re-check 1 and 7 days after publication: when such a point has passed since we
+    last fetched the page (and only then), so each release is re-checked at most twice."""
+    if published is None or last_fetched is None:
+        return False
+    for days in RECHECK_AFTER_DAYS:
+        checkpoint = published + timedelta(days=days)
+        if last_fetched.date() < checkpoint <= today:
+            return True
+    return False
+
+
+def plan_fetches(
+    candidates: Mapping[str, Candidate],
+    state: pl.DataFrame,
+    settings: Settings,
+    *,
+    mode: str,
+    today: date,
+) -> list[PagePlan]:
+    """Which pages to fetch. Pure: same inputs, same plans.
+
+    - unknown page: fetch; page whose last fetch failed: fetch again (never forgotten);
+    - sitemap lastmod differs from the one we stored: conditional GET;
+    - daily: pages 1 and 7 days after publication: conditional GET; everything else is left
+      alone (a daily run with nothing new fetches no article page);
+    - backfill: every known page in range gets a conditional GET (304s cost no parsing).
+    """
+    rows = {r["path"]: r for r in state.iter_rows(named=True)}
+    plans: dict[str, PagePlan] = {}
+
+    def add(path: str, language: str, reason: str, st: Mapping | None, lastmod: str | None):
+        plans[path] = PagePlan(
+            path=path, url=absolute(settings.base_url, path), language=language, reason=reason,
+            etag=(st or {}).get("etag"), last_modified=(st or {}).get("last_modified"),
+            sitemap_lastmod=lastmod or (st or {}).get("sitemap_lastmod"),
+        )
+
+    for path, cand in candidates.items():
+        st = rows.get(path)
+        if st is None:
+            add(path, cand.language, "new", None, cand.lastmod)
+        elif st["status"] == "failed":
+            add(path, cand.language, "retry", st, cand.lastmod)
+        elif cand.lastmod and cand.lastmod != st["sitemap_lastmod"]:
+            add(path, cand.language, "changed", st, cand.lastmod)
+        elif mode != "daily" and st["status"] in ("ok", "quarantined"):
+            add(path, cand.language, "revalidate", st, cand.lastmod)
+
+    if mode == "daily":
+        for path, st in rows.items():
+            if path in plans or st["language"] not in settings.languages:
+                continue
+            if st["status"] == "failed":
+                add(path, st["language"], "retry", st, None)
+            elif st["status"] == "ok" and _due_recheck(st["published_date"],
+                                                        st["last_fetched_at"], today):
+                add(path, st["language"], "recheck", st, None)
+    # Batches grouped by partition keep each publish to few partition files.
+    return sorted(plans.values(), key=lambda p: (p.language, p.path))
+
+
+def batches(plans: Sequence[PagePlan], size: int) -> Iterator[list[PagePlan]]:
+    for i in range(0, len(plans), size):
+        yield list(plans[i:i + size])
+
+
+# ---- fetch ------------------------------------------------------------------------------
+
+def fetch_pages(
+    plans: Iterable[PagePlan], fetcher: Fetcher, settings: Settings,
+    progress: Callable[[int], None] | None = None,
+) -> list[FetchedPage]:
+    """GET each page (conditionally where we hold validators); keep raw bodies in the lake.
+
+    Failures are returned, not raised: one bad URL must not stop the batch.
+    """
+    out = []
+    for i, plan in enumerate(plans, 1):
+        page = FetchedPage(plan)
+        try:
+            page.result = fetcher.get(plan.url, etag=plan.etag, last_modified=plan.last_modified)
+            if page.result.status != 304:
+                page.raw_path = lk.store_raw(settings.lake, settings.source, plan.path,
+                                             page.result.body)
+        except FetchError as exc:
+            page.error = exc
+        out.append(page)
+        if progress:
+            progress(i)
+    return out
+
+
+def pages_from_raw(plans: Iterable[PagePlan], raw_paths: Mapping[str, str],
+                   settings: Settings, now: datetime) -> list[FetchedPage]:
+    """Pages rebuilt from the raw zone (replay, reprocess): no network at all."""
+    out = []
+    for plan in plans:
+        rel = raw_paths[plan.path]
+        body = lk.load_raw(settings.lake, rel)
+        result = FetchResult(url=plan.url, final_url=plan.url, status=200, body=body,
+                             headers={}, fetched_at=now, elapsed_s=0.0)
+        out.append(FetchedPage(plan, result=result, raw_path=rel))
+    return out
+
+
+# ---- land -------------------------------------------------------------------------------
+
+def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str) -> dict:
+    return {"url": page.plan.url, "path": page.plan.path, "language": page.plan.language,
+            "stage": stage, "reason": reason, "detail": detail[:2000],
+            "raw_path": page.raw_path, "parser_version": PARSER_VERSION}
+
+
+def land_pages(
+    pages: Sequence[FetchedPage], settings: Settings, *, run_id: str, now: datetime,
+    keep_unchanged_state: bool = True,
+) -> BatchReport:
+    """Extract, structure, validate and publish one batch; returns what happened."""
+    report = BatchReport()
+    t0 = time.perf_counter()
+    records: list[dict] = []
+    rejects: list[dict] = []
+    state_updates: dict[str, dict] = {}
+    by_path = {p.plan.path: p for p in pages}
+
+    for page in pages:
+        plan = page.plan
+        report.timings["fetch"] += page.result.elapsed_s if page.result else 0.0
+        if page.result is not None:
+            report.slowest.append((page.result.elapsed_s, plan.url))
+        base_state = {"path": plan.path, "url": plan.url, "language": plan.language,
+                      "sitemap_lastmod": plan.sitemap_lastmod, "last_seen_at": now}
+        if page.error is not None:
+            status = ("gone" if isinstance(page.error, GoneError) else
+                      "disallowed" if isinstance(page.error, RobotsDisallowedError) else "failed")
+            report.counts["gone" if status == "gone" else "failed"] += 1
+            report.failures.append({"url": plan.url, "reason": str(page.error)})
+            state_updates[plan.path] = {**base_state, "status": status,
+                                        "http_status": page.error.status,
+                                        "last_error": str(page.error), "last_seen_at": None}
+            continue
+        assert page.result is not None
+        report.counts["fetched"] += 1
+        fetched = {"http_status": page.result.status, "last_fetched_at": now,
+                   "etag": page.result.etag or plan.etag,
+                   "last_modified": page.result.last_modified or plan.last_modified}
+        if page.result.not_modified:
+            report.counts["unchanged"] += 1
+            if keep_unchanged_state:
+                state_updates[plan.path] = {**base_state, **fetched, "_keep": True}
+            continue
+        state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
+        tp = time.perf_counter()
+        try:
+            release = extract_release(page.result.body, plan.url)
+            rec = release.to_dict()
+            rec.update(path=plan.path, parser_version=PARSER_VERSION)
+            records.append(rec)
+        except ExtractError as exc:
+            rejects.append(_quarantine_entry(page, "extract", exc.reason, str(exc)))
+        except Exception as exc:  # a parser bug on odd markup must not stop the run
+            rejects.append(_quarantine_entry(page, "extract", "parser_error",
+                                             f"{type(exc).__name__}: {exc}"))
+        report.timings["parse"] += time.perf_counter() - tp
+
+    tt = time.perf_counter()
+    raw = tf.raw_releases_frame(records)
+    structured = tf.dedupe_latest(
+        tf.structure_releases(raw, source=settings.source, seen_at=now, run_id=run_id),
+        "release_id")
+    releases = tf.release_rows(structured)
+    blocks = tf.block_rows(structured)
+    quotes = tf.quote_rows(structured)
+    report.timings["transform"] += time.perf_counter() - tt
+
+    tv = time.perf_counter()
+    releases, bad_rel = sc.split_valid(sc.ReleaseModel, releases, "releases")
+    blocks, bad_blk = sc.split_valid(sc.BlockModel, blocks, "release_blocks")
+    quotes, bad_quo = sc.split_valid(sc.QuoteModel, quotes, "quotes")
+    bad_reasons: dict[str, str] = {}
+    for frame, label in ((bad_rel, "releases"), (bad_blk, "release_blocks"), (bad_quo, "quotes")):
+        for rid, reason in frame.select("release_id", "reason").iter_rows():
+            bad_reasons.setdefault(rid, f"{label}: {reason}")
+    if bad_reasons:
+        # A release lands whole or not at all: its blocks and quotes go with it.
+        bad_ids = pl.Series(list(bad_reasons), dtype=pl.String).implode()
+        id_to_path = dict(structured.select("release_id", "path").iter_rows())
+        for rid, reason in bad_reasons.items():
+            page = by_path[id_to_path[rid]]
+            rejects.append(_quarantine_entry(page, "validate", reason.split(":")[0] +
+                                             "_contract", reason))
+        releases = releases.filter(~pl.col("release_id").is_in(bad_ids))
+        blocks = blocks.filter(~pl.col("release_id").is_in(bad_ids))
+        quotes = quotes.filter(~pl.col("release_id").is_in(bad_ids))
+    report.timings["validate"] += time.perf_counter() - tv
+
+    tw = time.perf_counter()
+    with lk.writer_lock(settings.lake):
+        _publish(settings, releases, blocks, quotes, rejects, state_updates, report,
+                 run_id=run_id, now=now)
+    report.timings["write"] += time.perf_counter() - tw
+    report.timings["land_total"] += time.perf_counter() - t0
+    return report
+
+
+def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
+             quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
+             report: BatchReport, *, run_id: str, now: datetime) -> None:
+    """Read-merge-write every touched file; caller holds the writer lock. State goes last."""
+    lake = settings.lake
+    state = load_pages_state(lake)
+    prior = {r["path"]: r for r in state.filter(
+        pl.col("path").is_in(pl.Series(list(state_updates), dtype=pl.String).implode())
+    ).iter_rows(named=True)}
+
+    # Which landed releases are new, changed or the same as what the lake holds.
+    changed_ids: list[str] = []
+    old_partitions: dict[str, tuple[str, int]] = {}
+    for rid, path, chash, lang, year in releases.select(
+            "release_id", "path", "content_hash", "language", "year").iter_rows():
+        old = prior.get(path)
+        if old is None or old["content_hash"] is None:
+            report.counts["new"] += 1
+        elif old["content_hash"] != chash:
+            report.counts["updated"] += 1
+        else:
+            report.counts["unchanged"] += 1
+            continue
+        changed_ids.append(rid)
+        if old and old["published_date"] is not None and (
+                old["language"], old["published_date"].year) != (lang, year):
+            old_partitions[rid] = (old["language"], old["published_date"].year)
+    validated = releases
+    ok_paths = set(releases["path"].to_list())
+    ids = pl.Series(changed_ids, dtype=pl.String)
+    releases = releases.filter(pl.col("release_id").is_in(ids.implode()))
+    blocks = blocks.filter(pl.col("release_id").is_in(ids.implode()))
+    quotes = quotes.filter(pl.col("release_id").is_in(ids.implode()))
+
+    touched = set(releases.select("language", "year").unique().iter_rows())
+    touched |= set(old_partitions.values())
+    for language, year in sorted(touched):
+        key = (pl.col("language") == language) & (pl.col("year") == year)
+        existing = lk.read_partition(lake, "releases", language, year, sc.RELEASES)
+        merged = tf.merge_releases(existing, releases.filter(key))
+        # first_seen_at must survive a move between partitions (date edited).
+        lk.write_partition(lake, "releases", language, year,
+                           merged.filter(~pl.col("release_id").is_in(
+                               pl.Series([r for r, p in old_partitions.items()
+                                          if p == (language, year)], dtype=pl.String)
+                               .implode())))
+        for table, frame, schema in (("release_blocks", blocks, sc.BLOCKS),
+                                     ("quotes", quotes, sc.QUOTES)):
+            old = lk.read_partition(lake, table, language, year, schema)
+            lk.write_partition(lake, table, language, year,
+                               tf.replace_children(old, frame.filter(key), ids))
+        report.partitions.add(f"language={language}/year={year}")
+
+    q_file = lk.table_file(lake, "quarantine")
+    existing_q = lk.read_file(q_file, sc.QUARANTINE)
+    incoming_q = tf.quarantine_rows(rejects, seen_at=now, run_id=run_id)
+    merged_q = tf.merge_quarantine(existing_q, incoming_q, ok_paths)
+    if merged_q.height or existing_q.height:
+        merged_q, _ = sc.split_valid(sc.QuarantineModel, merged_q, "quarantine")
+        lk.publish_frame(lake, merged_q, q_file)
+    report.counts["quarantined"] += len(rejects)
+    report.quarantined.extend({"url": r["url"], "stage": r["stage"], "reason": r["reason"]}
+                              for r in rejects)
+
+    # Fetch state last: it only moves forward once the data it describes has landed.
+    release_info = {r["path"]: r for r in validated.select(
+        "path", "release_id", "content_hash", "published_date").iter_rows(named=True)}
+    rejected_paths = {r["path"] for r in rejects}
+    rows = []
+    for path, upd in state_updates.items():
+        old = prior.get(path) or {}
+        row = {c: old.get(c) for c in sc.PAGES}
+        keep = upd.pop("_keep", False)
+        row.update({k: v for k, v in upd.items() if v is not None or k == "last_seen_at"})
+        row["first_seen_at"] = old.get("first_seen_at") or now
+        if keep:
+            row["status"] = old.get("status") or "ok"
+        elif "status" not in upd:
+            row["status"] = "quarantined" if path in rejected_paths else "ok"
+            row["last_error"] = None
+        if path in release_info:
+            info = release_info[path]
+            row.update(release_id=info["release_id"], content_hash=info["content_hash"],
+                       published_date=info["published_date"])
+        if row.get("last_seen_at") is None:
+            row["last_seen_at"] = old.get("last_seen_at")
+        rows.append(row)
+    if rows:
+        new_state = pl.DataFrame(rows, schema=sc.PAGES)
+        merged_state = tf.upsert_by(state, new_state, "path")
+        lk.publish_frame(lake, sc.PageStateModel.validate(merged_state),
+                         lk.state_file(lake, "pages"))
+
+
+# ---- runs -------------------------------------------------------------------------------
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def record_run(
+    lake: Path, *, run_id: str, flow: str, parameters: Mapping[str, object],
+    started_at: datetime, finished_at: datetime, discovered: int, report: BatchReport,
+    requests: int, error: str | None = None,
+) -> dict:
+    """Append this run's row to ingest_runs; returns it."""
+    c = report.counts
+    if error is not None:
+        status = "failed"
+    elif c["failed"]:
+        status = "partial"
+    else:
+        status = "completed"
+    row = {
+        "run_id": run_id, "flow": flow,
+        "parameters": json.dumps(parameters, default=str, sort_keys=True),
+        "started_at": started_at, "finished_at": finished_at, "status": status,
+        "discovered": discovered, "fetched": c["fetched"], "new": c["new"],
+        "updated": c["updated"], "unchanged": c["unchanged"], "quarantined": c["quarantined"],
+        "failed": c["failed"], "gone": c["gone"], "requests": requests, "error": error,
+    }
+    with lk.writer_lock(lake):
+        target = lk.table_file(lake, "ingest_runs")
+        existing = lk.read_file(target, sc.INGEST_RUNS)
+        frame = pl.DataFrame([row], schema=sc.INGEST_RUNS)
+        lk.publish_frame(lake, sc.IngestRunModel.validate(tf.upsert_by(existing, frame, "run_id")),
+                         target)
+    return row
+
+
+def utcnow() -> datetime:
+    """The one wall-clock read of a step; transforms receive its value."""
+    return datetime.now(UTC)

@@ -1,0 +1,217 @@
+"""Dataset contracts: the Polars dtypes of every table and one Pandera model per dataset.
+
+Frames are validated collected (pandera's polars backend only runs data checks on eager
+frames by default) just before they land; rows that fail go to quarantine with the
+failing column and check as their reason.
+"""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+from pandera.errors import SchemaError, SchemaErrors
+
+from ingest.errors import ValidationError
+from ingest.settings import LANGUAGES
+
+UTC_TS = pl.Datetime("us", "UTC")
+
+RELEASES: dict[str, pl.DataType] = {
+    "release_id": pl.String(), "source": pl.String(), "language": pl.String(),
+    "url": pl.String(), "path": pl.String(), "title": pl.String(), "subtitle": pl.String(),
+    "published_date": pl.Date(), "year": pl.Int32(), "dateline": pl.String(),
+    "body_text": pl.String(), "word_count": pl.Int32(), "translation_key": pl.String(),
+    "translations": pl.String(), "content_hash": pl.String(), "parser_version": pl.String(),
+    "first_seen_at": UTC_TS, "updated_at": UTC_TS, "run_id": pl.String(),
+}
+BLOCKS: dict[str, pl.DataType] = {
+    "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
+    "ordinal": pl.Int32(), "kind": pl.String(), "text": pl.String(),
+}
+QUOTES: dict[str, pl.DataType] = {
+    "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
+    "ordinal": pl.Int32(), "text": pl.String(), "speaker": pl.String(),
+}
+QUARANTINE: dict[str, pl.DataType] = {
+    "url": pl.String(), "path": pl.String(), "language": pl.String(), "stage": pl.String(),
+    "reason": pl.String(), "detail": pl.String(), "raw_path": pl.String(),
+    "parser_version": pl.String(), "run_id": pl.String(), "first_seen_at": UTC_TS,
+    "seen_at": UTC_TS, "attempts": pl.Int32(),
+}
+INGEST_RUNS: dict[str, pl.DataType] = {
+    "run_id": pl.String(), "flow": pl.String(), "parameters": pl.String(),
+    "started_at": UTC_TS, "finished_at": UTC_TS, "status": pl.String(),
+    "discovered": pl.Int64(), "fetched": pl.Int64(), "new": pl.Int64(), "updated": pl.Int64(),
+    "unchanged": pl.Int64(), "quarantined": pl.Int64(), "failed": pl.Int64(),
+    "gone": pl.Int64(), "requests": pl.Int64(), "error": pl.String(),
+}
+PAGES: dict[str, pl.DataType] = {
+    "path": pl.String(), "url": pl.String(), "language": pl.String(),
+    "release_id": pl.String(), "status": pl.String(), "http_status": pl.Int32(),
+    "etag": pl.String(), "last_modified": pl.String(), "sitemap_lastmod": pl.String(),
+    "content_hash": pl.String(), "published_date": pl.Date(), "first_seen_at": UTC_TS,
+    "last_fetched_at": UTC_TS, "last_seen_at": UTC_TS, "last_error": pl.String(),
+    "raw_path": pl.String(),
+}
+SITEMAPS: dict[str, pl.DataType] = {"path": pl.String(), "lastmod": pl.String()}
+
+STAGES = ["discover", "fetch", "extract", "validate", "publish"]
+PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed"]
+RUN_STATUSES = ["running", "completed", "partial", "failed"]
+BLOCK_KINDS = ["paragraph", "heading", "list_item"]
+
+
+class ReleaseModel(pa.DataFrameModel):
+    release_id: str = pa.Field(str_length={"min_value": 16, "max_value": 16})
+    source: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    url: str = pa.Field(str_matches=r"^https?://")
+    path: str = pa.Field(str_startswith="/")
+    title: str = pa.Field(str_length={"min_value": 3, "max_value": 1000})
+    subtitle: str = pa.Field(nullable=True)
+    published_date: pl.Date = pa.Field()
+    year: pl.Int32 = pa.Field(ge=1990, le=2100)
+    dateline: str = pa.Field(nullable=True, str_length={"max_value": 200})
+    body_text: str = pa.Field(str_length={"min_value": 1})
+    word_count: pl.Int32 = pa.Field(ge=1)
+    translation_key: str = pa.Field(str_length={"min_value": 16, "max_value": 16})
+    translations: str
+    content_hash: str = pa.Field(str_length={"min_value": 64, "max_value": 64})
+    parser_version: str
+    first_seen_at: UTC_TS  # type: ignore[valid-type]
+    updated_at: UTC_TS  # type: ignore[valid-type]
+    run_id: str
+
+    @pa.dataframe_check(name="year_matches_published_date")
+    def year_matches(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("published_date").dt.year() == pl.col("year"))
+
+    class Config:
+        strict = True
+        unique = ["release_id"]
+
+
+class BlockModel(pa.DataFrameModel):
+    release_id: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    year: pl.Int32 = pa.Field(ge=1990, le=2100)
+    ordinal: pl.Int32 = pa.Field(ge=0)
+    kind: str = pa.Field(isin=BLOCK_KINDS)
+    text: str = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        unique = ["release_id", "ordinal"]
+
+
+class QuoteModel(pa.DataFrameModel):
+    release_id: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    year: pl.Int32 = pa.Field(ge=1990, le=2100)
+    ordinal: pl.Int32 = pa.Field(ge=0)
+    text: str = pa.Field(str_length={"min_value": 1})
+    speaker: str = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        unique = ["release_id", "ordinal"]
+
+
+class QuarantineModel(pa.DataFrameModel):
+    url: str
+    path: str
+    language: str = pa.Field(nullable=True)
+    stage: str = pa.Field(isin=STAGES)
+    reason: str = pa.Field(str_length={"min_value": 1})
+    detail: str = pa.Field(nullable=True)
+    raw_path: str = pa.Field(nullable=True)
+    parser_version: str = pa.Field(nullable=True)
+    run_id: str
+    first_seen_at: UTC_TS  # type: ignore[valid-type]
+    seen_at: UTC_TS  # type: ignore[valid-type]
+    attempts: pl.Int32 = pa.Field(ge=1)
+
+    class Config:
+        strict = True
+        unique = ["path"]
+
+
+class IngestRunModel(pa.DataFrameModel):
+    run_id: str
+    flow: str
+    parameters: str
+    started_at: UTC_TS  # type: ignore[valid-type]
+    finished_at: UTC_TS = pa.Field(nullable=True)  # type: ignore[valid-type]
+    status: str = pa.Field(isin=RUN_STATUSES)
+    discovered: pl.Int64 = pa.Field(ge=0)
+    fetched: pl.Int64 = pa.Field(ge=0)
+    new: pl.Int64 = pa.Field(ge=0)
+    updated: pl.Int64 = pa.Field(ge=0)
+    unchanged: pl.Int64 = pa.Field(ge=0)
+    quarantined: pl.Int64 = pa.Field(ge=0)
+    failed: pl.Int64 = pa.Field(ge=0)
+    gone: pl.Int64 = pa.Field(ge=0)
+    requests: pl.Int64 = pa.Field(ge=0)
+    error: str = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        unique = ["run_id"]
+
+
+class PageStateModel(pa.DataFrameModel):
+    path: str = pa.Field(str_startswith="/")
+    url: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    release_id: str = pa.Field(nullable=True)
+    status: str = pa.Field(isin=PAGE_STATUSES)
+    http_status: pl.Int32 = pa.Field(nullable=True)
+    etag: str = pa.Field(nullable=True)
+    last_modified: str = pa.Field(nullable=True)
+    sitemap_lastmod: str = pa.Field(nullable=True)
+    content_hash: str = pa.Field(nullable=True)
+    published_date: pl.Date = pa.Field(nullable=True)
+    first_seen_at: UTC_TS  # type: ignore[valid-type]
+    last_fetched_at: UTC_TS = pa.Field(nullable=True)  # type: ignore[valid-type]
+    last_seen_at: UTC_TS = pa.Field(nullable=True)  # type: ignore[valid-type]
+    last_error: str = pa.Field(nullable=True)
+    raw_path: str = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        unique = ["path"]
+
+
+def split_valid(
+    model: type[pa.DataFrameModel], frame: pl.DataFrame, dataset: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows that pass, rejected rows with a `reason` column). Schema-level breaks raise.
+
+    A schema-level failure (missing column, wrong dtype) means our own transform is broken,
+    not the page: the whole batch is refused with ValidationError rather than quarantined.
+    """
+    indexed = frame.with_row_index("_row")
+    schema = model.to_schema().add_columns({"_row": pa.Column(pl.UInt32)})
+    try:
+        good = schema.validate(indexed, lazy=True)
+        return good.drop("_row"), indexed.clear().with_columns(pl.lit("").alias("reason"))
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    except SchemaError as exc:  # pragma: no cover - lazy=True raises SchemaErrors
+        raise ValidationError(dataset, str(exc)) from exc
+    if cases["index"].null_count():
+        detail = "; ".join(
+            f"{r['column']}:{r['check']}" for r in cases.filter(pl.col("index").is_null())
+            .select("column", "check").unique().iter_rows(named=True)
+        )
+        raise ValidationError(dataset, detail)
+    reasons = (
+        cases.group_by("index")
+        .agg(pl.concat_str(pl.col("column").fill_null("*"), pl.lit(":"), "check")
+             .unique().sort().str.join("; ").alias("reason"))
+        .with_columns(pl.col("index").cast(pl.UInt32))
+    )
+    bad = indexed.join(reasons, left_on="_row", right_on="index", how="inner")
+    rest = indexed.join(reasons, left_on="_row", right_on="index", how="anti")
+    good = schema.validate(rest, lazy=True)
+    return good.drop("_row"), bad.drop("_row")

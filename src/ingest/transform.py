@@ -1,0 +1,237 @@
+"""Pure Polars transforms: frame in, frame out. No I/O, no wall-clock reads (times come in).
+
+The extractor hands over one dict per release (its JSON contract plus the page path);
+these functions clean, structure and derive the columns of the lake tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from ingest.schemas import BLOCKS, QUARANTINE, QUOTES, RELEASES
+
+# `\s\s+|[^\S ]` rewrites only runs and non-space whitespace: same output as `\s+`, four
+# times cheaper on long bodies (measured, see STACK_NOTES).
+_WS = r"\s\s+|[^\S ]"
+# Zero-width and bidi controls that editors paste in; they break matching and counting
+# but carry no meaning in the stored text. RLM/LRM are kept: they do affect RTL display.
+_INVISIBLE = r"[\u200b\u200c\ufeff\u2060\u00ad]"
+_ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+_RAW_RELEASE = {
+    "path": pl.String(), "url": pl.String(), "language": pl.String(), "title": pl.String(),
+    "subtitle": pl.String(), "published_date": pl.String(), "dateline": pl.String(),
+    "body_text": pl.String(), "translations": pl.String(),
+    "blocks": pl.List(pl.Struct({"kind": pl.String(), "text": pl.String()})),
+    "quotes": pl.List(pl.Struct({"text": pl.String(), "speaker": pl.String()})),
+    "parser_version": pl.String(),
+}
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _sha256_series(s: pl.Series) -> pl.Series:
+    return pl.Series(s.name, [hashlib.sha256(v.encode()).hexdigest() for v in s], pl.String)
+
+
+def _short_hash_series(s: pl.Series) -> pl.Series:
+    return pl.Series(s.name, [short_hash(v) for v in s], pl.String)
+
+
+def family_path(path: str, language: str, translations: Mapping[str, str]) -> str:
+    """The path that names a release's language family.
+
+    The English version names the family when anyone links it; otherwise the smallest path
+    among the versions this page knows, so every version that links the same set agrees.
+    """
+    paths = {lang: urlsplit(u).path.rstrip("/") for lang, u in translations.items()}
+    paths[language] = path
+    return paths.get("en") or min(paths.values())
+
+
+def raw_releases_frame(records: Sequence[Mapping[str, object]]) -> pl.DataFrame:
+    """Extractor output (`Release.to_dict()` + `path`, `parser_version`) -> a typed frame."""
+    rows = []
+    for r in records:
+        row = {k: r.get(k) for k in _RAW_RELEASE}
+        row["translations"] = json.dumps(r.get("translations") or {}, sort_keys=True,
+                                         ensure_ascii=False)
+        rows.append(row)
+    return pl.DataFrame(rows, schema=_RAW_RELEASE)
+
+
+def clean_text(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """NFC, invisible characters out, whitespace collapsed, stripped; empty strings -> null."""
+    exprs = []
+    for c in columns:
+        e = (pl.col(c).str.normalize("NFC").str.replace_all(_INVISIBLE, "")
+             .str.replace_all(_WS, " ").str.strip_chars())
+        exprs.append(pl.when(e.str.len_chars() > 0).then(e).otherwise(None).alias(c))
+    return frame.with_columns(exprs)
+
+
+def ascii_digits(expr: pl.Expr) -> pl.Expr:
+    """Arabic-Indic and Persian digits -> ASCII (dates and numbers, not stored body text)."""
+    out = expr
+    for src, dst in zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789", strict=True):
+        out = out.str.replace_all(src, dst, literal=True)
+    return out
+
+
+def structure_releases(
+    raw: pl.DataFrame, *, source: str, seen_at: datetime, run_id: str
+) -> pl.DataFrame:
+    """Typed extractor output -> rows of the `releases` table (with blocks/quotes kept nested)."""
+    frame = clean_text(raw, ["title", "subtitle", "dateline"])
+    frame = frame.with_columns(
+        pl.col("blocks").list.eval(
+            pl.struct(
+                pl.element().struct.field("kind"),
+                pl.element().struct.field("text").str.normalize("NFC")
+                .str.replace_all(_INVISIBLE, "").str.replace_all(_WS, " ").str.strip_chars(),
+            )
+        ).list.eval(pl.element().filter(pl.element().struct.field("text").str.len_chars() > 0)),
+        pl.col("quotes").list.eval(
+            pl.struct(
+                pl.element().struct.field("text").str.normalize("NFC")
+                .str.replace_all(_WS, " ").str.strip_chars(),
+                pl.element().struct.field("speaker").str.normalize("NFC")
+                .str.replace_all(_WS, " ").str.strip_chars(),
+            )
+        ),
+        ascii_digits(pl.col("published_date")).str.to_date("%Y-%m-%d", strict=False)
+        .alias("published_date"),
+    )
+    frame = frame.with_columns(
+        pl.col("blocks").list.eval(pl.element().struct.field("text")).list.join("\n\n")
+        .alias("body_text"),
+    )
+    families = [
+        family_path(p, lang, json.loads(t))
+        for p, lang, t in frame.select("path", "language", "translations").iter_rows()
+    ]
+    frame = frame.with_columns(
+        pl.Series("_family", families, pl.String),
+        pl.lit(source).alias("source"),
+    )
+    return frame.with_columns(
+        (pl.lit(f"{source}:") + pl.col("path")).map_batches(_short_hash_series, pl.String)
+        .alias("release_id"),
+        (pl.lit(f"{source}:") + pl.col("_family")).map_batches(_short_hash_series, pl.String)
+        .alias("translation_key"),
+        pl.col("published_date").dt.year().cast(pl.Int32).alias("year"),
+        pl.col("body_text").str.count_matches(r"\S+").cast(pl.Int32).alias("word_count"),
+        pl.concat_str(
+            [pl.col("title"), pl.col("subtitle").fill_null(""),
+             pl.col("published_date").cast(pl.String).fill_null(""),
+             pl.col("dateline").fill_null(""), pl.col("body_text").fill_null("")],
+            separator="\x1f",
+        ).map_batches(_sha256_series, pl.String).alias("content_hash"),
+        pl.lit(seen_at).cast(RELEASES["first_seen_at"]).alias("first_seen_at"),
+        pl.lit(seen_at).cast(RELEASES["updated_at"]).alias("updated_at"),
+        pl.lit(run_id).alias("run_id"),
+    ).drop("_family")
+
+
+def dedupe_latest(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """One row per key, the last one seen (a page listed twice in a batch lands once)."""
+    return frame.unique(subset=[key], keep="last", maintain_order=True)
+
+
+def release_rows(structured: pl.DataFrame) -> pl.DataFrame:
+    return structured.select(list(RELEASES))
+
+
+def block_rows(structured: pl.DataFrame) -> pl.DataFrame:
+    """One row per body block, `ordinal` in document order."""
+    return _explode(structured, "blocks", BLOCKS)
+
+
+def quote_rows(structured: pl.DataFrame) -> pl.DataFrame:
+    return _explode(structured, "quotes", QUOTES)
+
+
+def _explode(structured: pl.DataFrame, column: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    out = (
+        structured.select("release_id", "language", "year", column)
+        .with_columns(pl.col(column).list.len().alias("_n"))
+        .filter(pl.col("_n") > 0)
+        .drop("_n")
+        .with_columns(pl.int_ranges(pl.col(column).list.len()).alias("ordinal"))
+        .explode(column, "ordinal")
+        .unnest(column)
+    )
+    return out.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def merge_releases(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
+    """Upsert incoming rows into a partition: a re-seen release keeps its first_seen_at,
+    and an unchanged one keeps its row as it was (no churn on re-runs)."""
+    prior = existing.select("release_id", "first_seen_at", "content_hash", "updated_at",
+                            "run_id", "parser_version")
+    joined = incoming.join(prior, on="release_id", how="left", suffix="_old")
+    same = pl.col("content_hash") == pl.col("content_hash_old")
+    merged = joined.with_columns(
+        pl.coalesce("first_seen_at_old", "first_seen_at").alias("first_seen_at"),
+        pl.when(same).then(pl.col("updated_at_old")).otherwise(pl.col("updated_at"))
+        .alias("updated_at"),
+        pl.when(same).then(pl.col("run_id_old")).otherwise(pl.col("run_id")).alias("run_id"),
+    ).select(existing.columns)
+    kept = existing.join(incoming.select("release_id"), on="release_id", how="anti")
+    return pl.concat([kept, merged]).sort("published_date", "release_id")
+
+
+def replace_children(existing: pl.DataFrame, incoming: pl.DataFrame,
+                     release_ids: pl.Series) -> pl.DataFrame:
+    """Blocks/quotes of the given releases are replaced wholesale by the incoming ones."""
+    kept = existing.filter(~pl.col("release_id").is_in(release_ids.implode()))
+    return pl.concat([kept, incoming]).sort("release_id", "ordinal")
+
+
+def quarantine_rows(
+    entries: Sequence[Mapping[str, object]], *, seen_at: datetime, run_id: str
+) -> pl.DataFrame:
+    """Rejected pages/rows -> quarantine rows (url, stage, reason, ...)."""
+    rows = [
+        {
+            "url": e["url"], "path": e["path"], "language": e.get("language"),
+            "stage": e["stage"], "reason": e["reason"], "detail": e.get("detail"),
+            "raw_path": e.get("raw_path"), "parser_version": e.get("parser_version"),
+            "run_id": run_id, "first_seen_at": seen_at, "seen_at": seen_at, "attempts": 1,
+        }
+        for e in entries
+    ]
+    return pl.DataFrame(rows, schema=QUARANTINE)
+
+
+def merge_quarantine(existing: pl.DataFrame, incoming: pl.DataFrame,
+                     cleared_paths: Iterable[str]) -> pl.DataFrame:
+    """Current quarantine: new rejections upserted (attempts counted), passes removed."""
+    cleared = pl.Series(list(cleared_paths), dtype=pl.String)
+    prior = existing.select("path", "first_seen_at", "attempts")
+    updated = (
+        incoming.join(prior, on="path", how="left", suffix="_old")
+        .with_columns(
+            pl.coalesce("first_seen_at_old", "first_seen_at").alias("first_seen_at"),
+            (pl.col("attempts_old").fill_null(0) + 1).cast(pl.Int32).alias("attempts"),
+        )
+        .select(existing.columns)
+    )
+    kept = existing.join(incoming.select("path"), on="path", how="anti").filter(
+        ~pl.col("path").is_in(cleared.implode())
+    )
+    return pl.concat([kept, updated]).sort("path")
+
+
+def upsert_by(existing: pl.DataFrame, incoming: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Rows of `incoming` replace rows of `existing` with the same key."""
+    kept = existing.join(incoming.select(key), on=key, how="anti")
+    return pl.concat([kept, incoming.select(existing.columns)]).sort(key)

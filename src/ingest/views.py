@@ -1,0 +1,124 @@
+"""DuckDB views over the lake, defined by the plain `.sql` files in `sql/`.
+
+`build_views_db` writes `<lake>/lake.duckdb` (a new file swapped in, because an open DuckDB
+file cannot be rewritten while an analyst holds it) with absolute parquet paths, so any
+DuckDB client opens it from any working directory. `connect` gives an in-memory connection
+with the same views, which `ingest query` uses without taking any file lock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingest import schemas as sc
+from ingest.errors import LakeError, QueryError
+
+VIEWS_DB = "lake.duckdb"
+_READ = re.compile(r"read_parquet\('\{\{lake\}\}/(?P<glob>[^']+)'(?:[^()]|\([^()]*\))*\)")
+_TABLE_SCHEMAS = {
+    "releases": sc.RELEASES, "release_blocks": sc.BLOCKS, "quotes": sc.QUOTES,
+    "quarantine": sc.QUARANTINE, "ingest_runs": sc.INGEST_RUNS, "state": sc.PAGES,
+}
+
+
+def sql_dir() -> Path:
+    """The view definitions: INGEST_SQL_DIR, the repository's `sql/`, or the packaged copy."""
+    if os.environ.get("INGEST_SQL_DIR"):
+        return Path(os.environ["INGEST_SQL_DIR"])
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "sql", here.parent / "sql"):
+        if candidate.is_dir():
+            return candidate
+    raise LakeError(str(here.parents[2] / "sql"), "view definitions not found; "
+                    "set INGEST_SQL_DIR to the repository's sql/ folder")
+
+
+def _duck_type(dtype: pl.DataType) -> str:
+    if dtype == pl.String:
+        return "VARCHAR"
+    if dtype == pl.Date:
+        return "DATE"
+    if dtype == pl.Int32:
+        return "INTEGER"
+    if dtype == pl.Int64:
+        return "BIGINT"
+    if dtype == pl.Float64:
+        return "DOUBLE"
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
+    raise LakeError("sql", f"no DuckDB type for polars {dtype}")
+
+
+def _empty_relation(glob: str) -> str:
+    """A typed, empty stand-in for a table that has no files yet (a fresh lake)."""
+    table = glob.split("/", 1)[0]
+    schema = _TABLE_SCHEMAS[table]
+    cols = ", ".join(f"CAST(NULL AS {_duck_type(t)}) AS {c}" for c, t in schema.items())
+    return f"(SELECT {cols} WHERE false)"
+
+
+def render_sql(text: str, lake: Path) -> str:
+    """Substitute the lake root; tables without any file yet become empty typed relations."""
+    root = lake.resolve()
+
+    def sub(m: re.Match[str]) -> str:
+        glob = m.group("glob")
+        if not any(root.glob(glob)):
+            return _empty_relation(glob)
+        return m.group(0).replace("{{lake}}", str(root).replace("'", "''"))
+
+    return _READ.sub(sub, text)
+
+
+def view_statements(lake: Path) -> list[tuple[str, str]]:
+    return [(f.name, render_sql(f.read_text(encoding="utf-8"), lake))
+            for f in sorted(sql_dir().glob("*.sql"))]
+
+
+def create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    for name, statement in view_statements(lake):
+        try:
+            con.execute(statement)
+        except duckdb.Error as exc:
+            raise LakeError(str(lake), f"view file sql/{name} failed: {exc}") from exc
+
+
+def connect(lake: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with every view over `lake`."""
+    con = duckdb.connect()
+    create_views(con, lake)
+    return con
+
+
+def build_views_db(lake: Path) -> Path:
+    """(Re)build `<lake>/lake.duckdb` and swap it in atomically."""
+    lake.mkdir(parents=True, exist_ok=True)
+    target = lake / VIEWS_DB
+    tmp = lake / f".{VIEWS_DB}.{os.getpid()}.new"
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        create_views(con, lake)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    return target
+
+
+def run_query(lake: Path, sql: str) -> pl.DataFrame:
+    """Analyst SQL over the views -> a polars frame."""
+    con = connect(lake)
+    try:
+        return con.sql(sql).pl()
+    except duckdb.Error as exc:
+        raise QueryError(f"query failed over lake {lake}: {exc}".splitlines()[0]) from exc
+    except AttributeError as exc:  # statements with no result set (e.g. SET)
+        raise QueryError(f"statement returned no rows to show: {sql[:80]}") from exc
+    finally:
+        con.close()
