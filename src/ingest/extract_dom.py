@@ -1,0 +1,237 @@
+"""Flatten an HTML page into an ordered list of text blocks with layout facts attached.
+
+One walk over the body visits containers only (leaf blocks take their text with one C
+call), so the cost stays close to the parse itself. Every later decision (where the body
+is, which h1 is the title, where the date and the standfirst are) is made on this flat
+list, which keeps the heuristics independent of any one site's markup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+BR = "\ue000"  # stands in for <br> so that line breaks survive text() calls
+
+INLINE = frozenset(
+    "a abbr b bdi bdo big cite code data del dfn em font i ins kbd label mark nobr q s samp "
+    "small span strike strong sub sup time tt u var wbr".split()
+)
+DROP = frozenset(
+    "script style noscript template svg math iframe object embed video audio canvas map img "
+    "picture source track input select textarea button head meta link title base option "
+    "-comment".split()
+)
+# Landmarks that never hold the release body.
+SKIP_ALWAYS = frozenset("nav aside footer figure figcaption dialog menu".split())
+HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+BLOCKISH = frozenset(
+    "p div ul ol dl table section article main header h1 h2 h3 h4 h5 h6 blockquote figure "
+    "pre form address li".split()
+)
+_BLOCK_SEL = "p,div,ul,ol,table,section,article,h1,h2,h3,h4,h5,h6,blockquote"
+
+# Generic class/id words. HARD: the subtree is boilerplate and is not walked.
+# SOFT: walked (it may hold the date or the byline) but never part of the body.
+_HARD_HINT = re.compile(
+    r"(?<![a-z])(?:related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|"
+    r"breadcrumbs?|newsletter\w*|subscri\w*|comments?|sidebar|widget\w*|promo\w*|advert\w*|"
+    r"ads?|sponsor\w*|menu\w*|megamenu|nav|navbar|navigation|pagination|pager|skip|"
+    r"sr-only|visually-hidden|screen-reader\w*|print|tags?|tagcloud|taxonomy|keywords|"
+    r"captions?|wp-caption-text|credits?|copyright|lang-?switch\w*|language\w*|languages|"
+    r"search\w*|login|toolbar|modal|popup|footer|more-news|read-more|see-also|"
+    r"recommended|trending|most-read|popular)(?![a-z])"
+)
+_SOFT_HINT = re.compile(
+    r"(?<![a-z])(?:meta|byline|author\w*|date\w*|time|published|posted|info|details|"
+    r"kicker|eyebrow|category|categories|topic|label)(?![a-z])"
+)
+_SF_HINT = re.compile(
+    r"(?<![a-z])(?:standfirst|lead|lede|intro|introduction|summary|chapo|chapeau|subtitle|"
+    r"sub-title|subtitulo|subheading|strapline|deck|dek|teaser|excerpt|abstract|"
+    r"entradilla|bajada|sumario|resumen|resume|description)(?![a-z])"
+)
+_HARD_ROLES = frozenset("navigation contentinfo complementary search dialog alertdialog menu".split())
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+_BR_SPLIT = re.compile(BR + r"\s*(?:" + BR + r"\s*)+")
+
+
+class Blk:
+    """One text block of the page in document order (mutable scratch record)."""
+
+    __slots__ = ("idx", "kind", "links", "path", "sf", "soft", "text")
+
+    def __init__(
+        self, kind: str, text: str, path: tuple[int, ...], soft: bool, sf: bool, links: int
+    ) -> None:
+        self.kind = kind  # paragraph | heading | list_item | h1
+        self.text = text
+        self.path = path
+        self.soft = soft
+        self.sf = sf
+        self.links = links
+        self.idx = 0
+
+    @property
+    def link_density(self) -> float:
+        return self.links / max(1, len(self.text))
+
+    def __repr__(self) -> str:  # debugging aid
+        return f"Blk({self.idx} {self.kind} soft={self.soft} sf={self.sf} {self.text[:50]!r})"
+
+
+def clean_text(s: str) -> str:
+    """Collapse whitespace (incl. NBSP and our <br> marker), strip, NFC."""
+    s = " ".join(s.replace(BR, " ").split())
+    return unicodedata.normalize("NFC", s) if not s.isascii() else s
+
+
+class Walker:
+    """Collect blocks, landmark containers and skipped subtrees from a parsed page."""
+
+    def __init__(self, body: LexborNode, body_len: int) -> None:
+        self.blocks: list[Blk] = []
+        self.articles: list[int] = []
+        self.mains: list[int] = []
+        self.article_bodies: list[int] = []
+        self.skipped: set[int] = set()
+        self.body_len = max(1, body_len)
+        self._body = body
+
+    def run(self) -> list[Blk]:
+        self._walk(self._body, (self._body.mem_id,), False, False, "paragraph")
+        for i, b in enumerate(self.blocks):
+            b.idx = i
+        return self.blocks
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _emit(self, kind: str, raw: str, path: tuple[int, ...], soft: bool, sf: bool, links: int):
+        text = clean_text(raw)
+        if text:
+            self.blocks.append(Blk(kind, text, path, soft, sf, links))
+
+    def _flush(self, run: list[str], links: int, path, soft, sf, kind) -> None:
+        if not run:
+            return
+        raw = "".join(run)
+        run.clear()
+        if BR in raw:
+            parts = _BR_SPLIT.split(raw)
+            if len(parts) > 1:
+                for part in parts:
+                    self._emit(kind, part, path, soft, sf, 0)
+                return
+        self._emit(kind, raw, path, soft, sf, links)
+
+    def _is_wrapper(self, node: LexborNode) -> bool:
+        """A hinted element that holds the title or much of the page is a layout wrapper."""
+        if node.css_first("h1") is not None:
+            return True
+        return len(node.text(deep=True)) > 0.35 * self.body_len
+
+    @staticmethod
+    def _link_chars(node: LexborNode) -> int:
+        if node.tag == "a":
+            return len(node.text(deep=True).strip())
+        if node.css_first("a") is None:
+            return 0
+        return sum(len(a.text(deep=True).strip()) for a in node.css("a"))
+
+    # -- the walk -----------------------------------------------------------------------
+
+    def _walk(self, node: LexborNode, path: tuple[int, ...], soft: bool, sf: bool, kind: str):
+        run: list[str] = []
+        run_links = 0
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                run.append(child.text_content or "")
+                continue
+            if tag in DROP:
+                continue
+            if tag == "br":
+                run.append(BR)
+                continue
+            if tag in INLINE:
+                if tag in ("span", "a", "font", "label") and child.css_first(_BLOCK_SEL):
+                    pass  # an inline wrapper around blocks: walk it like a container
+                else:
+                    txt = child.text(deep=True, separator="")
+                    run.append(txt)
+                    if tag == "a":
+                        run_links += len(txt.strip())
+                    elif "<a" in (child.html or ""):
+                        run_links += self._link_chars(child)
+                    continue
+            # a block-level element: close the running inline text first
+            self._flush(run, run_links, path, soft, sf, kind)
+            run_links = 0
+
+            attrs = child.attributes
+            mid = child.mem_id
+            hint = ((attrs.get("class") or "") + " " + (attrs.get("id") or "")).lower()
+            role = (attrs.get("role") or "").lower()
+            if (
+                "hidden" in attrs
+                or attrs.get("aria-hidden") == "true"
+                or _HIDDEN_STYLE.search(attrs.get("style") or "")
+            ):
+                self.skipped.add(mid)
+                continue
+            if tag in SKIP_ALWAYS or role in _HARD_ROLES:
+                self.skipped.add(mid)
+                continue
+            if (
+                (tag == "form" or (hint.strip() and _HARD_HINT.search(hint)))
+                and not self._is_wrapper(child)
+            ):
+                self.skipped.add(mid)
+                continue
+            c_soft = soft
+            c_sf = sf
+            if hint.strip():
+                if _SOFT_HINT.search(hint) and not self._is_wrapper(child):
+                    c_soft = True
+                if _SF_HINT.search(hint) and len(child.text(deep=True)) < 600:
+                    c_sf = True
+            cpath = (*path, mid)
+            if tag == "article":
+                self.articles.append(mid)
+            elif tag == "main" or role == "main":
+                self.mains.append(mid)
+            if (attrs.get("itemprop") or "").lower() == "articlebody":
+                self.article_bodies.append(mid)
+
+            if tag == "p" or tag == "pre" or tag == "address":
+                self._emit(
+                    kind, child.text(deep=True, separator=""), path, c_soft, c_sf,
+                    self._link_chars(child),
+                )
+            elif tag in HEADINGS:
+                self._emit(
+                    "heading", child.text(deep=True, separator=""), path, c_soft, c_sf,
+                    self._link_chars(child),
+                )
+            elif tag == "h1":
+                self._emit("h1", child.text(deep=True, separator=""), path, c_soft, c_sf, 0)
+            elif tag == "li":
+                if any(c.tag in BLOCKISH for c in child.iter()):
+                    self._walk(child, cpath, c_soft, c_sf, "list_item")
+                else:
+                    self._emit(
+                        "list_item", child.text(deep=True, separator=""), path, c_soft, c_sf,
+                        self._link_chars(child),
+                    )
+            else:
+                self._walk(child, cpath, c_soft, c_sf, kind)
+        self._flush(run, run_links, path, soft, sf, kind)
+
+
+def parse(html: str) -> LexborHTMLParser:
+    tree = LexborHTMLParser(html)
+    for br in tree.css("br"):
+        br.replace_with(BR)
+    return tree
