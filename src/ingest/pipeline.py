@@ -109,10 +109,12 @@ def discover_releases(
     )
 
 
-def _due_recheck(published: date | None, last_fetched: datetime | None, today: date) -> bool:
+def _due_recheck(published: date | None, last_fetched: datetime | None, today: date,
+                 window_days: int) -> bool:
     """Re-check 1 and 7 days after publication: when such a point has passed since we
-    last fetched the page (and only then), so each release is re-checked at most twice."""
-    if published is None or last_fetched is None:
+    last fetched the page (and only then), so each release is re-checked at most twice.
+    Releases older than the window are left alone, even after a long pause of the schedule."""
+    if published is None or last_fetched is None or (today - published).days > window_days:
         return False
     for days in RECHECK_AFTER_DAYS:
         checkpoint = published + timedelta(days=days)
@@ -164,8 +166,8 @@ def plan_fetches(
                 continue
             if st["status"] == "failed":
                 add(path, st["language"], "retry", st, None)
-            elif st["status"] == "ok" and _due_recheck(st["published_date"],
-                                                        st["last_fetched_at"], today):
+            elif st["status"] == "ok" and _due_recheck(
+                    st["published_date"], st["last_fetched_at"], today, 2 * settings.recheck_days):
                 add(path, st["language"], "recheck", st, None)
     # Batches grouped by partition keep each publish to few partition files.
     return sorted(plans.values(), key=lambda p: (p.language, p.path))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, date, datetime
+
+import polars as pl
+
+from ingest import schemas as sc
+from ingest.discover import Candidate, classify, parse_listing, parse_sitemap, url_path
+from ingest.pipeline import plan_fetches
+from ingest.settings import load_settings
+
+SETTINGS = load_settings(base_url="http://127.0.0.1:1", lake="unused", env={})
+EN = "/en/News-and-Events/News/2023/Operation-Alpha"
+
+URLSET = f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+  <url><loc>https://www.interpol.int{EN}</loc><lastmod>2023-02-09T10:00:00Z</lastmod>
+    <xhtml:link rel="alternate" hreflang="ar" href="https://www.interpol.int/ar/1/1/2023/Operation-Alpha"/>
+  </url>
+  <url><loc>https://www.interpol.int/en/Who-we-are</loc></url>
+</urlset>""".encode()
+
+INDEX = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://www.interpol.int/sitemap-en.xml.gz</loc><lastmod>2023-02-10</lastmod></sitemap>
+</sitemapindex>"""
+
+
+def test_parse_sitemap_urlset_with_alternates_and_gzip():
+    sm = parse_sitemap(gzip.compress(URLSET))
+    assert not sm.is_index and len(sm.entries) == 2
+    first = sm.entries[0]
+    assert first.lastmod == "2023-02-09T10:00:00Z"
+    assert first.alternates["ar"].endswith("/ar/1/1/2023/Operation-Alpha")
+    idx = parse_sitemap(INDEX)
+    assert idx.is_index and idx.entries[0].loc.endswith("sitemap-en.xml.gz")
+
+
+def test_classify_by_url_pattern():
+    assert classify("https://h" + EN, SETTINGS) == ("en", 2023)
+    assert classify("https://h/ar/1/1/2021/Some-Slug/", SETTINGS) == ("ar", 2021)
+    assert classify("https://h/fr/Actualites-et-evenements/Actualites/2020/Titre", SETTINGS) == (
+        "fr", 2020)
+    assert classify("https://h/es/Noticias-y-acontecimientos/Noticias/2019/x", SETTINGS) == (
+        "es", 2019)
+    assert classify("https://h/en/News-and-Events/News", SETTINGS) is None
+    assert classify("https://h/en/News-and-Events/News/2023", SETTINGS) is None
+    en_only = load_settings(base_url="http://h", lake="u", languages="en", env={})
+    assert classify("https://h/ar/1/1/2021/x", en_only) is None
+
+
+def test_parse_listing_follows_rel_next_or_page_param():
+    html = f"""<html><head><link rel="next" href="?page=2"></head><body>
+      <a href="{EN}">Alpha</a><a href="{EN}#top">again</a><a href="/en/Contact">c</a></body></html>"""
+    page = parse_listing(html, "http://h/en/News-and-Events/News")
+    assert page.next_url == "http://h/en/News-and-Events/News?page=2"
+    assert "http://h" + EN in page.links
+    html2 = '<a href="?page=1">1</a><a href="?page=3">3</a><a href="/x">x</a>'
+    assert parse_listing(html2, "http://h/list?page=2").next_url == "http://h/list?page=3"
+    assert parse_listing("<a href='/x'>x</a>", "http://h/list").next_url is None
+
+
+def state_row(path: str, **kw) -> dict:
+    row = {c: None for c in sc.PAGES}
+    row.update(path=path, url="http://h" + path, language="en", status="ok",
+               first_seen_at=datetime(2023, 2, 9, tzinfo=UTC),
+               last_fetched_at=datetime(2023, 2, 9, 12, tzinfo=UTC),
+               published_date=date(2023, 2, 9), sitemap_lastmod="2023-02-09", etag='"e"')
+    row.update(kw)
+    return row
+
+
+def test_plan_fetches_daily_and_backfill():
+    state = pl.DataFrame([
+        state_row("/en/News-and-Events/News/2023/known"),
+        state_row("/en/News-and-Events/News/2023/edited"),
+        state_row("/en/News-and-Events/News/2023/broken", status="failed"),
+        state_row("/en/News-and-Events/News/2026/fresh", published_date=date(2026, 11, 27),
+                  last_fetched_at=datetime(2026, 11, 27, 8, tzinfo=UTC)),
+    ], schema=sc.PAGES)
+    cands = {p: Candidate(p, "en", 2023, lm) for p, lm in [
+        ("/en/News-and-Events/News/2023/known", "2023-02-09"),
+        ("/en/News-and-Events/News/2023/edited", "2023-03-01"),
+        ("/en/News-and-Events/News/2023/new", None),
+    ]}
+    plans = {p.path.rsplit("/", 1)[1]: p for p in plan_fetches(
+        cands, state, SETTINGS, mode="daily", today=date(2026, 11, 29))}
+    assert {k: p.reason for k, p in plans.items()} == {
+        "edited": "changed", "new": "new", "broken": "retry", "fresh": "recheck"}
+    assert plans["edited"].etag == '"e"' and plans["new"].etag is None
+    back = plan_fetches(cands, state, SETTINGS, mode="backfill", today=date(2026, 11, 29))
+    assert {p.path.rsplit("/", 1)[1]: p.reason for p in back}["known"] == "revalidate"
+
+
+def test_url_path_identity():
+    assert url_path("https://www.interpol.int/en/x/?a=1#b") == "/en/x"
