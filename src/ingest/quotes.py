@@ -97,6 +97,12 @@ _SKIP_LEAD = re.compile(
     r"et|mais|y|pero|also|aussi|también)\b",
     re.I,
 )
+# "Asked about the plan, X said", "Interrogé sur ce point, X a déclaré": a lead-in clause
+_PARTICIPLE = re.compile(
+    r"^(?:[A-Za-z]+(?:ing|ed)|interrog\w*|questionn\w*|invit\w*|pregunt\w*|consultad\w*|"
+    r"entrevistad\w*|cuestionad\w*)\b",
+    re.I,
+)
 _ABBREV = re.compile(r"(?:\b[A-Z]|Mr|Mrs|Ms|Dr|Mme|Mlle|M|Sr|Sra|Srta|Prof|Gen|Lt|Col|St|Jr|No)\.$")
 _AR_CUT = re.compile(r"\s+(?:في|خلال|أمام|امام|لدى|عند|بعد|قبل|على هامش|حيث|أن|إن)\s")
 # "a-t-il ajouté", "poursuit-elle", "ajoute-t-il": the subject is a pronoun
@@ -125,19 +131,29 @@ def _trim_chunks(spk: str, *, from_right: bool) -> str:
         return ""
     if from_right:
         # "Speaking at the opening, Jürgen Stock" -> drop the lead-in clauses
-        while len(chunks) > 1 and (_SKIP_LEAD.match(chunks[0]) or len(chunks[0].split()) > 10):
+        while len(chunks) > 1 and (
+            _SKIP_LEAD.match(chunks[0]) or len(chunks[0].split()) > 10 or _PARTICIPLE.match(chunks[0])
+        ):
             chunks.pop(0)
         return ", ".join(chunks)
     kept = [chunks[0]]
     for c in chunks[1:]:
-        if not c[:1].isupper() or _SKIP_LEAD.match(c):
+        # titles may be lower-case ("jefa de la unidad"); participial tails are not titles
+        if _SKIP_LEAD.match(c) or _PARTICIPLE.match(c) or re.match(r"^\w+ndo\b", c):
             break
         kept.append(c)
     return ", ".join(kept)
 
 
+_CIRCUMSTANCE = re.compile(
+    r"\s+(?:during|at an?|at the|while|when|lors d[eu']|lors de|pendant|durante|mientras|tras|"
+    r"en una|en el|en la|dans un|dans une|au cours d)\b.*$",
+    re.I | re.S,
+)
+
+
 def _clean_latin_speaker(spk: str) -> str:
-    spk = spk.strip(_TRAIL_PUNCT + ".")
+    spk = _CIRCUMSTANCE.sub("", spk.strip(_TRAIL_PUNCT + "."))
     # "..., who added that ..." and similar relative clauses are not part of the name.
     spk = re.split(r",?\s+(?:who|qui|quien|quién|que|which)\s", spk, maxsplit=1)[0]
     return spk.strip(_TRAIL_PUNCT + ".")
@@ -279,6 +295,7 @@ def extract_quotes(paragraphs: Sequence[str] | Iterable[str]) -> list[Quote]:
     last_speaker: str | None = None
     pending: list[str] | None = None  # pieces of a quote still open at the end of a paragraph
     pending_pre = ""
+    pending_fallback: str | None = None
     for para in paras:
         spans = _find_spans(para)
         if pending is not None:
@@ -291,12 +308,16 @@ def extract_quotes(paragraphs: Sequence[str] | Iterable[str]) -> list[Quote]:
                 post = para[c0:]
                 text = _clean_quote(" ".join(_clean_quote(p) for p in pending))
                 spk = _speaker(pending_pre, post)
+                if spk is None:
+                    spk = pending_fallback
                 last_speaker = _emit(out, text, spk, last_speaker)
                 pending = None
                 para_prev_end = c0
             else:
                 text = _clean_quote(" ".join(_clean_quote(p) for p in pending))
                 spk = _speaker(pending_pre, "")
+                if spk is None:
+                    spk = pending_fallback
                 last_speaker = _emit(out, text, spk, last_speaker)
                 pending = None
                 para_prev_end = 0
@@ -307,6 +328,7 @@ def extract_quotes(paragraphs: Sequence[str] | Iterable[str]) -> list[Quote]:
             if e == len(para) and c == len(para):
                 pending = [para[i:e]]
                 pending_pre = para[para_prev_end:o]
+                pending_fallback = para_speaker
                 break
             nxt = spans[k + 1][0] if k + 1 < len(spans) else len(para)
             pre = para[para_prev_end:o]
@@ -322,7 +344,8 @@ def extract_quotes(paragraphs: Sequence[str] | Iterable[str]) -> list[Quote]:
             para_speaker = out[-1].speaker if out else None
     if pending is not None:
         text = _clean_quote(" ".join(_clean_quote(p) for p in pending))
-        last_speaker = _emit(out, text, _speaker(pending_pre, ""), last_speaker)
+        spk = _speaker(pending_pre, "")
+        last_speaker = _emit(out, text, pending_fallback if spk is None else spk, last_speaker)
     return out
 
 
