@@ -59,7 +59,8 @@ def with_revision(rel: Release, rev: int) -> Release:
     if rev <= 0:
         return rel
     note = {
-        "en": "This article was updated with information received from member countries (rev. {n}).",
+        "en": "This article was updated with information received from member countries "
+              "(rev. {n}).",
         "fr": "Cet article a été mis à jour avec des informations reçues des pays membres "
               "(rév. {n}).",
         "es": "Este artículo se actualizó con información recibida de los países miembros "

@@ -13,15 +13,22 @@ import re
 from .content import Block, Release
 from .langs import slugify
 
-ADJ = ("Amber Azure Silent Iron Silver Golden Crimson Northern Southern Eastern Western Hidden "
-       "Rapid Steel Stone Desert Ocean Coral Jade Cobalt Scarlet Granite Frozen Burning Swift "
-       "Quiet Distant Broken Bright Dark Emerald Ivory Onyx Copper Velvet Thunder Lunar Solar "
-       "Arctic Tropical Savage Noble Hollow Wild Twin Black White Red Blue Grey").split()
-NOUN = ("Falcon Harbour Lion Shield Trident Compass Anchor Horizon Summit Lantern Arrow Delta "
-        "Bridge Beacon Fortress Cedar Condor Jaguar Orca Heron Sentinel Tempest Meridian Glacier "
-        "Canyon Monsoon Citadel Pelican Viper Phoenix Lynx Raven Tide Crescent Pyramid Cascade "
-        "Barracuda Mustang Oasis Serpent Typhoon Lighthouse Gateway Harvest Panther Albatross "
-        "Kestrel Mirage Obsidian Rampart").split()
+ADJ = (
+    "Amber", "Azure", "Silent", "Iron", "Silver", "Golden", "Crimson", "Northern", "Southern",
+    "Eastern", "Western", "Hidden", "Rapid", "Steel", "Stone", "Desert", "Ocean", "Coral", "Jade",
+    "Cobalt", "Scarlet", "Granite", "Frozen", "Burning", "Swift", "Quiet", "Distant", "Broken",
+    "Bright", "Dark", "Emerald", "Ivory", "Onyx", "Copper", "Velvet", "Thunder", "Lunar", "Solar",
+    "Arctic", "Tropical", "Savage", "Noble", "Hollow", "Wild", "Twin", "Black", "White", "Red",
+    "Blue", "Grey",
+)
+NOUN = (
+    "Falcon", "Harbour", "Lion", "Shield", "Trident", "Compass", "Anchor", "Horizon", "Summit",
+    "Lantern", "Arrow", "Delta", "Bridge", "Beacon", "Fortress", "Cedar", "Condor", "Jaguar",
+    "Orca", "Heron", "Sentinel", "Tempest", "Meridian", "Glacier", "Canyon", "Monsoon", "Citadel",
+    "Pelican", "Viper", "Phoenix", "Lynx", "Raven", "Tide", "Crescent", "Pyramid", "Cascade",
+    "Barracuda", "Mustang", "Oasis", "Serpent", "Typhoon", "Lighthouse", "Gateway", "Harvest",
+    "Panther", "Albatross", "Kestrel", "Mirage", "Obsidian", "Rampart",
+)
 _ADJ_IX = {w: i for i, w in enumerate(ADJ)}
 _NOUN_IX = {w: i for i, w in enumerate(NOUN)}
 _CYCLE = len(ADJ) * len(NOUN)
@@ -201,8 +208,8 @@ RESULT = {
     "trafficking": (
         "Officers rescued {n2} victims, including {n3} minors, and inspected border crossings, "
         "airports and bus stations.",
-        "Les agents ont secouru {n2} victimes, dont {n3} mineurs, et contrôlé des postes-frontières,"
-        " des aéroports et des gares routières.",
+        "Les agents ont secouru {n2} victimes, dont {n3} mineurs, et contrôlé des "
+        "postes-frontières, des aéroports et des gares routières.",
         "Los agentes rescataron a {n2} víctimas, entre ellas {n3} menores, e inspeccionaron pasos "
         "fronterizos, aeropuertos y estaciones de autobuses.",
         "وأنقذ الضباط {n2} ضحية، من بينهم {n3} قاصرا، وفتشوا المعابر الحدودية والمطارات ومحطات "
@@ -272,14 +279,18 @@ HEADINGS = (
 )
 LIST_INTRO = ("The operation focused on:", "L'opération était axée sur les points suivants :",
               "La operación se centró en:", "وركزت العملية على ما يلي:")
-CONF_LIST_INTRO = ("Delegates agreed to prioritize:", "Les délégués sont convenus de privilégier :",
-                   "Los delegados acordaron dar prioridad a:", "واتفق المندوبون على إيلاء الأولوية لما يلي:")
+CONF_LIST_INTRO = ("Delegates agreed to prioritize:",
+                   "Les délégués sont convenus de privilégier :",
+                   "Los delegados acordaron dar prioridad a:",
+                   "واتفق المندوبون على إيلاء الأولوية لما يلي:")
 ITEMS = (
     ("identifying and dismantling the organized crime groups behind the networks;",
      "identifier et démanteler les groupes criminels organisés à l'origine des réseaux ;",
-     "identificar y desarticular a los grupos delictivos organizados que están detrás de las redes;",
+     "identificar y desarticular a los grupos delictivos organizados que están detrás de las "
+     "redes;",
      "تحديد مجموعات الجريمة المنظمة التي تقف وراء الشبكات وتفكيكها؛"),
-    ("tracing and freezing criminal proceeds;", "localiser et geler les avoirs d'origine criminelle ;",
+    ("tracing and freezing criminal proceeds;",
+     "localiser et geler les avoirs d'origine criminelle ;",
      "rastrear y congelar el producto del delito;", "تعقب العائدات الإجرامية وتجميدها؛"),
     ("protecting and supporting victims;", "protéger et soutenir les victimes ;",
      "proteger y apoyar a las víctimas;", "حماية الضحايا ودعمهم؛"),
