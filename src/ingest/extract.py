@@ -424,7 +424,9 @@ def extract_release(html: str | bytes, url: str) -> Release:
     t_idx = title_blk.idx if title_blk is not None else -1
 
     # date -------------------------------------------------------------------------------------
-    published = _find_published(tree, walker, article_ld, metas, blocks, region, t_idx, date_lang)
+    published, date_idx = _find_published(
+        tree, walker, article_ld, metas, blocks, region, t_idx, first_body_idx, date_lang
+    )
     if published is None:
         raise ExtractError(url, "no_date", "no datePublished, date meta, <time> or visible date")
 
@@ -437,6 +439,7 @@ def extract_release(html: str | bytes, url: str) -> Release:
         and not (b.idx < first_body_idx + 1 and _is_date_only(b.text, date_lang))
         and not (len(b.text) <= 40 and _is_date_only(b.text, date_lang)
                  and parse_date(b.text, date_lang) == published)
+        and b.idx != date_idx
         and any(ch.isalnum() for ch in b.text)
     ]
     if not body_blocks:
@@ -444,7 +447,8 @@ def extract_release(html: str | bytes, url: str) -> Release:
 
     # standfirst -------------------------------------------------------------------------------
     subtitle_blk = _pick_subtitle(
-        blocks, body_blocks, region, container, t_idx, article_ld, metas, date_lang, title_key
+        blocks, body_blocks, region, container, t_idx, article_ld, metas, date_lang, title_key,
+        date_idx,
     )
     subtitle = subtitle_blk.text if subtitle_blk is not None else None
     if subtitle_blk is not None:
@@ -511,13 +515,20 @@ def _deepest_holder(scope: list[Blk], total: int, threshold: float) -> int:
         for mid in b.path:
             score[mid] = score.get(mid, 0) + n
     need = threshold * total
-    best, best_depth = scope[0].path[0], 0
+    best_path: tuple[int, ...] = scope[0].path[:1]
     for b in scope:
-        for depth, mid in enumerate(b.path):
-            if score[mid] >= need and depth > best_depth:
-                best, best_depth = mid, depth
-    # a paragraph's own id is never the container (it would be the paragraph itself)
-    return best
+        for depth in range(len(b.path)):
+            if score[b.path[depth]] >= need and depth >= len(best_path):
+                best_path = b.path[: depth + 1]
+    # siblings of the body container that add prose (a trailing "txt2" div) belong to it too,
+    # as long as the parent still holds nearly all of the prose
+    while len(best_path) > 1:
+        parent = best_path[-2]
+        if score[parent] > score[best_path[-1]] and score[parent] >= 0.9 * total:
+            best_path = best_path[:-1]
+        else:
+            break
+    return best_path[-1]
 
 
 def _pick_title(h1s: list[Blk], region: int | None, first_body_idx: int) -> Blk | None:
@@ -539,18 +550,20 @@ def _find_published(
     blocks: list[Blk],
     region: int | None,
     t_idx: int,
+    first_body_idx: int,
     lang: str,
-) -> dt.date | None:
+) -> tuple[dt.date | None, int]:
+    """The publication date and the index of the visible block it was read from (or -1)."""
     if article_ld is not None:
         for key in ("datePublished", "dateCreated"):
             d = parse_date(_ld_str(article_ld.get(key)) or "", lang)
             if d:
-                return d
+                return d, -1
     for key in _META_DATE_KEYS:
         if key in metas:
             d = parse_date(metas[key], lang)
             if d:
-                return d
+                return d, -1
     inside: list[dt.date] = []
     outside: list[dt.date] = []
     for t in tree.css("time"):
@@ -565,16 +578,16 @@ def _find_published(
         if inside:
             break
     if inside:
-        return inside[0]
+        return inside[0], -1
     if outside and region is None:
-        return outside[0]
-    # visible text near the title: look after it first, then just before it
+        return outside[0], -1
+    # visible text near the title: between it and the body first, then just before it
     if t_idx >= 0:
-        order = list(range(t_idx + 1, min(len(blocks), t_idx + 15))) + list(
+        order = list(range(t_idx + 1, min(first_body_idx + 1, t_idx + 15))) + list(
             range(t_idx - 1, max(-1, t_idx - 6), -1)
         )
     else:
-        order = list(range(min(len(blocks), 20)))
+        order = list(range(min(first_body_idx + 1, 20)))
     stay_in = region if (region is not None and t_idx >= 0 and region in blocks[t_idx].path) else None
     for i in order:
         b = blocks[i]
@@ -583,8 +596,8 @@ def _find_published(
         if len(b.text) <= 100:
             d = parse_date(b.text, lang)
             if d:
-                return d
-    return outside[0] if outside else None
+                return d, i
+    return (outside[0] if outside else None), -1
 
 
 def _pick_subtitle(
@@ -597,6 +610,7 @@ def _pick_subtitle(
     metas: dict[str, str],
     lang: str,
     title_key: str,
+    date_idx: int,
 ) -> Blk | None:
     first_body = body[0].idx
     # blocks between the title and the body container (e.g. in the article header)
@@ -609,6 +623,7 @@ def _pick_subtitle(
         and not _is_date_only(b.text, lang)
         and _norm_key(b.text) != title_key
         and b.link_density < 0.5
+        and b.idx != date_idx
     ]
     early = pre + [b for b in body[:2] if b.kind in ("paragraph", "heading")]
     for b in early:

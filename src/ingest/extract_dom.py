@@ -113,24 +113,88 @@ class Walker:
         if text:
             self.blocks.append(Blk(kind, text, path, soft, sf, links))
 
-    def _flush(self, run: list[str], links: int, path, soft, sf, kind) -> None:
+    def _flush(self, run: list[str], links: int, path, soft, sf, kind, bold=None) -> None:
         if not run:
             return
         raw = "".join(run)
+        flags = list(bold) if bold is not None else [False] * len(run)
+        pieces = list(run)
         run.clear()
-        if BR in raw:
-            parts = _BR_SPLIT.split(raw)
-            if len(parts) > 1:
-                for part in parts:
-                    self._emit(kind, part, path, soft, sf, 0)
-                return
-        self._emit(kind, raw, path, soft, sf, links)
+        if bold is not None:
+            bold.clear()
+        if BR not in raw:
+            self._emit(self._kind_for(kind, pieces, flags), raw, path, soft, sf, links)
+            return
+        # split on two or more <br>: old markup separates paragraphs that way
+        segs: list[tuple[list[str], list[bool]]] = [([], [])]
+        brs = 0
+        for piece, flag in zip(pieces, flags, strict=True):
+            if piece == BR:
+                brs += 1
+                continue
+            if brs >= 2 and piece.strip() and any(t.strip() for t in segs[-1][0]):
+                segs.append(([], []))
+            if brs:
+                segs[-1][0].append(" ")
+                segs[-1][1].append(False)
+            brs = 0 if piece.strip() else brs
+            segs[-1][0].append(piece)
+            segs[-1][1].append(flag)
+        single = len(segs) == 1
+        for texts, fl in segs:
+            self._emit(
+                self._kind_for(kind, texts, fl), "".join(texts), path, soft, sf,
+                links if single else 0,
+            )
+
+    @staticmethod
+    def _kind_for(kind: str, pieces: list[str], flags: list[bool]) -> str:
+        """A short line that is bold from end to end is a section heading in old markup."""
+        if kind != "paragraph" or not any(flags):
+            return kind
+        text = "".join(pieces).strip()
+        if not text or len(text) > 100 or text[-1] in ".:;,!?،؛":
+            return kind
+        if all(f or not p.strip() for p, f in zip(pieces, flags, strict=True)):
+            return "heading"
+        return kind
 
     def _is_wrapper(self, node: LexborNode) -> bool:
         """A hinted element that holds the title or much of the page is a layout wrapper."""
         if node.css_first("h1") is not None:
             return True
         return len(node.text(deep=True)) > 0.35 * self.body_len
+
+    @staticmethod
+    def _inline_hint(node: LexborNode) -> str | None:
+        attrs = node.attributes
+        hint = ((attrs.get("class") or "") + " " + (attrs.get("id") or "")).lower()
+        if not hint.strip():
+            return None
+        if _HARD_HINT.search(hint):
+            return "hard"
+        if _SOFT_HINT.search(hint):
+            return "soft"
+        return None
+
+    @staticmethod
+    def _p_kind(node: LexborNode, kind: str) -> str:
+        if kind != "paragraph":
+            return kind
+        first = node.child
+        while first is not None and first.tag == "-text" and not (first.text_content or "").strip():
+            first = first.next
+        if first is None or first.tag not in ("b", "strong"):
+            return kind
+        rest = first.next
+        while rest is not None and rest.tag == "-text" and not (rest.text_content or "").strip():
+            rest = rest.next
+        if rest is not None:
+            return kind
+        text = first.text(deep=True).strip()
+        if not text or len(text) > 100 or text[-1] in ".:;,!?،؛":
+            return kind
+        return "heading"
 
     @staticmethod
     def _link_chars(node: LexborNode) -> int:
@@ -144,30 +208,42 @@ class Walker:
 
     def _walk(self, node: LexborNode, path: tuple[int, ...], soft: bool, sf: bool, kind: str):
         run: list[str] = []
+        bold: list[bool] = []
         run_links = 0
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
                 run.append(child.text_content or "")
+                bold.append(False)
                 continue
             if tag in DROP:
                 continue
             if tag == "br":
                 run.append(BR)
+                bold.append(False)
                 continue
             if tag in INLINE:
                 if tag in ("span", "a", "font", "label") and child.css_first(_BLOCK_SEL):
                     pass  # an inline wrapper around blocks: walk it like a container
+                elif tag in ("span", "div", "a", "small", "time") and self._inline_hint(child):
+                    # a hinted inline element at block level ("category" label, share link):
+                    # keep it out of the running paragraph
+                    self._flush(run, run_links, path, soft, sf, kind, bold)
+                    run_links = 0
+                    if self._inline_hint(child) == "soft":
+                        self._emit(kind, child.text(deep=True, separator=""), path, True, sf, 0)
+                    continue
                 else:
                     txt = child.text(deep=True, separator="")
                     run.append(txt)
+                    bold.append(tag in ("b", "strong"))
                     if tag == "a":
                         run_links += len(txt.strip())
                     elif "<a" in (child.html or ""):
                         run_links += self._link_chars(child)
                     continue
             # a block-level element: close the running inline text first
-            self._flush(run, run_links, path, soft, sf, kind)
+            self._flush(run, run_links, path, soft, sf, kind, bold)
             run_links = 0
 
             attrs = child.attributes
@@ -207,7 +283,7 @@ class Walker:
 
             if tag == "p" or tag == "pre" or tag == "address":
                 self._emit(
-                    kind, child.text(deep=True, separator=""), path, c_soft, c_sf,
+                    self._p_kind(child, kind), child.text(deep=True, separator=""), path, c_soft, c_sf,
                     self._link_chars(child),
                 )
             elif tag in HEADINGS:
@@ -227,7 +303,7 @@ class Walker:
                     )
             else:
                 self._walk(child, cpath, c_soft, c_sf, kind)
-        self._flush(run, run_links, path, soft, sf, kind)
+        self._flush(run, run_links, path, soft, sf, kind, bold)
 
 
 def parse(html: str) -> LexborHTMLParser:
