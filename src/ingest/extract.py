@@ -422,6 +422,10 @@ def extract_release(html: str | bytes, url: str) -> Release:
     if not title:
         raise ExtractError(url, "no_title", "no h1, headline, og:title or <title>")
     t_idx = title_blk.idx if title_blk is not None else -1
+    # kickers and labels printed above the title are never body text
+    after_title = [b for b in body_blocks if b.idx > t_idx]
+    if after_title:
+        body_blocks = after_title
 
     # date -------------------------------------------------------------------------------------
     published, date_idx = _find_published(

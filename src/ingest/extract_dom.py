@@ -46,7 +46,7 @@ _HARD_HINT = re.compile(
 )
 _SOFT_HINT = re.compile(
     r"(?<![a-z])(?:meta|byline|author\w*|date\w*|time|published|posted|info|details|"
-    r"kicker|eyebrow|category|categories|topic|label)(?![a-z])"
+    r"kicker|eyebrow|overline|surtitre|antetitulo|category|categories|topic|label)(?![a-z])"
 )
 _SF_HINT = re.compile(
     r"(?<![a-z])(?:standfirst|lead|lede|intro|introduction|summary|chapo|chapeau|subtitle|"
