@@ -30,7 +30,10 @@ def ingest_with(settings: Settings, flow: str, mode: str, *, since: date | None 
     run_id = pipeline.new_run_id(started)
     params = {"base_url": settings.base_url, "lake": str(settings.lake),
               "languages": list(settings.languages), "since": since, "until": until}
-    lk.sweep_staging(settings.lake, older_than_s=3600)
+    # Leftovers of a crashed run: staged files are never read; unreferenced data files go
+    # once no retained snapshot names them.
+    lk.sweep_staging(settings.lake)
+    lk.collect_garbage(settings.lake)
     fetcher = Fetcher(build_session(settings), settings)
     result = BatchReport()
     discovery = None
@@ -45,7 +48,7 @@ def ingest_with(settings: Settings, flow: str, mode: str, *, since: date | None 
         t0 = time.perf_counter()
         done = 0
         for i, chunk in enumerate(chunks, 1):
-            label = f"batch {i}/{len(chunks)}"
+            label = f"batch-{i}-of-{len(chunks)}"
             result.merge(ingest_batch_task(quote(chunk), quote(fetcher), settings, run_id,
                                            label))
             done += len(chunk)

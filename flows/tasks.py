@@ -37,10 +37,15 @@ def discover_task(fetcher: Fetcher, settings: Settings, mode: str,
 @task(name="ingest-batch", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
 def ingest_batch_task(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings,
                       run_id: str, label: str) -> BatchReport:
-    """Fetch, extract, validate and publish one batch. Safe to retry: publishing upserts."""
+    """Fetch, extract, validate and publish one batch as one commit.
+
+    Safe to retry: the commit records the unit `<run id>/<label>`, and a retry after an
+    ambiguous failure finds it and writes nothing twice.
+    """
     log = get_run_logger()
     pages = pipeline.fetch_pages(plans, fetcher, settings)
-    result = pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow())
+    result = pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow(),
+                                 unit=f"{run_id}/{label}")
     c = result.counts
     log.info("%s: %d pages, new %d, updated %d, unchanged %d, quarantined %d, failed %d",
              label, len(plans), c["new"], c["updated"], c["unchanged"], c["quarantined"],
@@ -53,7 +58,8 @@ def finish_run_task(settings: Settings, run: dict, discovery: Discovery | None,
                     result: BatchReport) -> dict:
     """Record the run, rebuild the views, publish the run report as an artifact."""
     if discovery is not None and run.get("error") is None:
-        pipeline.save_sitemap_state(settings.lake, discovery.sitemap_lastmods)
+        pipeline.save_sitemap_state(settings.lake, discovery.sitemap_lastmods,
+                                    run_id=run["run_id"])
     row = pipeline.record_run(settings.lake, report=result, **run)
     views.build_views_db(settings.lake)
     create_markdown_artifact(key=f"{row['flow']}-run-report",

@@ -10,5 +10,5 @@ SELECT
     r.updated_at, r.parser_version, r.path, r.translations
 FROM read_parquet('{{lake}}/releases/*/*/*.parquet', hive_partitioning = true,
                   union_by_name = true, hive_types = {'language': VARCHAR, 'year': INTEGER}) AS r
-LEFT JOIN read_parquet('{{lake}}/state/pages.parquet') AS p ON p.path = r.path
+LEFT JOIN read_parquet('{{lake}}/pages/*.parquet') AS p ON p.path = r.path
 WHERE coalesce(p.status, 'ok') <> 'gone';

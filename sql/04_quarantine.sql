@@ -3,4 +3,4 @@
 CREATE OR REPLACE VIEW quarantine AS
 SELECT url, stage, reason, seen_at, detail, raw_path, parser_version, language, path,
        first_seen_at, attempts, run_id
-FROM read_parquet('{{lake}}/quarantine/data.parquet');
+FROM read_parquet('{{lake}}/quarantine/*.parquet');

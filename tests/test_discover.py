@@ -51,7 +51,8 @@ def test_classify_by_url_pattern():
 
 def test_parse_listing_follows_rel_next_or_page_param():
     html = f"""<html><head><link rel="next" href="?page=2"></head><body>
-      <a href="{EN}">Alpha</a><a href="{EN}#top">again</a><a href="/en/Contact">c</a></body></html>"""
+      <a href="{EN}">Alpha</a><a href="{EN}#top">again</a>
+      <a href="/en/Contact">c</a></body></html>"""
     page = parse_listing(html, "http://h/en/News-and-Events/News")
     assert page.next_url == "http://h/en/News-and-Events/News?page=2"
     assert "http://h" + EN in page.links

@@ -30,9 +30,9 @@ def test_retries_5xx_and_429_honouring_retry_after():
 
 
 def test_persistent_5xx_raises_fetch_error_naming_url():
-    with ScriptedServer({"/robots.txt": [ROBOTS], "/down": [(500, {}, b"")]}) as srv:
-        with pytest.raises(FetchError, match=r"/down \(HTTP 500\)"):
-            fetcher_for(srv, max_retries=1).get(srv.base_url + "/down")
+    routes = {"/robots.txt": [ROBOTS], "/down": [(500, {}, b"")]}
+    with ScriptedServer(routes) as srv, pytest.raises(FetchError, match=r"/down \(HTTP 500\)"):
+        fetcher_for(srv, max_retries=1).get(srv.base_url + "/down")
 
 
 def test_gone_and_robots():

@@ -4,9 +4,9 @@ import polars as pl
 import pytest
 
 from ingest import schemas as sc
+from ingest import transform as tf
 from ingest.errors import ValidationError
 from tests.test_transform import family_records, structured
-from ingest import transform as tf
 
 
 def releases() -> pl.DataFrame:

@@ -105,7 +105,7 @@ def test_merge_releases_keeps_first_seen_and_replaces_changed_row():
 
 
 def test_dedupe_latest_keeps_last():
-    s = structured(family_records() + [family_records()[0] | {"title": "Newest"}])
+    s = structured([*family_records(), family_records()[0] | {"title": "Newest"}])
     d = tf.dedupe_latest(s, "release_id")
     assert d.height == 3
     assert d.filter(pl.col("language") == "en")["title"].item() == "Newest"

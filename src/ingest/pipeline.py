@@ -76,23 +76,27 @@ class BatchReport:
 
 # ---- state ------------------------------------------------------------------------------
 
-def load_pages_state(lake: Path) -> pl.DataFrame:
-    return lk.read_file(lk.state_file(lake, "pages"), sc.PAGES)
+def load_pages_state(lake: Path, manifest: lk.Manifest | None = None) -> pl.DataFrame:
+    manifest = manifest or lk.read_manifest(lake)
+    return lk.read_data_file(lake, manifest.file("pages"), sc.PAGES)
 
 
 def load_sitemap_state(lake: Path) -> dict[str, str]:
-    frame = lk.read_file(lk.state_file(lake, "sitemaps"), sc.SITEMAPS)
-    return dict(frame.iter_rows())
+    manifest = lk.read_manifest(lake)
+    return dict(lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS).iter_rows())
 
 
-def save_sitemap_state(lake: Path, lastmods: Mapping[str, str]) -> None:
+def save_sitemap_state(lake: Path, lastmods: Mapping[str, str], *, run_id: str) -> None:
     if not lastmods:
         return
     with lk.writer_lock(lake):
-        old = lk.read_file(lk.state_file(lake, "sitemaps"), sc.SITEMAPS)
+        manifest = lk.read_manifest(lake)
+        old = lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS)
         new = pl.DataFrame({"path": list(lastmods), "lastmod": list(lastmods.values())},
                            schema=sc.SITEMAPS)
-        lk.publish_frame(lake, tf.upsert_by(old, new, "path"), lk.state_file(lake, "sitemaps"))
+        rel = lk.write_data_file(lake, "sitemaps", "", tf.upsert_by(old, new, "path"),
+                                 manifest.version + 1)
+        lk.commit(lake, manifest, {"sitemaps": {"": rel}}, run_id=run_id)
 
 
 # ---- discover & plan --------------------------------------------------------------------
@@ -227,9 +231,13 @@ def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str) -
 
 def land_pages(
     pages: Sequence[FetchedPage], settings: Settings, *, run_id: str, now: datetime,
-    keep_unchanged_state: bool = True,
+    unit: str | None = None,
 ) -> BatchReport:
-    """Extract, structure, validate and publish one batch; returns what happened."""
+    """Extract, structure, validate and publish one batch; returns what happened.
+
+    `unit` names this unit of work (run id + batch): if a manifest already records it, a
+    retry writes nothing again.
+    """
     report = BatchReport()
     t0 = time.perf_counter()
     records: list[dict] = []
@@ -258,10 +266,11 @@ def land_pages(
         fetched = {"http_status": page.result.status, "last_fetched_at": now,
                    "etag": page.result.etag or plan.etag,
                    "last_modified": page.result.last_modified or plan.last_modified}
+        if page.result.redirected:
+            fetched["redirected_to"] = page.result.final_url
         if page.result.not_modified:
             report.counts["unchanged"] += 1
-            if keep_unchanged_state:
-                state_updates[plan.path] = {**base_state, **fetched, "_keep": True}
+            state_updates[plan.path] = {**base_state, **fetched, "_keep": True}
             continue
         state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
         tp = time.perf_counter()
@@ -311,7 +320,7 @@ def land_pages(
     tw = time.perf_counter()
     with lk.writer_lock(settings.lake):
         _publish(settings, releases, blocks, quotes, rejects, state_updates, report,
-                 run_id=run_id, now=now)
+                 run_id=run_id, now=now, unit=unit)
     report.timings["write"] += time.perf_counter() - tw
     report.timings["land_total"] += time.perf_counter() - t0
     return report
@@ -319,96 +328,164 @@ def land_pages(
 
 def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
              quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
-             report: BatchReport, *, run_id: str, now: datetime) -> None:
-    """Read-merge-write every touched file; caller holds the writer lock. State goes last."""
-    lake = settings.lake
-    state = load_pages_state(lake)
-    prior = {r["path"]: r for r in state.filter(
-        pl.col("path").is_in(pl.Series(list(state_updates), dtype=pl.String).implode())
-    ).iter_rows(named=True)}
+             report: BatchReport, *, run_id: str, now: datetime, unit: str | None) -> None:
+    """Read-merge-write every touched table and commit them in one manifest swap.
 
-    # Which landed releases are new, changed or the same as what the lake holds.
+    The caller holds the writer lock. The fetch state is one of the tables, so it never
+    moves past data that did not land.
+    """
+    lake = settings.lake
+    manifest = lk.read_manifest(lake)
+    if unit is not None and unit in manifest.applied:
+        # A retry of a unit that did commit (the failure came after the swap): report
+        # what it did then, write nothing.
+        report.counts = Counter({k: int(v) for k, v in manifest.applied[unit].items()})
+        return
+    version = manifest.version + 1
+    state = load_pages_state(lake, manifest)
+    wanted = pl.Series(list(state_updates), dtype=pl.String).implode()
+    prior = {r["path"]: r for r in
+             state.filter(pl.col("path").is_in(wanted)).iter_rows(named=True)}
+
+    # Classify landed releases against the fetch state: new, edited, re-parsed, same.
     changed_ids: list[str] = []
-    old_partitions: dict[str, tuple[str, int]] = {}
-    for rid, path, chash, lang, year in releases.select(
-            "release_id", "path", "content_hash", "language", "year").iter_rows():
+    closing: dict[str, str] = {}
+    old_partition: dict[str, str] = {}
+    for rid, path, chash, pver in releases.select(
+            "release_id", "path", "content_hash", "parser_version").iter_rows():
         old = prior.get(path)
-        if old is None or old["content_hash"] is None:
+        if old is None or old["content_hash"] is None or old["status"] == "gone":
             report.counts["new"] += 1
         elif old["content_hash"] != chash:
             report.counts["updated"] += 1
+            closing[rid] = "superseded"
+        elif old.get("parser_version") != pver:
+            report.counts["reparsed"] += 1
         else:
             report.counts["unchanged"] += 1
             continue
         changed_ids.append(rid)
-        if old and old["published_date"] is not None and (
-                old["language"], old["published_date"].year) != (lang, year):
-            old_partitions[rid] = (old["language"], old["published_date"].year)
-    validated = releases
-    ok_paths = set(releases["path"].to_list())
-    ids = pl.Series(changed_ids, dtype=pl.String)
-    releases = releases.filter(pl.col("release_id").is_in(ids.implode()))
-    blocks = blocks.filter(pl.col("release_id").is_in(ids.implode()))
-    quotes = quotes.filter(pl.col("release_id").is_in(ids.implode()))
+        if old and old["published_date"] is not None and old["status"] != "gone":
+            old_partition[rid] = lk.partition_key(old["language"], old["published_date"].year)
+    # Releases whose page is now 404/410: their current revision ends as 'gone'.
+    for path, upd in state_updates.items():
+        old = prior.get(path)
+        if (upd.get("status") == "gone" and old and old["release_id"]
+                and old["status"] == "ok" and old["published_date"] is not None):
+            closing[old["release_id"]] = "gone"
+            old_partition[old["release_id"]] = lk.partition_key(
+                old["language"], old["published_date"].year)
 
-    touched = set(releases.select("language", "year").unique().iter_rows())
-    touched |= set(old_partitions.values())
-    for language, year in sorted(touched):
-        key = (pl.col("language") == language) & (pl.col("year") == year)
-        existing = lk.read_partition(lake, "releases", language, year, sc.RELEASES)
-        merged = tf.merge_releases(existing, releases.filter(key))
-        # first_seen_at must survive a move between partitions (date edited).
-        lk.write_partition(lake, "releases", language, year,
-                           merged.filter(~pl.col("release_id").is_in(
-                               pl.Series([r for r, p in old_partitions.items()
-                                          if p == (language, year)], dtype=pl.String)
-                               .implode())))
+    validated = releases
+    ids = pl.Series(changed_ids, dtype=pl.String).implode()
+    releases = releases.filter(pl.col("release_id").is_in(ids))
+    blocks = blocks.filter(pl.col("release_id").is_in(ids))
+    quotes = quotes.filter(pl.col("release_id").is_in(ids))
+    reparsed_only = {rid for rid in changed_ids if rid not in closing
+                     and rid in old_partition}
+
+    new_keys = {lk.partition_key(lang, year)
+                for lang, year in releases.select("language", "year").unique().iter_rows()}
+    touched = sorted(new_keys | set(old_partition.values()))
+    existing = {key: lk.read_data_file(lake, manifest.file("releases", key), sc.RELEASES, key)
+                for key in touched}
+    prior_rows = {r["release_id"]: r for key in touched for r in existing[key].filter(
+        pl.col("release_id").is_in(pl.Series(list(old_partition), dtype=pl.String).implode())
+    ).iter_rows(named=True)}
+    prior_revision = {r["release_id"]: r["revision"] or 0
+                      for r in prior.values() if r["release_id"]}
+    new_revs = tf.revision_rows(
+        releases.filter(~pl.col("release_id").is_in(
+            pl.Series(sorted(reparsed_only), dtype=pl.String).implode())),
+        prior_rows, prior_revision, now=now)
+    moved_out = set(old_partition)
+
+    changes: dict[str, dict[str, str | None]] = {t: {} for t in lk.PARTITIONED}
+    for key in touched:
+        language, year = lk.parse_partition_key(key)
+        here = (pl.col("language") == language) & (pl.col("year") == year)
+        leaving = pl.Series(sorted(moved_out), dtype=pl.String).implode()
+        merged = tf.merge_releases(existing[key], releases.filter(here))
+        # A gone release stays in its file (its last version is kept); the views leave it
+        # out through the fetch state. Moved releases (date edited) leave the old partition.
+        moved_here = [rid for rid, k in old_partition.items() if k == key
+                      and closing.get(rid) != "gone"]
+        staying = releases.filter(here)["release_id"].to_list()
+        drop = pl.Series([r for r in moved_here if r not in staying], dtype=pl.String).implode()
+        merged = merged.filter(~pl.col("release_id").is_in(drop))
+        changes["releases"][key] = _write_or_drop(lake, "releases", key, merged, version)
         for table, frame, schema in (("release_blocks", blocks, sc.BLOCKS),
                                      ("quotes", quotes, sc.QUOTES)):
-            old = lk.read_partition(lake, table, language, year, schema)
-            lk.write_partition(lake, table, language, year,
-                               tf.replace_children(old, frame.filter(key), ids))
-        report.partitions.add(f"language={language}/year={year}")
+            old = lk.read_data_file(lake, manifest.file(table, key), schema, key)
+            kept = old.filter(~pl.col("release_id").is_in(leaving) &
+                              ~pl.col("release_id").is_in(ids))
+            out = pl.concat([kept, frame.filter(here)]).sort("release_id", "ordinal")
+            changes[table][key] = _write_or_drop(lake, table, key, out, version)
+        revs = lk.read_data_file(lake, manifest.file("release_revisions", key),
+                                 sc.REVISIONS, key)
+        revs = tf.close_revisions(revs, closing, now=now)
+        revs = pl.concat([revs, new_revs.filter(here)]).sort("release_id", "revision")
+        changes["release_revisions"][key] = _write_or_drop(lake, "release_revisions", key,
+                                                          revs, version)
+        report.partitions.add(key)
 
-    q_file = lk.table_file(lake, "quarantine")
-    existing_q = lk.read_file(q_file, sc.QUARANTINE)
+    existing_q = lk.read_data_file(lake, manifest.file("quarantine"), sc.QUARANTINE)
     incoming_q = tf.quarantine_rows(rejects, seen_at=now, run_id=run_id)
+    ok_paths = set(validated["path"].to_list())
     merged_q = tf.merge_quarantine(existing_q, incoming_q, ok_paths)
-    if merged_q.height or existing_q.height:
-        merged_q, _ = sc.split_valid(sc.QuarantineModel, merged_q, "quarantine")
-        lk.publish_frame(lake, merged_q, q_file)
+    if merged_q.height != existing_q.height or incoming_q.height or ok_paths & set(
+            existing_q["path"].to_list()):
+        merged_q = sc.QuarantineModel.validate(merged_q)
+        changes["quarantine"] = {"": lk.write_data_file(lake, "quarantine", "", merged_q,
+                                                        version)}
     report.counts["quarantined"] += len(rejects)
     report.quarantined.extend({"url": r["url"], "stage": r["stage"], "reason": r["reason"]}
                               for r in rejects)
 
-    # Fetch state last: it only moves forward once the data it describes has landed.
-    release_info = {r["path"]: r for r in validated.select(
-        "path", "release_id", "content_hash", "published_date").iter_rows(named=True)}
-    rejected_paths = {r["path"] for r in rejects}
+    new_state = _state_rows(state_updates, prior, validated, new_revs, rejects, now)
+    if new_state is not None:
+        merged_state = sc.PageStateModel.validate(tf.upsert_by(state, new_state, "path"))
+        changes["pages"] = {"": lk.write_data_file(lake, "pages", "", merged_state, version)}
+    lk.commit(lake, manifest, changes, run_id=run_id, unit=unit,
+              report={k: v for k, v in report.counts.items()}, now=now)
+
+
+def _write_or_drop(lake: Path, table: str, key: str, frame: pl.DataFrame,
+                   version: int) -> str | None:
+    return lk.write_data_file(lake, table, key, frame, version) if frame.height else None
+
+
+def _state_rows(state_updates: Mapping[str, dict], prior: Mapping[str, dict],
+                validated: pl.DataFrame, new_revs: pl.DataFrame, rejects: list[dict],
+                now: datetime) -> pl.DataFrame | None:
+    """The fetch-state rows this batch changes."""
+    if not state_updates:
+        return None
+    info = {r["path"]: r for r in validated.select(
+        "path", "release_id", "content_hash", "published_date", "parser_version"
+    ).iter_rows(named=True)}
+    revision = dict(new_revs.select("release_id", "revision").iter_rows())
+    rejected = {r["path"] for r in rejects}
     rows = []
     for path, upd in state_updates.items():
-        old = prior.get(path) or {}
+        old = dict(prior.get(path) or {})
         row = {c: old.get(c) for c in sc.PAGES}
+        upd = dict(upd)
         keep = upd.pop("_keep", False)
-        row.update({k: v for k, v in upd.items() if v is not None or k == "last_seen_at"})
+        row.update({k: v for k, v in upd.items() if v is not None})
         row["first_seen_at"] = old.get("first_seen_at") or now
         if keep:
             row["status"] = old.get("status") or "ok"
         elif "status" not in upd:
-            row["status"] = "quarantined" if path in rejected_paths else "ok"
+            row["status"] = "quarantined" if path in rejected else "ok"
             row["last_error"] = None
-        if path in release_info:
-            info = release_info[path]
-            row.update(release_id=info["release_id"], content_hash=info["content_hash"],
-                       published_date=info["published_date"])
-        if row.get("last_seen_at") is None:
-            row["last_seen_at"] = old.get("last_seen_at")
+        if path in info:
+            r = info[path]
+            row.update(release_id=r["release_id"], content_hash=r["content_hash"],
+                       published_date=r["published_date"], parser_version=r["parser_version"])
+            row["revision"] = revision.get(r["release_id"], old.get("revision"))
         rows.append(row)
-    if rows:
-        new_state = pl.DataFrame(rows, schema=sc.PAGES)
-        merged_state = tf.upsert_by(state, new_state, "path")
-        lk.publish_frame(lake, sc.PageStateModel.validate(merged_state),
-                         lk.state_file(lake, "pages"))
+    return pl.DataFrame(rows, schema=sc.PAGES)
 
 
 # ---- runs -------------------------------------------------------------------------------
@@ -439,11 +516,12 @@ def record_run(
         "failed": c["failed"], "gone": c["gone"], "requests": requests, "error": error,
     }
     with lk.writer_lock(lake):
-        target = lk.table_file(lake, "ingest_runs")
-        existing = lk.read_file(target, sc.INGEST_RUNS)
+        manifest = lk.read_manifest(lake)
+        existing = lk.read_data_file(lake, manifest.file("ingest_runs"), sc.INGEST_RUNS)
         frame = pl.DataFrame([row], schema=sc.INGEST_RUNS)
-        lk.publish_frame(lake, sc.IngestRunModel.validate(tf.upsert_by(existing, frame, "run_id")),
-                         target)
+        merged = sc.IngestRunModel.validate(tf.upsert_by(existing, frame, "run_id"))
+        rel = lk.write_data_file(lake, "ingest_runs", "", merged, manifest.version + 1)
+        lk.commit(lake, manifest, {"ingest_runs": {"": rel}}, run_id=run_id, now=finished_at)
     return row
 
 

@@ -32,6 +32,13 @@ QUOTES: dict[str, pl.DataType] = {
     "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
     "ordinal": pl.Int32(), "text": pl.String(), "speaker": pl.String(),
 }
+REVISIONS: dict[str, pl.DataType] = {
+    "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
+    "revision": pl.Int32(), "content_hash": pl.String(), "valid_from": UTC_TS,
+    "valid_to": UTC_TS, "status": pl.String(), "changed": pl.String(), "title": pl.String(),
+    "subtitle": pl.String(), "published_date": pl.Date(), "dateline": pl.String(),
+    "body_text": pl.String(), "parser_version": pl.String(), "run_id": pl.String(),
+}
 QUARANTINE: dict[str, pl.DataType] = {
     "url": pl.String(), "path": pl.String(), "language": pl.String(), "stage": pl.String(),
     "reason": pl.String(), "detail": pl.String(), "raw_path": pl.String(),
@@ -51,13 +58,15 @@ PAGES: dict[str, pl.DataType] = {
     "etag": pl.String(), "last_modified": pl.String(), "sitemap_lastmod": pl.String(),
     "content_hash": pl.String(), "published_date": pl.Date(), "first_seen_at": UTC_TS,
     "last_fetched_at": UTC_TS, "last_seen_at": UTC_TS, "last_error": pl.String(),
-    "raw_path": pl.String(),
+    "raw_path": pl.String(), "revision": pl.Int32(), "redirected_to": pl.String(),
+    "parser_version": pl.String(),
 }
 SITEMAPS: dict[str, pl.DataType] = {"path": pl.String(), "lastmod": pl.String()}
 
 STAGES = ["discover", "fetch", "extract", "validate", "publish"]
 PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed"]
 RUN_STATUSES = ["running", "completed", "partial", "failed"]
+REVISION_STATUSES = ["current", "superseded", "gone"]
 BLOCK_KINDS = ["paragraph", "heading", "list_item"]
 
 
@@ -176,10 +185,41 @@ class PageStateModel(pa.DataFrameModel):
     last_seen_at: UTC_TS = pa.Field(nullable=True)  # type: ignore[valid-type]
     last_error: str = pa.Field(nullable=True)
     raw_path: str = pa.Field(nullable=True)
+    revision: pl.Int32 = pa.Field(nullable=True, ge=1)
+    redirected_to: str = pa.Field(nullable=True)
+    parser_version: str = pa.Field(nullable=True)
 
     class Config:
         strict = True
         unique = ["path"]
+
+
+class RevisionModel(pa.DataFrameModel):
+    release_id: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    year: pl.Int32 = pa.Field(ge=1990, le=2100)
+    revision: pl.Int32 = pa.Field(ge=1)
+    content_hash: str = pa.Field(str_length={"min_value": 64, "max_value": 64})
+    valid_from: UTC_TS  # type: ignore[valid-type]
+    valid_to: UTC_TS = pa.Field(nullable=True)  # type: ignore[valid-type]
+    status: str = pa.Field(isin=REVISION_STATUSES)
+    changed: str
+    title: str
+    subtitle: str = pa.Field(nullable=True)
+    published_date: pl.Date
+    dateline: str = pa.Field(nullable=True)
+    body_text: str
+    parser_version: str
+    run_id: str
+
+    @pa.dataframe_check(name="current_is_open")
+    def current_is_open(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("status") == "current") == pl.col("valid_to").is_null())
+
+    class Config:
+        strict = True
+        unique = ["release_id", "revision"]
 
 
 def split_valid(

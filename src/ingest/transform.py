@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from ingest.schemas import BLOCKS, QUARANTINE, QUOTES, RELEASES
+from ingest.schemas import BLOCKS, QUARANTINE, QUOTES, RELEASES, REVISIONS
 
 # `\s\s+|[^\S ]` rewrites only runs and non-space whitespace: same output as `\s+`, four
 # times cheaper on long bodies (measured, see STACK_NOTES).
@@ -22,7 +22,6 @@ _WS = r"\s\s+|[^\S ]"
 # Zero-width and bidi controls that editors paste in; they break matching and counting
 # but carry no meaning in the stored text. RLM/LRM are kept: they do affect RTL display.
 _INVISIBLE = r"[\u200b\u200c\ufeff\u2060\u00ad]"
-_ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 _RAW_RELEASE = {
     "path": pl.String(), "url": pl.String(), "language": pl.String(), "title": pl.String(),
@@ -235,3 +234,57 @@ def upsert_by(existing: pl.DataFrame, incoming: pl.DataFrame, key: str) -> pl.Da
     """Rows of `incoming` replace rows of `existing` with the same key."""
     kept = existing.join(incoming.select(key), on=key, how="anti")
     return pl.concat([kept, incoming.select(existing.columns)]).sort(key)
+
+
+# ---- revision history -------------------------------------------------------------------
+
+# Which columns of a release make a new revision, and how the change is named.
+REVISED_FIELDS = {"title": "title", "subtitle": "subtitle", "published_date": "date",
+                  "dateline": "dateline", "body_text": "body"}
+
+
+def changed_fields(old: Mapping[str, object] | None, new: Mapping[str, object]) -> str:
+    """'created' for a first version, else the changed fields, e.g. 'title,body'."""
+    if old is None:
+        return "created"
+    names = [label for col, label in REVISED_FIELDS.items() if old.get(col) != new.get(col)]
+    return ",".join(names) or "metadata"
+
+
+def revision_rows(
+    changed: pl.DataFrame,
+    prior_rows: Mapping[str, Mapping[str, object]],
+    prior_revision: Mapping[str, int],
+    *,
+    now: datetime,
+) -> pl.DataFrame:
+    """A new current revision for every new or edited release."""
+    rows = []
+    for r in changed.iter_rows(named=True):
+        rid = r["release_id"]
+        rows.append({
+            **{c: r.get(c) for c in REVISIONS},
+            "revision": prior_revision.get(rid, 0) + 1,
+            "valid_from": now, "valid_to": None, "status": "current",
+            "changed": changed_fields(prior_rows.get(rid), r),
+        })
+    return pl.DataFrame(rows, schema=REVISIONS)
+
+
+def close_revisions(revisions: pl.DataFrame, closing: Mapping[str, str],
+                    *, now: datetime) -> pl.DataFrame:
+    """End the current revision of each release in `closing` (id -> superseded | gone)."""
+    if not closing:
+        return revisions
+    ends = pl.DataFrame({"release_id": list(closing), "_end": list(closing.values())},
+                        schema={"release_id": pl.String, "_end": pl.String})
+    hit = (pl.col("status") == "current") & pl.col("_end").is_not_null()
+    return (
+        revisions.join(ends, on="release_id", how="left")
+        .with_columns(
+            pl.when(hit).then(pl.lit(now).cast(REVISIONS["valid_to"]))
+            .otherwise(pl.col("valid_to")).alias("valid_to"),
+            pl.when(hit).then(pl.col("_end")).otherwise(pl.col("status")).alias("status"),
+        )
+        .drop("_end")
+    )

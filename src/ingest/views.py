@@ -1,8 +1,12 @@
 """DuckDB views over the lake, defined by the plain `.sql` files in `sql/`.
 
+In the `.sql` files a table reads as a glob (`{{lake}}/releases/*/*/*.parquet`); here the
+glob is pinned to the files of one committed manifest, as absolute paths. So the views
+show exactly one snapshot (never a half-published run, never a superseded file), and work
+from any working directory.
+
 `build_views_db` writes `<lake>/lake.duckdb` (a new file swapped in, because an open DuckDB
-file cannot be rewritten while an analyst holds it) with absolute parquet paths, so any
-DuckDB client opens it from any working directory. `connect` gives an in-memory connection
+file cannot be rewritten while an analyst holds it). `connect` gives an in-memory connection
 with the same views, which `ingest query` uses without taking any file lock.
 """
 
@@ -15,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingest import lake as lk
 from ingest import schemas as sc
 from ingest.errors import LakeError, QueryError
 
@@ -22,7 +27,8 @@ VIEWS_DB = "lake.duckdb"
 _READ = re.compile(r"read_parquet\('\{\{lake\}\}/(?P<glob>[^']+)'(?:[^()]|\([^()]*\))*\)")
 _TABLE_SCHEMAS = {
     "releases": sc.RELEASES, "release_blocks": sc.BLOCKS, "quotes": sc.QUOTES,
-    "quarantine": sc.QUARANTINE, "ingest_runs": sc.INGEST_RUNS, "state": sc.PAGES,
+    "release_revisions": sc.REVISIONS, "quarantine": sc.QUARANTINE,
+    "ingest_runs": sc.INGEST_RUNS, "pages": sc.PAGES, "sitemaps": sc.SITEMAPS,
 }
 
 
@@ -62,26 +68,33 @@ def _empty_relation(glob: str) -> str:
     return f"(SELECT {cols} WHERE false)"
 
 
-def render_sql(text: str, lake: Path) -> str:
-    """Substitute the lake root; tables without any file yet become empty typed relations."""
+def render_sql(text: str, lake: Path, manifest: lk.Manifest) -> str:
+    """Pin each table glob to the manifest's files; tables with no file yet become empty
+    typed relations (a fresh lake still has every view)."""
     root = lake.resolve()
 
     def sub(m: re.Match[str]) -> str:
         glob = m.group("glob")
-        if not any(root.glob(glob)):
+        table = glob.split("/", 1)[0]
+        files = sorted(manifest.files.get(table, {}).values())
+        if not files:
             return _empty_relation(glob)
-        return m.group(0).replace("{{lake}}", str(root).replace("'", "''"))
+        listed = ", ".join("'" + str(root / f).replace("'", "''") + "'" for f in files)
+        call = m.group(0)
+        return call.replace(f"'{{{{lake}}}}/{glob}'", f"[{listed}]")
 
     return _READ.sub(sub, text)
 
 
-def view_statements(lake: Path) -> list[tuple[str, str]]:
-    return [(f.name, render_sql(f.read_text(encoding="utf-8"), lake))
+def view_statements(lake: Path, manifest: lk.Manifest | None = None) -> list[tuple[str, str]]:
+    manifest = manifest or lk.read_manifest(lake)
+    return [(f.name, render_sql(f.read_text(encoding="utf-8"), lake, manifest))
             for f in sorted(sql_dir().glob("*.sql"))]
 
 
-def create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
-    for name, statement in view_statements(lake):
+def create_views(con: duckdb.DuckDBPyConnection, lake: Path,
+                 manifest: lk.Manifest | None = None) -> None:
+    for name, statement in view_statements(lake, manifest):
         try:
             con.execute(statement)
         except duckdb.Error as exc:
