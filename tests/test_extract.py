@@ -51,7 +51,7 @@ def test_golden_page(name: str) -> None:
 def test_bytes_input_honours_meta_charset() -> None:
     html = (
         '<html lang="fr"><head><meta charset="windows-1252"></head><body><article>'
-        "<h1>Saisie record à Lyon</h1><time datetime=\"2023-03-01\">1er mars 2023</time>"
+        '<h1>Saisie record à Lyon</h1><time datetime="2023-03-01">1er mars 2023</time>'
         "<p>LYON (France) – Les enquêteurs ont saisi une quantité record de produits "
         "contrefaits lors d'une opération menée en février, selon le communiqué.</p>"
         "</article></body></html>"
@@ -66,8 +66,14 @@ def test_bytes_input_honours_meta_charset() -> None:
 def test_release_api_shape() -> None:
     assert PARSER_VERSION
     rel = Release(
-        url="u", language="en", title="t", subtitle=None, published_date=dt.date(2024, 1, 2),
-        dateline=None, blocks=(Block("paragraph", "a"), Block("heading", "b")), quotes=(),
+        url="u",
+        language="en",
+        title="t",
+        subtitle=None,
+        published_date=dt.date(2024, 1, 2),
+        dateline=None,
+        blocks=(Block("paragraph", "a"), Block("heading", "b")),
+        quotes=(),
         translations={},
     )
     assert rel.body_text == "a\n\nb"
@@ -80,14 +86,24 @@ def test_command_line_prints_json_or_fails() -> None:
     url = _expected("ar-seed-heavy")["url"]
     ok = subprocess.run(
         [sys.executable, "-m", "ingest.extract", str(page), "--url", url],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["language"] == "ar"
     bad = subprocess.run(
-        [sys.executable, "-m", "ingest.extract", str(GOLDEN / "pages" / "listing-en.html"),
-         "--url", "https://example.org/en/news"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ingest.extract",
+            str(GOLDEN / "pages" / "listing-en.html"),
+            "--url",
+            "https://example.org/en/news",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode != 0
     assert bad.stderr.strip().count("\n") == 0 and "not_a_release" in bad.stderr

@@ -52,12 +52,28 @@ def normalize_for_match(s: str) -> str:
 
 _MONTHS: dict[int, tuple[str, ...]] = {
     1: (
-        "january", "jan", "janvier", "janv", "enero", "ene",
-        "يناير", "كانون الثاني", "جانفي", "جانفيه",
+        "january",
+        "jan",
+        "janvier",
+        "janv",
+        "enero",
+        "ene",
+        "يناير",
+        "كانون الثاني",
+        "جانفي",
+        "جانفيه",
     ),
     2: (
-        "february", "feb", "fevrier", "fevr", "fev", "febrero",
-        "فبراير", "شباط", "فيفري", "فبرير",
+        "february",
+        "feb",
+        "fevrier",
+        "fevr",
+        "fev",
+        "febrero",
+        "فبراير",
+        "شباط",
+        "فيفري",
+        "فبرير",
     ),
     3: ("march", "mar", "mars", "marzo", "مارس", "اذار"),
     4: ("april", "apr", "avril", "avr", "abril", "abr", "ابريل", "نيسان", "افريل"),
@@ -66,8 +82,16 @@ _MONTHS: dict[int, tuple[str, ...]] = {
     7: ("july", "jul", "juillet", "juil", "julio", "يوليو", "يوليه", "تموز", "جويليه", "يوليوز"),
     8: ("august", "aug", "aout", "agosto", "ago", "اغسطس", "اب", "اوت", "غشت"),
     9: (
-        "september", "sept", "sep", "septembre", "septiembre", "setiembre", "set",
-        "سبتمبر", "ايلول", "شتنبر",
+        "september",
+        "sept",
+        "sep",
+        "septembre",
+        "septiembre",
+        "setiembre",
+        "set",
+        "سبتمبر",
+        "ايلول",
+        "شتنبر",
     ),
     10: ("october", "oct", "octobre", "octubre", "اكتوبر", "تشرين الاول", "اكتوبر"),
     11: ("november", "nov", "novembre", "noviembre", "نوفمبر", "تشرين الثاني", "نونبر"),
@@ -91,8 +115,12 @@ _YMD = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[/.](?P<m>[01]?\d)[/.](?P<d>[0-3]
 _DMY_NAME = re.compile(
     rf"(?<![\w]){_DAY}\s*(?:de\s+|-\s*)?{_MONTH}(?![\w])\s*[,.]?\s*(?:de\s+|del\s+|-\s*)?{_YEAR}(?!\d)"
 )
-_MDY_NAME = re.compile(rf"(?<![\w]){_MONTH}(?![\w])\s*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s*,?\s*{_YEAR}(?!\d)")
-_NUMERIC = re.compile(r"(?<![\d/.])(?P<a>[0-3]?\d)[/.\-](?P<b>[01]?\d)[/.\-](?P<y>(?:19|20)\d\d)(?!\d)")
+_MDY_NAME = re.compile(
+    rf"(?<![\w]){_MONTH}(?![\w])\s*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s*,?\s*{_YEAR}(?!\d)"
+)
+_NUMERIC = re.compile(
+    r"(?<![\d/.])(?P<a>[0-3]?\d)[/.\-](?P<b>[01]?\d)[/.\-](?P<y>(?:19|20)\d\d)(?!\d)"
+)
 
 _DAY_FIRST = {"fr", "es", "ar", "en-gb", "en-ie", "en-au", "en-nz", "en-in"}
 _MONTH_FIRST = {"en-us"}
@@ -106,7 +134,7 @@ def _mk(y: int, m: int, d: int) -> _dt.date | None:
 
 
 def find_date(text: str, language: str | None = None) -> tuple[_dt.date, int, int] | None:
-    """Return the first date in `text` and its span in the *matching copy* (see normalize_for_match).
+    """Return the first date in `text` and its span in the matching copy (normalize_for_match).
 
     Spans are only meaningful when `text` is ASCII-foldable one-to-one; callers use them
     to measure how much of a short string the date covers, not to slice the original.

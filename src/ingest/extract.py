@@ -89,10 +89,19 @@ def _decode(html: str | bytes) -> str:
 # --- metadata --------------------------------------------------------------------------------
 
 _ARTICLE_TYPES = frozenset(
-    "newsarticle article pressrelease reportagenewsarticle blogposting analysisnewsarticle "
-    "reportnewsarticle backgroundnewsarticle opinionnewsarticle".split()
+    [
+        "newsarticle",
+        "article",
+        "pressrelease",
+        "reportagenewsarticle",
+        "blogposting",
+        "analysisnewsarticle",
+        "reportnewsarticle",
+        "backgroundnewsarticle",
+        "opinionnewsarticle",
+    ]
 )
-_LISTING_TYPES = frozenset("collectionpage itemlist searchresultspage".split())
+_LISTING_TYPES = frozenset(["collectionpage", "itemlist", "searchresultspage"])
 
 
 def _ld_objects(tree: LexborHTMLParser) -> list[dict]:
@@ -166,9 +175,9 @@ def _lang_code(value: str | None) -> str | None:
 
 _AR_CHARS = re.compile(r"[\u0600-\u06ff]")
 _STOP = {
-    "en": " the and of to in is for with that on was ".split(),
-    "fr": " le la les des du et est une pour dans que sur ".split(),
-    "es": " el la los las del y por para una con que en ".split(),
+    "en": ["the", "and", "of", "to", "in", "is", "for", "with", "that", "on", "was"],
+    "fr": ["le", "la", "les", "des", "du", "et", "est", "une", "pour", "dans", "que", "sur"],
+    "es": ["el", "la", "los", "las", "del", "y", "por", "para", "una", "con", "que", "en"],
 }
 
 
@@ -211,14 +220,37 @@ def _ancestor_ids(node: LexborNode) -> set[int]:
 
 # --- dateline ----------------------------------------------------------------------------------
 
-_DASH_SPLIT = re.compile(r"^(?P<pre>.{2,80}?)(?:\s+[–—-]{1,2}\s*|(?<=\))\s*[–—-]\s*)(?P<rest>\S.*)$", re.S)
+_DASH_SPLIT = re.compile(
+    r"^(?P<pre>.{2,80}?)(?:\s+[–—-]{1,2}\s*|(?<=\))\s*[–—-]\s*)(?P<rest>\S.*)$", re.S
+)
 _SMALL_WORDS = frozenset(
-    "de del la le les du des d' of the y et and en el los al à a".split()
+    [
+        "de",
+        "del",
+        "la",
+        "le",
+        "les",
+        "du",
+        "des",
+        "d'",
+        "of",
+        "the",
+        "y",
+        "et",
+        "and",
+        "en",
+        "el",
+        "los",
+        "al",
+        "à",
+        "a",
+    ]
 )
 
 
 def _split_dateline(text: str) -> tuple[str | None, str]:
-    """('LYON, France', rest) when the paragraph opens with a place and a dash, else (None, text)."""
+    """('LYON, France', rest) when the paragraph opens with a place and a dash, else
+    (None, text)."""
     m = _DASH_SPLIT.match(text)
     if not m:
         return None, text
@@ -278,7 +310,13 @@ def _translations(tree: LexborHTMLParser, url: str, own: str) -> dict[str, str]:
         a = anchor.attributes
         lang = _lang_code(a.get("hreflang") or a.get("lang"))
         href = (a.get("href") or "").strip()
-        if not lang or lang == own or lang in out or not href or href.startswith(("#", "javascript:")):
+        if (
+            not lang
+            or lang == own
+            or lang in out
+            or not href
+            or href.startswith(("#", "javascript:"))
+        ):
             continue
         target = urljoin(base, href)
         if target.split("#")[0] == own_abs or not _looks_like_article(target):
@@ -359,9 +397,13 @@ def extract_release(html: str | bytes, url: str) -> Release:
     )
     language = _lang_code(raw_lang)
     sample = " ".join(b.text for b in blocks if not b.soft and b.kind == "paragraph")[:3000]
-    guessed = _guess_language(sample) if sample else None
-    if language is None or (guessed == "ar") != (language == "ar"):
-        language = guessed or "en"
+    if language is None:
+        language = _guess_language(sample) if sample else "en"
+    else:
+        # a template's lang attribute can lie about the script; only that mistake is cheap to see
+        is_ar = len(_AR_CHARS.findall(sample[:1000])) > min(len(sample), 1000) * 0.3
+        if is_ar != (language == "ar"):
+            language = _guess_language(sample)
     date_lang = (raw_lang or language).lower() if _lang_code(raw_lang) == language else language
 
     # where is the body? ------------------------------------------------------------------------
@@ -398,10 +440,9 @@ def extract_release(html: str | bytes, url: str) -> Release:
     if _ERROR_PAGE.search(probe) and body_chars < 1500:
         raise NotAReleaseError(url, f"error page: {clean_text(probe)[:80]}")
     link_heads = [
-        b for b in blocks
-        if b.kind == "heading" and b.link_density > 0.6 and (region is None or region in b.path)
+        b for b in blocks if b.kind == "heading" and b.link_density > 0.6 and container in b.path
     ]
-    para_count = sum(1 for b in scope if b.kind == "paragraph")
+    para_count = sum(1 for b in scope if b.kind == "paragraph" and container in b.path)
     if (listing_ld and article_ld is None) or (
         len(link_heads) >= 3 and len(link_heads) * 2 >= para_count
     ):
@@ -441,8 +482,11 @@ def extract_release(html: str | bytes, url: str) -> Release:
         for b in body_blocks
         if not (b.idx <= first_body_idx + 3 and _norm_key(b.text) == title_key)
         and not (b.idx < first_body_idx + 1 and _is_date_only(b.text, date_lang))
-        and not (len(b.text) <= 40 and _is_date_only(b.text, date_lang)
-                 and parse_date(b.text, date_lang) == published)
+        and not (
+            len(b.text) <= 40
+            and _is_date_only(b.text, date_lang)
+            and parse_date(b.text, date_lang) == published
+        )
         and b.idx != date_idx
         and any(ch.isalnum() for ch in b.text)
     ]
@@ -451,7 +495,15 @@ def extract_release(html: str | bytes, url: str) -> Release:
 
     # standfirst -------------------------------------------------------------------------------
     subtitle_blk = _pick_subtitle(
-        blocks, body_blocks, region, container, t_idx, article_ld, metas, date_lang, title_key,
+        blocks,
+        body_blocks,
+        region,
+        container,
+        t_idx,
+        article_ld,
+        metas,
+        date_lang,
+        title_key,
         date_idx,
     )
     subtitle = subtitle_blk.text if subtitle_blk is not None else None
@@ -592,7 +644,9 @@ def _find_published(
         )
     else:
         order = list(range(min(first_body_idx + 1, 20)))
-    stay_in = region if (region is not None and t_idx >= 0 and region in blocks[t_idx].path) else None
+    stay_in = (
+        region if (region is not None and t_idx >= 0 and region in blocks[t_idx].path) else None
+    )
     for i in order:
         b = blocks[i]
         if stay_in is not None and stay_in not in b.path:

@@ -16,20 +16,102 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 BR = "\ue000"  # stands in for <br> so that line breaks survive text() calls
 
 INLINE = frozenset(
-    "a abbr b bdi bdo big cite code data del dfn em font i ins kbd label mark nobr q s samp "
-    "small span strike strong sub sup time tt u var wbr".split()
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "label",
+        "mark",
+        "nobr",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    ]
 )
 DROP = frozenset(
-    "script style noscript template svg math iframe object embed video audio canvas map img "
-    "picture source track input select textarea button head meta link title base option "
-    "-comment".split()
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "embed",
+        "video",
+        "audio",
+        "canvas",
+        "map",
+        "img",
+        "picture",
+        "source",
+        "track",
+        "input",
+        "select",
+        "textarea",
+        "button",
+        "head",
+        "meta",
+        "link",
+        "title",
+        "base",
+        "option",
+        "-comment",
+    ]
 )
 # Landmarks that never hold the release body.
-SKIP_ALWAYS = frozenset("nav aside footer figure figcaption dialog menu".split())
-HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+SKIP_ALWAYS = frozenset(["nav", "aside", "footer", "figure", "figcaption", "dialog", "menu"])
+HEADINGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
 BLOCKISH = frozenset(
-    "p div ul ol dl table section article main header h1 h2 h3 h4 h5 h6 blockquote figure "
-    "pre form address li".split()
+    [
+        "p",
+        "div",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "section",
+        "article",
+        "main",
+        "header",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "figure",
+        "pre",
+        "form",
+        "address",
+        "li",
+    ]
 )
 _BLOCK_SEL = "p,div,ul,ol,table,section,article,h1,h2,h3,h4,h5,h6,blockquote"
 
@@ -44,6 +126,12 @@ _HARD_HINT = re.compile(
     r"search\w*|login|toolbar|modal|popup|footer|more-news|read-more|see-also|"
     r"recommended|trending|most-read|popular)(?![a-z])"
 )
+# Words that name boilerplate outright: skipped even when large (a long related-news column).
+_STRONG_HINT = re.compile(
+    r"(?<![a-z])(?:related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|breadcrumbs?|"
+    r"newsletter\w*|comments?|captions?|credits?|tags?|more-news|read-more|see-also|"
+    r"recommended|trending|most-read|popular)(?![a-z])"
+)
 _SOFT_HINT = re.compile(
     r"(?<![a-z])(?:meta|byline|author\w*|date\w*|time|published|posted|info|details|"
     r"kicker|eyebrow|overline|surtitre|antetitulo|category|categories|topic|label)(?![a-z])"
@@ -53,7 +141,9 @@ _SF_HINT = re.compile(
     r"sub-title|subtitulo|subheading|strapline|deck|dek|teaser|excerpt|abstract|"
     r"entradilla|bajada|sumario|resumen|resume|description)(?![a-z])"
 )
-_HARD_ROLES = frozenset("navigation contentinfo complementary search dialog alertdialog menu".split())
+_HARD_ROLES = frozenset(
+    ["navigation", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu"]
+)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _BR_SPLIT = re.compile(BR + r"\s*(?:" + BR + r"\s*)+")
 
@@ -143,7 +233,11 @@ class Walker:
         single = len(segs) == 1
         for texts, fl in segs:
             self._emit(
-                self._kind_for(kind, texts, fl), "".join(texts), path, soft, sf,
+                self._kind_for(kind, texts, fl),
+                "".join(texts),
+                path,
+                soft,
+                sf,
                 links if single else 0,
             )
 
@@ -159,10 +253,12 @@ class Walker:
             return "heading"
         return kind
 
-    def _is_wrapper(self, node: LexborNode) -> bool:
+    def _is_wrapper(self, node: LexborNode, hint: str = "") -> bool:
         """A hinted element that holds the title or much of the page is a layout wrapper."""
         if node.css_first("h1") is not None:
             return True
+        if hint and _STRONG_HINT.search(hint):
+            return False
         return len(node.text(deep=True)) > 0.35 * self.body_len
 
     @staticmethod
@@ -261,9 +357,8 @@ class Walker:
                 self.skipped.add(mid)
                 continue
             if (
-                (tag == "form" or (hint.strip() and _HARD_HINT.search(hint)))
-                and not self._is_wrapper(child)
-            ):
+                tag == "form" or (hint.strip() and _HARD_HINT.search(hint))
+            ) and not self._is_wrapper(child, hint):
                 self.skipped.add(mid)
                 continue
             c_soft = soft
@@ -283,12 +378,20 @@ class Walker:
 
             if tag == "p" or tag == "pre" or tag == "address":
                 self._emit(
-                    self._p_kind(child, kind), child.text(deep=True, separator=""), path, c_soft, c_sf,
+                    self._p_kind(child, kind),
+                    child.text(deep=True, separator=""),
+                    path,
+                    c_soft,
+                    c_sf,
                     self._link_chars(child),
                 )
             elif tag in HEADINGS:
                 self._emit(
-                    "heading", child.text(deep=True, separator=""), path, c_soft, c_sf,
+                    "heading",
+                    child.text(deep=True, separator=""),
+                    path,
+                    c_soft,
+                    c_sf,
                     self._link_chars(child),
                 )
             elif tag == "h1":
@@ -298,7 +401,11 @@ class Walker:
                     self._walk(child, cpath, c_soft, c_sf, "list_item")
                 else:
                     self._emit(
-                        "list_item", child.text(deep=True, separator=""), path, c_soft, c_sf,
+                        "list_item",
+                        child.text(deep=True, separator=""),
+                        path,
+                        c_soft,
+                        c_sf,
                         self._link_chars(child),
                     )
             else:

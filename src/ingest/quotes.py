@@ -69,17 +69,25 @@ _AR_VERB = rf"(?:^|(?<=\s)){_AR_VERB_CORE}"
 _AR_ADVERB = r"(?:قائلا|قائلاً|قائلة|مضيفا|مضيفاً|مضيفة|موضحا|موضحاً|مؤكدا|مؤكداً|بقوله|بالقول|ما يلي)"
 
 # "… said INTERPOL Secretary General Jürgen Stock." (verb then speaker, after the quote)
-_POST_VERB_FIRST = re.compile(rf"^[\s,.،]*(?:{_LATIN_VERBS})(?:-t-(?:il|elle))?\s+(?P<spk>.+)$", re.S)
+_POST_VERB_FIRST = re.compile(
+    rf"^[\s,.،]*(?:{_LATIN_VERBS})(?:-t-(?:il|elle))?\s+(?P<spk>.+)$", re.S
+)
 # "… Jürgen Stock said." (speaker then verb, after the quote)
-_POST_SPK_FIRST = re.compile(rf"^[\s,.،]*(?P<spk>[^.!?;:“”\"«»]{{1,120}}?)\s+(?:{_LATIN_VERBS})\b", re.S)
+_POST_SPK_FIRST = re.compile(
+    rf"^[\s,.،]*(?P<spk>[^.!?;:“”\"«»]{{1,120}}?)\s+(?:{_LATIN_VERBS})\b", re.S
+)
 # "Jürgen Stock, INTERPOL Secretary General, said: “" (before the quote)
 _PRE_SPK_FIRST = re.compile(
-    rf"(?P<spk>[^!?;:“”\"«»]{{1,160}}?)\s*,?\s+(?:{_LATIN_VERBS})(?:\s+(?:that|que))?\s*[:,]?\s*$", re.S
+    rf"(?P<spk>[^!?;:“”\"«»]{{1,160}}?)\s*,?\s+(?:{_LATIN_VERBS})(?:\s+(?:that|que))?\s*[:,]?\s*$",
+    re.S,
 )
 # "a déclaré Valdecy Urquiza : «" / "said Jürgen Stock: “" (before the quote)
-_PRE_VERB_FIRST = re.compile(rf"(?:^|\s)(?:{_LATIN_VERBS})\s+(?P<spk>[^!?;:“”\"«»]{{2,160}}?)\s*[:,]\s*$", re.S)
+_PRE_VERB_FIRST = re.compile(
+    rf"(?:^|\s)(?:{_LATIN_VERBS})\s+(?P<spk>[^!?;:“”\"«»]{{2,160}}?)\s*[:,]\s*$", re.S
+)
 _PRE_ACCORDING = re.compile(
-    r"(?:according to|selon|d'après|según|de acuerdo con|وفقا لـ?|بحسب|حسب)\s+(?P<spk>[^:“”\"«»]{2,160}?)\s*[:,]?\s*$",
+    r"(?:according to|selon|d'après|según|de acuerdo con|وفقا لـ?|بحسب|حسب)\s+"
+    r"(?P<spk>[^:“”\"«»]{2,160}?)\s*[:,]?\s*$",
     re.I | re.S,
 )
 _POST_ACCORDING = re.compile(
@@ -88,8 +96,23 @@ _POST_ACCORDING = re.compile(
 )
 
 _PRONOUNS = {
-    "he", "she", "they", "it", "we", "i", "il", "elle", "ils", "elles", "on", "él", "ella",
-    "ellos", "ellas", "هو", "هي",
+    "he",
+    "she",
+    "they",
+    "it",
+    "we",
+    "i",
+    "il",
+    "elle",
+    "ils",
+    "elles",
+    "on",
+    "él",
+    "ella",
+    "ellos",
+    "ellas",
+    "هو",
+    "هي",
 }
 _SKIP_LEAD = re.compile(
     r"^(?:speaking|addressing|commenting|referring|in|at|during|on|after|before|while|when|"
@@ -132,7 +155,9 @@ def _trim_chunks(spk: str, *, from_right: bool) -> str:
     if from_right:
         # "Speaking at the opening, Jürgen Stock" -> drop the lead-in clauses
         while len(chunks) > 1 and (
-            _SKIP_LEAD.match(chunks[0]) or len(chunks[0].split()) > 10 or _PARTICIPLE.match(chunks[0])
+            _SKIP_LEAD.match(chunks[0])
+            or len(chunks[0].split()) > 10
+            or _PARTICIPLE.match(chunks[0])
         ):
             chunks.pop(0)
         return ", ".join(chunks)
@@ -258,7 +283,7 @@ def _speaker(pre: str, post: str) -> str | None:
 
 
 def _find_spans(text: str) -> list[tuple[int, int, int, int]]:
-    """(open_start, inner_start, inner_end, close_end) of each quote; inner_end == len if unclosed."""
+    """(open_start, inner_start, inner_end, close_end) per quote; inner_end == len if unclosed."""
     spans = []
     pos = 0
     while True:
@@ -300,7 +325,7 @@ def extract_quotes(paragraphs: Sequence[str] | Iterable[str]) -> list[Quote]:
         spans = _find_spans(para)
         if pending is not None:
             if spans and spans[0][0] == len(para) - len(para.lstrip()):
-                o0, i0, e0, c0 = spans[0]
+                _o0, i0, e0, c0 = spans[0]
                 pending.append(para[i0:e0])
                 if e0 == len(para):
                     continue  # still open
