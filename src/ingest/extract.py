@@ -25,7 +25,7 @@ from ingest.quotes import Quote, extract_quotes
 
 __all__ = ["PARSER_VERSION", "Block", "Quote", "Release", "extract_release", "main"]
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"
 LANGUAGES = ("en", "fr", "es", "ar")
 
 
@@ -328,7 +328,8 @@ def _translations(tree: LexborHTMLParser, url: str, own: str) -> dict[str, str]:
 # --- non-release signals ----------------------------------------------------------------------
 
 _ERROR_PAGE = re.compile(
-    r"\b(?:404|410|500)\b|page not found|not found|page introuvable|introuvable|"
+    r"\b(?:403|404|410|429|500|502|503)\b|page not found|not found|page introuvable|introuvable|"
+    r"could not be served|too many requests|service unavailable|temporarily unavailable|"
     r"página no encontrada|pagina no encontrada|no encontrada|no existe|"
     r"الصفحة غير موجودة|غير موجودة|لم يتم العثور|error page|page d'erreur",
     re.I,
@@ -406,6 +407,19 @@ def extract_release(html: str | bytes, url: str) -> Release:
             language = _guess_language(sample)
     date_lang = (raw_lang or language).lower() if _lang_code(raw_lang) == language else language
 
+    # title candidates from metadata; without an h1 the visible title is found by its text --------
+    h1s = [b for b in blocks if b.kind == "h1"]
+    title_node = tree.css_first("title")
+    page_title = (title_node.text(deep=True) if title_node is not None else "") or ""
+    meta_title = clean_text(
+        (_ld_str(article_ld.get("headline")) if article_ld else None)
+        or metas.get("og:title")
+        or metas.get("twitter:title")
+        or ""
+    )
+    meta_titles = [t for t in (meta_title, clean_text(page_title)) if t]
+    title_guess = None if h1s else _match_title(blocks, meta_titles)
+
     # where is the body? ------------------------------------------------------------------------
     def good(b: Blk) -> bool:
         return (
@@ -413,12 +427,15 @@ def extract_release(html: str | bytes, url: str) -> Release:
             and not b.soft
             and len(b.text) >= 40
             and b.link_density < 0.35
+            and b is not title_guess
         )
 
     goods = [b for b in blocks if good(b)]
     total_good = sum(len(b.text) for b in goods)
     if total_good == 0:
-        raise _no_body(url, blocks, metas)
+        if _ERROR_PAGE.search(" ".join([*(b.text for b in h1s[:2]), page_title])):
+            raise NotAReleaseError(url, f"error page: {clean_text(page_title or h1s[0].text)[:80]}")
+        raise _no_body(url)
 
     region = _pick_region(walker, goods, total_good)
     scope = [b for b in goods if region is None or region in b.path]
@@ -433,8 +450,6 @@ def extract_release(html: str | bytes, url: str) -> Release:
     first_body_idx = next((b.idx for b in body_blocks if good(b)), body_blocks[0].idx)
 
     # not a release? ----------------------------------------------------------------------------
-    h1s = [b for b in blocks if b.kind == "h1"]
-    page_title = (tree.css_first("title").text(deep=True) if tree.css_first("title") else "") or ""
     probe = " ".join([*(b.text for b in h1s[:2]), page_title])
     body_chars = sum(len(b.text) for b in body_blocks if b.kind != "heading")
     if _ERROR_PAGE.search(probe) and body_chars < 1500:
@@ -449,17 +464,14 @@ def extract_release(html: str | bytes, url: str) -> Release:
         raise NotAReleaseError(url, f"listing page: {len(link_heads)} linked headings")
 
     # title ------------------------------------------------------------------------------------
-    title_blk = _pick_title(h1s, region, first_body_idx)
+    title_blk = _pick_title(h1s, region, first_body_idx) if h1s else title_guess
+    if title_blk is None and not meta_title:
+        # no h1 and nothing in the metadata matches a block: the prominent line above the body
+        title_blk = _prominent_title(blocks, first_body_idx, date_lang)
     if title_blk is not None:
         title = title_blk.text
     else:
-        title = (
-            (_ld_str(article_ld.get("headline")) if article_ld else None)
-            or metas.get("og:title")
-            or metas.get("twitter:title")
-            or _SITE_SUFFIX.sub("", clean_text(page_title))
-        )
-        title = clean_text(title or "")
+        title = meta_title or _SITE_SUFFIX.sub("", clean_text(page_title))
     if not title:
         raise ExtractError(url, "no_title", "no h1, headline, og:title or <title>")
     t_idx = title_blk.idx if title_blk is not None else -1
@@ -491,7 +503,7 @@ def extract_release(html: str | bytes, url: str) -> Release:
         and any(ch.isalnum() for ch in b.text)
     ]
     if not body_blocks:
-        raise _no_body(url, blocks, metas)
+        raise _no_body(url)
 
     # standfirst -------------------------------------------------------------------------------
     subtitle_blk = _pick_subtitle(
@@ -520,10 +532,8 @@ def extract_release(html: str | bytes, url: str) -> Release:
             text_ = text_.strip()
         if text_ and any(ch.isalnum() for ch in text_):
             out_blocks.append(Block(b.kind, text_))
-        if b.kind == "paragraph" and not out_blocks:
-            pass
     if not out_blocks or sum(len(b.text) for b in out_blocks) < 80:
-        raise _no_body(url, blocks, metas)
+        raise _no_body(url)
 
     quotes = extract_quotes(b.text for b in out_blocks if b.kind != "heading")
     return Release(
@@ -539,8 +549,70 @@ def extract_release(html: str | bytes, url: str) -> Release:
     )
 
 
-def _no_body(url: str, blocks: list[Blk], metas: dict[str, str]) -> ExtractError:
+def _no_body(url: str) -> ExtractError:
     return ExtractError(url, "no_body", "no body paragraphs found")
+
+
+def _match_title(blocks: list[Blk], candidates: list[str]) -> Blk | None:
+    """Without an h1: the visible block whose text is the og:title / headline / <title>.
+
+    A <title> usually carries the site name before or after the headline, so a block whose
+    text fills most of a candidate also matches. Among matches the last one before the first
+    prose paragraph wins (breadcrumb trails repeat the title earlier on the page)."""
+    keys = [k for k in (_norm_key(c) for c in candidates) if k]
+    if not keys:
+        return None
+    best: Blk | None = None
+    best_score = 0.0
+    for b in blocks:
+        if b.kind not in ("paragraph", "heading") or len(b.text) > 300 or b.link_density > 0.5:
+            if best is not None and _is_prose(b):
+                break
+            continue
+        k = _norm_key(b.text)
+        score = 0.0
+        if len(k.split()) >= 2:
+            for key in keys:
+                if k == key:
+                    score = max(score, 2.0)
+                elif k in key and len(k) >= 0.5 * len(key):
+                    score = max(score, 1.0 + len(k) / len(key) / 2)
+                elif _similar(k, key):
+                    score = max(score, 1.0)
+        if score and score >= best_score:
+            best, best_score = b, score
+        elif best is not None and _is_prose(b):
+            break  # the body has started: later echoes of the title are not the title
+    return best
+
+
+def _is_prose(b: Blk) -> bool:
+    return b.kind == "paragraph" and not b.soft and len(b.text) >= 120 and b.link_density < 0.2
+
+
+_END_PUNCT = ".!?;:،؛؟"
+
+
+def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str) -> Blk | None:
+    """No h1 and no usable metadata: the first headline-like line in the run of short blocks
+    right above the body (kicker, title, date, standfirst)."""
+    window: list[Blk] = []
+    for b in reversed(blocks[max(0, first_body_idx - 8) : first_body_idx]):
+        if b.link_density > 0.5 or len(b.text) > 300:
+            break  # navigation or an earlier text column: the header run ends here
+        window.append(b)
+    window.reverse()
+    for b in window:
+        if (
+            b.kind in ("paragraph", "heading")
+            and not b.soft
+            and not b.sf
+            and 3 <= len(b.text.split()) <= 40
+            and b.text[-1] not in _END_PUNCT
+            and not _is_date_only(b.text, lang)
+        ):
+            return b
+    return None
 
 
 def _pick_region(walker: Walker, goods: list[Blk], total: int) -> int | None:

@@ -306,6 +306,8 @@ class Walker:
         run: list[str] = []
         bold: list[bool] = []
         run_links = 0
+        start = len(self.blocks)
+        has_img = False
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
@@ -313,6 +315,8 @@ class Walker:
                 bold.append(False)
                 continue
             if tag in DROP:
+                if tag in ("img", "picture"):
+                    has_img = True
                 continue
             if tag == "br":
                 run.append(BR)
@@ -411,6 +415,19 @@ class Walker:
             else:
                 self._walk(child, cpath, c_soft, c_sf, kind)
         self._flush(run, run_links, path, soft, sf, kind, bold)
+        if has_img and len(self.blocks) > start:
+            self._drop_caption(node, start)
+
+    def _drop_caption(self, node: LexborNode, start: int) -> None:
+        """An image with a line or two of text beside it in its own box is a figure without
+        <figure>: the text is a caption or credit, never body."""
+        new = self.blocks[start:]
+        if len(new) > 2 or sum(len(b.text) for b in new) > 250:
+            return
+        if any(b.kind == "h1" or b.links for b in new):
+            return
+        del self.blocks[start:]
+        self.skipped.add(node.mem_id)
 
 
 def parse(html: str) -> LexborHTMLParser:
