@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 
 from .content import Block, Release
 from .langs import slugify
@@ -491,9 +492,29 @@ class Facts:
         self.quote_style = r.randrange(2)
 
 
+# Bounded caches: a page render touches the same family's facts and its siblings' slugs several
+# times; the bounds keep memory flat however large the archive is.
+@lru_cache(maxsize=4096)
+def facts(seed: int, fid: int) -> Facts:
+    return Facts(seed, fid)
+
+
+@lru_cache(maxsize=16384)
+def gen_slug(seed: int, fid: int, lang: str) -> str:
+    """The slug of a generated release without rendering its body."""
+    f = facts(seed, fid)
+    li = 0 if lang in ("en", "ar") else L[lang]
+    conf = f.topic == "conference"
+    tpl = CONF_TITLE[li] if conf else TITLES[f.title_ix][li]
+    title = tpl.format(op=f.op, crime=CRIME[f.topic][li], arrests=f.arrests, nc=f.nc,
+                       region=REGIONS[f.region][li])
+    return _clean_slug(slugify(title))
+
+
+@lru_cache(maxsize=512)
 def generate(seed: int, fid: int, lang: str, year: int) -> Release:
     """The release of family `fid` in `lang` (rev 0). `year` feeds only the conference text."""
-    f = Facts(seed, fid)
+    f = facts(seed, fid)
     li = L[lang]
     crime = CRIME[f.topic][li]
     names = [COUNTRIES[c][li] for c in f.countries]
@@ -534,11 +555,7 @@ def generate(seed: int, fid: int, lang: str, year: int) -> Release:
     if f.funding is not None and not conf:
         blocks.append(Block("p", FUNDING[li].format(donor=DONORS[f.funding][li], prog=f.prog)))
     dateline = CITIES[f.city][0][li]
-    slug_title = TITLES[f.title_ix][0] if not conf else CONF_TITLE[0]
-    en_slug = slugify(slug_title.format(**{**v, "crime": CRIME[f.topic][0],
-                                            "region": REGIONS[f.region][0]}))
-    slug = en_slug if lang in ("en", "ar") else slugify(title)
-    return Release(lang, title, standfirst, dateline, tuple(blocks), _clean_slug(slug),
+    return Release(lang, title, standfirst, dateline, tuple(blocks), gen_slug(seed, fid, lang),
                    f.date_style, f.quote_style)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import render
 from .content import Block, Release, with_revision
-from .generate import candidate_fids, generate
+from .generate import candidate_fids, gen_slug, generate
 from .langs import LANGS, LISTING_PATH, article_path, parse_article_path, slugify
 
 PAGE_SIZE = 10
@@ -93,8 +93,8 @@ class NewsroomSite:
 
     def __init__(self, seed: int = 7, families: int | None = None, start: date = date(2019, 1, 1),
                  end: date = date(2026, 11, 28), page_kb: int = 20) -> None:
-        if families is not None and families < 10:
-            raise ValueError("families must be >= 10 (or None for the hand-written corpus)")
+        if families is not None and not 10 <= families <= 45000:
+            raise ValueError("families must be in 10..45000 (or None for the hand-written corpus)")
         if end < start:
             raise ValueError("end must not be before start")
         self.seed = seed
@@ -122,10 +122,13 @@ class NewsroomSite:
         self._clock = datetime(end.year, end.month, end.day, 18, 0, tzinfo=UTC)
         self._changed = self._clock
         self._next_fid = self.n_base
+        self._corpus_slugs: dict[tuple[int, str], str] = {}
         if not self.scale:
             for i, r in enumerate(self._corpus):
                 for lang in r["versions"]:
-                    self._slugs[(lang, _corpus_release(r, lang).slug)] = i
+                    slug = _corpus_release(r, lang).slug
+                    self._slugs[(lang, slug)] = i
+                    self._corpus_slugs[(i, lang)] = slug
         self._plant_broken()
 
     # --- families ---------------------------------------------------------------------------
@@ -189,9 +192,16 @@ class NewsroomSite:
         r = self._rev.get((fid, lang), 0) if rev is None else rev
         return with_revision(rel, r)
 
+    def _slug(self, fid: int, lang: str) -> str:
+        if not self.scale and fid < self.n_base:
+            return self._corpus_slugs[(fid, lang)]
+        return gen_slug(self.seed, fid, lang)
+
     def path_of(self, fid: int, lang: str) -> str:
         fam = self.family(fid)
-        return article_path(lang, fam.published.year, self.release(fid, lang, 0).slug)
+        if lang not in fam.langs:
+            raise KeyError((fid, lang))
+        return article_path(lang, fam.published.year, self._slug(fid, lang))
 
     def resolve(self, path: str) -> tuple[int, str] | None:
         """(fid, lang) of an article path that exists (including removed/broken ones)."""
@@ -207,7 +217,7 @@ class NewsroomSite:
                     continue
                 fam = self.family(c)
                 if lang in fam.langs and fam.published.year == year and \
-                        self.release(c, lang, 0).slug == slug:
+                        self._slug(c, lang) == slug:
                     return c, lang
         return None
 
@@ -248,7 +258,7 @@ class NewsroomSite:
         self._next_fid += 1
         self._overlay[fid] = Family(fid, f"x{fid:06d}", published, langs, fid % 2)
         for lang in langs:
-            self._slugs[(lang, self.release(fid, lang, 0).slug)] = fid
+            self._slugs[(lang, self._slug(fid, lang))] = fid
         return fid
 
     # --- time, validators ---------------------------------------------------------------------
@@ -328,13 +338,17 @@ class NewsroomSite:
                 out[self.path_of(f, lg)] = f"removed-{status}"
             return out
 
-    def article_paths(self, lang: str | None = None) -> list[str]:
-        """Every listed article path (valid or broken), newest first per language."""
+    def article_paths(self, lang: str | None = None, limit: int | None = None) -> list[str]:
+        """Listed article paths (valid or broken), newest first per language.
+
+        `limit` caps the count per language, so callers can sample a huge archive cheaply.
+        """
         with self._lock:
             out = []
             for lg in [lang] if lang else list(LANGS):
                 seq = self._seq(lg)
-                out.extend(self.path_of(seq.fid_at(k), lg) for k in range(seq.visible))
+                n = seq.visible if limit is None else min(limit, seq.visible)
+                out.extend(self.path_of(seq.fid_at(k), lg) for k in range(n))
             return out
 
     def page_count(self) -> int:
