@@ -327,3 +327,32 @@ def test_cli_prints_base_url_and_serves():
         t0 = time.monotonic()
         proc.wait(10)
     assert time.monotonic() - t0 < 5
+
+
+def test_server_reads_while_site_mutates():
+    import threading
+
+    site = NewsroomSite(families=200, page_kb=30)
+    errors: list[str] = []
+    with NewsroomServer(site, max_seconds=60) as srv:
+        stop = threading.Event()
+
+        def reader() -> None:
+            s = requests.Session()
+            while not stop.is_set():
+                for path in [LISTING_PATH["fr"], "/sitemap.xml", *site.article_paths("fr", 5)]:
+                    r = s.get(srv.base_url + path, timeout=10)
+                    if r.status_code not in (200, 429, 500):
+                        errors.append(f"{path} {r.status_code}")
+
+        threads = [threading.Thread(target=reader) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for _ in range(5):
+            site.next_day(new=2, edits=5)
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert errors == []
+    assert site.today == date(2026, 12, 3)
