@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -436,18 +436,21 @@ def extract_release(html: str | bytes, url: str) -> Release:
         if _ERROR_PAGE.search(" ".join([*(b.text for b in h1s[:2]), page_title])):
             raise NotAReleaseError(url, f"error page: {clean_text(page_title or h1s[0].text)[:80]}")
         raise _no_body(url)
-
-    region = _pick_region(walker, goods, total_good)
-    scope = [b for b in goods if region is None or region in b.path]
-    scope_total = sum(len(b.text) for b in scope)
-    container = _deepest_holder(scope, scope_total, 0.7)
-
-    body_blocks = [
-        b
-        for b in blocks
-        if container in b.path and not b.soft and b.kind != "h1" and b.link_density < 0.6
-    ]
-    first_body_idx = next((b.idx for b in body_blocks if good(b)), body_blocks[0].idx)
+    region, scope, container, body_blocks, first_body_idx = _locate_body(
+        walker, blocks, goods, good
+    )
+    if not h1s and title_guess is None and not meta_title:
+        # no h1 and no metadata title: the headline-like line opening the header run above
+        # the body (it may have been taken for the first body paragraph: then locate again)
+        title_guess = _prominent_title(blocks, first_body_idx, date_lang)
+        if title_guess is not None and title_guess.idx >= first_body_idx:
+            goods = [b for b in goods if b is not title_guess]
+            if goods:
+                region, scope, container, body_blocks, first_body_idx = _locate_body(
+                    walker, blocks, goods, good
+                )
+            else:
+                title_guess = None
 
     # not a release? ----------------------------------------------------------------------------
     probe = " ".join([*(b.text for b in h1s[:2]), page_title])
@@ -465,9 +468,6 @@ def extract_release(html: str | bytes, url: str) -> Release:
 
     # title ------------------------------------------------------------------------------------
     title_blk = _pick_title(h1s, region, first_body_idx) if h1s else title_guess
-    if title_blk is None and not meta_title:
-        # no h1 and nothing in the metadata matches a block: the prominent line above the body
-        title_blk = _prominent_title(blocks, first_body_idx, date_lang)
     if title_blk is not None:
         title = title_blk.text
     else:
@@ -482,7 +482,7 @@ def extract_release(html: str | bytes, url: str) -> Release:
 
     # date -------------------------------------------------------------------------------------
     published, date_idx = _find_published(
-        tree, walker, article_ld, metas, blocks, region, t_idx, first_body_idx, date_lang
+        tree, walker, article_ld, metas, blocks, region, t_idx, first_body_idx, container, date_lang
     )
     if published is None:
         raise ExtractError(url, "no_date", "no datePublished, date meta, <time> or visible date")
@@ -597,7 +597,7 @@ def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str) -> Blk |
     """No h1 and no usable metadata: the first headline-like line in the run of short blocks
     right above the body (kicker, title, date, standfirst)."""
     window: list[Blk] = []
-    for b in reversed(blocks[max(0, first_body_idx - 8) : first_body_idx]):
+    for b in reversed(blocks[max(0, first_body_idx - 8) : first_body_idx + 1]):
         if b.link_density > 0.5 or len(b.text) > 300:
             break  # navigation or an earlier text column: the header run ends here
         window.append(b)
@@ -610,9 +610,26 @@ def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str) -> Blk |
             and 3 <= len(b.text.split()) <= 40
             and b.text[-1] not in _END_PUNCT
             and not _is_date_only(b.text, lang)
+            and (b.idx < first_body_idx or len(b.text) <= 200)
         ):
             return b
     return None
+
+
+def _locate_body(
+    walker: Walker, blocks: list[Blk], goods: list[Blk], good: Callable[[Blk], bool]
+) -> tuple[int | None, list[Blk], int, list[Blk], int]:
+    """(region, prose in it, body container, candidate body blocks, index of the first prose)."""
+    region = _pick_region(walker, goods, sum(len(b.text) for b in goods))
+    scope = [b for b in goods if region is None or region in b.path]
+    container = _deepest_holder(scope, sum(len(b.text) for b in scope), 0.7)
+    body_blocks = [
+        b
+        for b in blocks
+        if container in b.path and not b.soft and b.kind != "h1" and b.link_density < 0.6
+    ]
+    first_body_idx = next((b.idx for b in body_blocks if good(b)), body_blocks[0].idx)
+    return region, scope, container, body_blocks, first_body_idx
 
 
 def _pick_region(walker: Walker, goods: list[Blk], total: int) -> int | None:
@@ -679,6 +696,7 @@ def _find_published(
     region: int | None,
     t_idx: int,
     first_body_idx: int,
+    container: int,
     lang: str,
 ) -> tuple[dt.date | None, int]:
     """The publication date and the index of the visible block it was read from (or -1)."""
@@ -714,20 +732,33 @@ def _find_published(
         order = list(range(t_idx + 1, min(first_body_idx + 1, t_idx + 15))) + list(
             range(t_idx - 1, max(-1, t_idx - 6), -1)
         )
-    else:
-        order = list(range(min(first_body_idx + 1, 20)))
+    else:  # no title block: the header run right above the body
+        order = list(range(max(0, first_body_idx - 10), first_body_idx + 1))
     stay_in = (
         region if (region is not None and t_idx >= 0 and region in blocks[t_idx].path) else None
     )
+    order = [i for i in order if stay_in is None or stay_in in blocks[i].path]
+    # a line that is a date and little else first, then a short line that mentions one
     for i in order:
-        b = blocks[i]
-        if stay_in is not None and stay_in not in b.path:
-            continue
-        if len(b.text) <= 100:
-            d = parse_date(b.text, lang)
+        if len(blocks[i].text) <= 60 and _is_date_only(blocks[i].text, lang):
+            d = parse_date(blocks[i].text, lang)
             if d:
                 return d, i
-    return (outside[0] if outside else None), -1
+    for i in order:
+        if len(blocks[i].text) <= 100:
+            d = parse_date(blocks[i].text, lang)
+            if d:
+                return d, i
+    if outside:
+        return outside[0], -1
+    # last resort: a bare date line closing the body ("Lyon, 9 February 2023")
+    tail = [b for b in blocks[first_body_idx:] if container in b.path][-3:]
+    for b in reversed(tail):
+        if len(b.text) <= 60 and _is_date_only(b.text, lang):
+            d = parse_date(b.text, lang)
+            if d:
+                return d, b.idx
+    return None, -1
 
 
 def _pick_subtitle(
