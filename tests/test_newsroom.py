@@ -356,3 +356,14 @@ def test_server_reads_while_site_mutates():
             t.join(10)
     assert errors == []
     assert site.today == date(2026, 12, 3)
+
+
+def test_render_article_does_not_consume_flaky_failures(fresh):
+    site, srv = fresh
+    broken = {why: p for p, why in site.broken_paths().items()}
+    html = site.render_article(broken["500-once"], host=srv.host_port)
+    assert "<h1>500</h1>" not in html
+    r = _get(srv, broken["500-once"])
+    assert r.status_code == 500
+    served_html = _get(srv, broken["500-once"]).text
+    assert served_html == html
