@@ -25,6 +25,7 @@ def served():
     site = NewsroomSite()
     with NewsroomServer(site, max_seconds=120) as srv:
         yield site, srv
+    assert srv.errors == []
 
 
 @pytest.fixture()
@@ -32,6 +33,7 @@ def fresh():
     site = NewsroomSite()
     with NewsroomServer(site, max_seconds=120) as srv:
         yield site, srv
+    assert srv.errors == []
 
 
 def _get(srv: NewsroomServer, path: str, **kw) -> requests.Response:
@@ -306,11 +308,15 @@ def test_archive_scale_is_deterministic():
 
 
 def test_server_stops_by_itself():
-    srv = NewsroomServer(NewsroomSite(), max_seconds=0.3)
-    assert _get(srv, "/robots.txt").status_code == 200
-    assert srv.wait(5)
+    srv = NewsroomServer(NewsroomSite(), max_seconds=0.5)
+    keep_alive = requests.Session()
+    assert keep_alive.get(srv.base_url + "/robots.txt", timeout=5).status_code == 200
+    assert srv.wait(5) and not srv.running
     with pytest.raises(requests.ConnectionError):
         requests.get(srv.base_url + "/robots.txt", timeout=2)
+    with pytest.raises(requests.ConnectionError):  # nor on a pooled keep-alive connection
+        keep_alive.get(srv.base_url + "/robots.txt", timeout=2)
+    assert srv.errors == []
 
 
 def test_cli_prints_base_url_and_serves():

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from .site import NewsroomSite
+from .site import NewsroomSite, Response
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -15,12 +19,29 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes; without TCP_NODELAY the client's delayed ACK
     # stalls every keep-alive response by ~40 ms.
     disable_nagle_algorithm = True
+    timeout = 60  # idle keep-alive connections must not pin handler threads forever
     owner: NewsroomServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.owner._track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.owner._track(self.connection, False)
 
     def _serve(self, with_body: bool) -> None:
         headers = {k: v for k, v in self.headers.items()}
         host = self.headers.get("Host") or self.owner.host_port
-        resp = self.owner.site.respond(self.command, self.path, headers, host=host)
+        try:
+            resp = self.owner.site.respond(self.command, self.path, headers, host=host)
+        except Exception:
+            # A fixture bug must surface in tests, not as a hung client: answer 500, keep it.
+            self.owner.errors.append(traceback.format_exc())
+            resp = Response(500, {"Content-Type": "text/plain; charset=utf-8"},
+                            b"fixture error\n")
         self.owner._log(self.command, self.path, resp.status, headers)
         self.send_response(resp.status)
         for k, v in resp.headers.items():
@@ -41,6 +62,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Clients hanging up mid-response (benchmarks, timeouts) are normal here.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class NewsroomServer:
     """ThreadingHTTPServer in a daemon thread; context manager; stops itself after max_seconds."""
 
@@ -50,8 +82,10 @@ class NewsroomServer:
             raise ValueError("the fixture newsroom only listens on 127.0.0.1")
         self.site = site
         handler = type("Handler", (_Handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer((host, port), handler)
+        self.errors: list[str] = []
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
         h, p = self._httpd.server_address[:2]
         self.host_port = f"{h}:{p}"
         self.base_url = f"http://{h}:{p}"
@@ -67,6 +101,13 @@ class NewsroomServer:
             self._timer = threading.Timer(max_seconds, self.stop)
             self._timer.daemon = True
             self._timer.start()
+
+    def _track(self, conn: socket.socket, opened: bool) -> None:
+        with self._conns_lock:
+            if opened:
+                self._conns.add(conn)
+            else:
+                self._conns.discard(conn)
 
     def _log(self, method: str, path: str, status: int, headers: dict[str, str]) -> None:
         with self._log_lock:
@@ -97,6 +138,12 @@ class NewsroomServer:
             self._timer.cancel()
         self._httpd.shutdown()
         self._httpd.server_close()
+        # Keep-alive connections outlive serve_forever(); cut them so a stopped server is silent.
+        with self._conns_lock:
+            conns = list(self._conns)
+        for c in conns:
+            with contextlib.suppress(OSError):
+                c.shutdown(socket.SHUT_RDWR)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the server stopped (by stop() or max_seconds); True if it did."""
