@@ -41,7 +41,7 @@ def ingest_with(settings: Settings, flow: str, mode: str, *, since: date | None 
     try:
         discovery = discover_task(quote(fetcher), settings, mode, since, until)
         plans = pipeline.plan_fetches(discovery.candidates, pipeline.load_pages_state(
-            settings.lake), settings, mode=mode, today=started.date())
+            settings.lake), settings, mode=mode, today=started.date(), since=since, until=until)
         chunks = list(pipeline.batches(plans, settings.batch_size))
         log.info("run %s: %d candidates, %d pages to fetch in %d batches",
                  run_id, len(discovery.candidates), len(plans), len(chunks))

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ingest.errors import FetchError, IngestError
+from ingest.errors import FetchError, GoneError, IngestError
 from ingest.fetch import Fetcher
 from ingest.settings import Settings
 
@@ -249,9 +249,10 @@ def _walk_listing(
         visited.add(url)
         try:
             res = fetcher.get(url)
-        except FetchError as exc:
-            # A missing entry point is normal on a mirror that has only sitemaps.
-            found.problems.append((url, f"listing skipped: {exc}"))
+        except GoneError as exc:
+            # A missing entry point is normal on a mirror that only has sitemaps.
+            found.problems.append((url, f"listing page not found (HTTP {exc.status}); "
+                                   "skipped - adjust Settings.listing_paths for this site"))
             return
         except IngestError as exc:
             found.problems.append((url, f"listing skipped: {exc}"))

@@ -134,6 +134,8 @@ def plan_fetches(
     *,
     mode: str,
     today: date,
+    since: date | None = None,
+    until: date | None = None,
 ) -> list[PagePlan]:
     """Which pages to fetch. Pure: same inputs, same plans.
 
@@ -141,7 +143,8 @@ def plan_fetches(
     - sitemap lastmod differs from the one we stored: conditional GET;
     - daily: pages 1 and 7 days after publication: conditional GET; everything else is left
       alone (a daily run with nothing new fetches no article page);
-    - backfill: every known page in range gets a conditional GET (304s cost no parsing).
+    - backfill: every known page in range gets a conditional GET (304s cost no parsing),
+      also pages the site no longer lists: that is how deletions (404/410) are found.
     """
     rows = {r["path"]: r for r in state.iter_rows(named=True)}
     plans: dict[str, PagePlan] = {}
@@ -164,7 +167,16 @@ def plan_fetches(
         elif mode != "daily" and st["status"] in ("ok", "quarantined"):
             add(path, cand.language, "revalidate", st, cand.lastmod)
 
-    if mode == "daily":
+    if mode != "daily":
+        for path, st in rows.items():
+            published = st["published_date"]
+            if (path in plans or st["language"] not in settings.languages
+                    or st["status"] not in ("ok", "failed") or published is None
+                    or (since and published < since) or (until and published > until)):
+                continue
+            add(path, st["language"], "revalidate" if st["status"] == "ok" else "retry",
+                st, None)
+    else:
         for path, st in rows.items():
             if path in plans or st["language"] not in settings.languages:
                 continue
