@@ -22,7 +22,7 @@ def _expected(name: str) -> dict:
 
 
 def test_every_page_has_an_expectation() -> None:
-    assert len(PAGES) >= 13
+    assert len(PAGES) >= 18
     for name in PAGES:
         assert (GOLDEN / "expected" / f"{name}.json").exists(), name
 
@@ -107,3 +107,48 @@ def test_command_line_prints_json_or_fails() -> None:
     )
     assert bad.returncode != 0
     assert bad.stderr.strip().count("\n") == 0 and "not_a_release" in bad.stderr
+
+
+def test_rate_limited_or_server_error_page_is_not_a_release() -> None:
+    for status in (429, 500, 503):
+        html = (
+            f"<!DOCTYPE html><html><head><title>{status}</title></head><body>"
+            f"<h1>{status}</h1><p>The page could not be served.</p></body></html>"
+        )
+        with pytest.raises(NotAReleaseError):
+            extract_release(html, "https://example.org/en/news/2024/some-release")
+
+
+def test_no_h1_title_from_prefixed_title_tag_and_date_after_standfirst() -> None:
+    body = (
+        "<p>GENEVA, Switzerland – Investigators from twelve countries met this week to agree "
+        "on a shared approach to tracing cryptocurrency used by fraud networks.</p>"
+        "<p>The meeting ended with a plan to train 300 officers over the next two years.</p>"
+    )
+    html = (
+        "<html lang='en'><head><title>Press Centre - Investigators agree on plan to trace "
+        "fraud proceeds</title></head><body><div class='a'><a href='/'>Home</a></div>"
+        "<div class='b'><div class='c'>Investigators agree on plan to trace fraud proceeds</div>"
+        "<div class='d'>Officers will share tracing tools and train together</div>"
+        "<div class='e'>3 July 2024</div>"
+        f"<div class='f'>{body}</div></div></body></html>"
+    )
+    rel = extract_release(html, "https://example.org/en/news/2024/fraud-proceeds")
+    assert rel.title == "Investigators agree on plan to trace fraud proceeds"
+    assert rel.subtitle == "Officers will share tracing tools and train together"
+    assert rel.published_date == dt.date(2024, 7, 3)
+    assert rel.dateline == "GENEVA, Switzerland"
+    assert [b.text[:14] for b in rel.blocks] == ["Investigators ", "The meeting en"]
+
+
+def test_image_box_text_is_a_caption_not_body() -> None:
+    html = (
+        "<html lang='en'><body><h1>Ivory seized at the port</h1><div>5 May 2024</div>"
+        "<div class='t'><p>MOMBASA, Kenya – Officers seized two tonnes of ivory hidden in a "
+        "container of dried fish bound for South-East Asia, the agency said.</p>"
+        "<div class='x'><img src='a.jpg'><span>Tusks laid out on the quay.</span></div>"
+        "<p>Three people were arrested and will appear in court next week.</p></div>"
+        "</body></html>"
+    )
+    rel = extract_release(html, "https://example.org/en/news/2024/ivory")
+    assert [b.text[:5] for b in rel.blocks] == ["Offic", "Three"]

@@ -738,8 +738,15 @@ def _find_published(
         region if (region is not None and t_idx >= 0 and region in blocks[t_idx].path) else None
     )
     order = [i for i in order if stay_in is None or stay_in in blocks[i].path]
-    # a line that is a date and little else first, then a short line that mentions one
-    for i in order:
+    # a line that is a date and little else first (it may follow a standfirst that was taken
+    # for the first body paragraph), then a short line that mentions one
+    strict = order + [
+        i
+        for i in range(first_body_idx + 1, min(len(blocks), first_body_idx + 3))
+        if i not in order and (stay_in is None or stay_in in blocks[i].path)
+    ]
+    strict.sort(key=lambda i: (i < t_idx, i if i > t_idx else -i))
+    for i in strict:
         if len(blocks[i].text) <= 60 and _is_date_only(blocks[i].text, lang):
             d = parse_date(blocks[i].text, lang)
             if d:
