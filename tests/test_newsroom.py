@@ -373,3 +373,35 @@ def test_render_article_does_not_consume_flaky_failures(fresh):
     assert r.status_code == 500
     served_html = _get(srv, broken["500-once"]).text
     assert served_html == html
+
+
+@pytest.mark.parametrize("families", [None, 120])
+def test_listing_order_survives_random_mutations(families):
+    import random
+    from datetime import timedelta
+
+    site = NewsroomSite(families=families)
+    rng = random.Random(1)
+    for _ in range(20):
+        op = rng.random()
+        if op < 0.3:
+            site.add_releases(rng.randint(1, 2),
+                              date(2019, 1, 1) + timedelta(days=rng.randrange(2900)))
+        elif op < 0.6:
+            path = rng.choice(site.article_paths(rng.choice(LANGS)))
+            if path not in site.broken_paths():
+                site.remove_release(path, rng.choice([404, 410]))
+        else:
+            site.next_day(rng.randint(0, 2), rng.randint(0, 3))
+    for lang in LANGS:
+        # brute force: every live page sorted by (published, family) newest first
+        live = []
+        for t in site.expected_releases(lang):
+            assert site.resolve(t["url_path"])[1] == lang
+        fids = [*range(site.n_base), *site._overlay]
+        for f in fids:
+            fam = site.family(f)
+            if lang in fam.langs and site._live(f, lang):
+                live.append((fam.published, f, site.path_of(f, lang)))
+        live.sort(reverse=True)
+        assert site.article_paths(lang) == [p for _, _, p in live]
