@@ -4,6 +4,13 @@ Semantic signals come first (html lang, meta/og tags, JSON-LD NewsArticle, <time
 h1, article/main/[itemprop=articleBody]); layout heuristics (text and link density over a
 flattened block list, see extract_dom) are the fallback. Class/id words are only generic
 hints (share, related, cookie, lead, summary, ...), never one site's names.
+
+Without an h1 the title is the block whose text is the headline / og:title / <title> (site
+name around it allowed), else the first headline-like line of the short-block run above the
+body. Without JSON-LD, date metas or <time>, the date is the first line that is a date and
+little else near the title (after it first, then just above it), else a short line that
+mentions one, else a bare date line closing the body. Error pages (4xx/5xx, rate limits)
+raise NotAReleaseError.
 """
 
 from __future__ import annotations
