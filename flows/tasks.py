@@ -1,7 +1,8 @@
-"""Prefect tasks: thin wrappers that put retries and logging around `ingest.pipeline` steps.
+"""Prefect tasks: the runner's steps with retries, logs and the run report artifact.
 
-Tasks are coarse (one per discovery, one per batch of pages), never one per page: each
-task run costs ~15 ms on the client and ~85 ms on the server.
+Tasks are coarse (one discovery, one per batch of pages, one finish), never one per page:
+each task run costs ~15 ms on the client and ~85 ms on the server. Arguments that Prefect
+would otherwise walk (fetchers, plan lists, reports) are wrapped in `quote()` by the caller.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from ingest import pipeline, report, views
+from ingest import report, runner
 from ingest.discover import Discovery
 from ingest.fetch import Fetcher
 from ingest.pipeline import BatchReport, PagePlan
@@ -25,7 +26,7 @@ from ingest.settings import Settings
 @task(name="discover", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
 def discover_task(fetcher: Fetcher, settings: Settings, mode: str,
                   since: date | None, until: date | None) -> Discovery:
-    found = pipeline.discover_releases(fetcher, settings, mode=mode, since=since, until=until)
+    found = runner.discover_step(fetcher, settings, mode, since, until)
     log = get_run_logger()
     log.info("discovered %d release URLs from %d sitemap/listing pages",
              len(found.candidates), found.pages_seen)
@@ -37,31 +38,20 @@ def discover_task(fetcher: Fetcher, settings: Settings, mode: str,
 @task(name="ingest-batch", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
 def ingest_batch_task(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings,
                       run_id: str, label: str) -> BatchReport:
-    """Fetch, extract, validate and publish one batch as one commit.
-
-    Safe to retry: the commit records the unit `<run id>/<label>`, and a retry after an
-    ambiguous failure finds it and writes nothing twice.
-    """
-    log = get_run_logger()
-    pages = pipeline.fetch_pages(plans, fetcher, settings)
-    result = pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow(),
-                                 unit=f"{run_id}/{label}")
+    """Safe to retry: a unit that did commit is found in the manifest and not written twice."""
+    result = runner.batch_step(plans, fetcher, settings, run_id, label)
     c = result.counts
-    log.info("%s: %d pages, new %d, updated %d, unchanged %d, quarantined %d, failed %d",
-             label, len(plans), c["new"], c["updated"], c["unchanged"], c["quarantined"],
-             c["failed"] + c["gone"])
+    get_run_logger().info(
+        "%s: %d pages, new %d, updated %d, unchanged %d, quarantined %d, failed %d",
+        label, len(plans), c["new"], c["updated"], c["unchanged"], c["quarantined"],
+        c["failed"] + c["gone"])
     return result
 
 
 @task(name="finish-run", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def finish_run_task(settings: Settings, run: dict, discovery: Discovery | None,
                     result: BatchReport) -> dict:
-    """Record the run, rebuild the views, publish the run report as an artifact."""
-    if discovery is not None and run.get("error") is None:
-        pipeline.save_sitemap_state(settings.lake, discovery.sitemap_lastmods,
-                                    run_id=run["run_id"])
-    row = pipeline.record_run(settings.lake, report=result, **run)
-    views.build_views_db(settings.lake)
+    row = runner.finish_step(settings, run, discovery, result)
     create_markdown_artifact(key=f"{row['flow']}-run-report",
                              markdown=report.markdown(row, result, settings),
                              description=f"{row['flow']} run {row['run_id']}")

@@ -14,7 +14,7 @@ class ScriptedServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 outer.log.append((self.path, dict(self.headers)))
                 queue = outer.routes.get(self.path.split("?")[0])
                 if not queue:

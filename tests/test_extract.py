@@ -152,3 +152,25 @@ def test_image_box_text_is_a_caption_not_body() -> None:
     )
     rel = extract_release(html, "https://example.org/en/news/2024/ivory")
     assert [b.text[:5] for b in rel.blocks] == ["Offic", "Three"]
+
+
+@pytest.mark.parametrize("title", ["429 arrested in global operation against online fraud",
+                                   "404 fugitives located during Operation Lionfish",
+                                   "500 kilos of cocaine seized in Rotterdam port"])
+def test_a_number_opening_a_title_is_not_an_error_page(title):
+    html = (f'<html lang="en"><head><title>{title} | INTERPOL</title></head><body><article>'
+            f'<h1>{title}</h1><time datetime="2024-03-05">5 March 2024</time>'
+            "<p>LYON, France – Police in 40 countries acted together during a month-long "
+            "operation, INTERPOL said on Tuesday.</p></article></body></html>")
+    release = extract_release(html, "https://www.interpol.int/en/News-and-Events/News/2024/x")
+    assert release.title == title and release.dateline == "LYON, France"
+
+
+@pytest.mark.parametrize("heading", ["404", "Error 404", "404 - Page not found", "Erreur 500",
+                                     "Página no encontrada", "الصفحة غير موجودة"])
+def test_error_headings_are_not_releases(heading):
+    html = (f"<html><head><title>{heading}</title></head><body><h1>{heading}</h1>"
+            "<p>Sorry, we could not find what you asked for. Go back to the home page.</p>"
+            "</body></html>")
+    with pytest.raises(NotAReleaseError):
+        extract_release(html, "https://www.interpol.int/en/x")

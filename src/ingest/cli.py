@@ -5,6 +5,7 @@
     ingest backfill --since D --until D [same options]                  backfill flow, locally
     ingest query "SQL" [--lake D] [--format table|csv|json|chart]      SQL over the views
     ingest replay [--reason CODE] [--lake D]  re-parse quarantined raw pages, no refetch
+    ingest reprocess [--since D] [--languages L] [--lake D]   re-parse the raw zone
     ingest views [--lake D]                   rebuild <lake>/lake.duckdb
     ingest demo [--lake D]                    fixture newsroom on 127.0.0.1 -> daily flow -> queries
 """
@@ -76,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("replay", help="re-parse quarantined pages from the raw zone")
     p.add_argument("--reason", help="only quarantine rows with this reason code")
+    p.add_argument("--lake")
+
+    p = sub.add_parser("reprocess", help="re-parse the raw zone with the current parser")
+    p.add_argument("--since", type=_iso_date, help="only releases published since this date")
+    p.add_argument("--languages", help="comma-separated subset of en,fr,es,ar")
     p.add_argument("--lake")
 
     p = sub.add_parser("views", help="rebuild <lake>/lake.duckdb")
@@ -167,8 +173,18 @@ def cmd_views(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from ingest import maintenance
 
-    result = maintenance.replay(_lake(args.lake), reason=args.reason)
-    print(json.dumps(result))
+    _print_run(maintenance.replay(_lake(args.lake), reason=args.reason))
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from ingest import maintenance
+    from ingest.settings import parse_languages
+
+    row = maintenance.reprocess(_lake(args.lake), since=args.since,
+                                languages=parse_languages(args.languages))
+    _print_run(row)
+    print(f"re-parsed with the new parser version only: {row['reparsed']}")
     return 0
 
 
@@ -179,7 +195,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"parse": cmd_parse, "run": cmd_run, "backfill": cmd_backfill, "query": cmd_query,
-            "views": cmd_views, "replay": cmd_replay, "demo": cmd_demo}
+            "views": cmd_views, "replay": cmd_replay, "reprocess": cmd_reprocess,
+            "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -334,13 +334,41 @@ def _translations(tree: LexborHTMLParser, url: str, own: str) -> dict[str, str]:
 
 # --- non-release signals ----------------------------------------------------------------------
 
-_ERROR_PAGE = re.compile(
-    r"\b(?:403|404|410|429|500|502|503)\b|page not found|not found|page introuvable|introuvable|"
-    r"could not be served|too many requests|service unavailable|temporarily unavailable|"
-    r"página no encontrada|pagina no encontrada|no encontrada|no existe|"
-    r"الصفحة غير موجودة|غير موجودة|لم يتم العثور|error page|page d'erreur",
+# An error page says so in its title or h1, in a few words. A bare status number is not
+# enough: "429 arrested in operation X" is a release. So a status code counts only when
+# the rest of the title is error vocabulary ("404", "Error 404", "404 - Page not found").
+_ERROR_WORDS = (
+    r"(?:page\s+)?not\s+found|forbidden|gone|too\s+many\s+requests|access\s+denied|"
+    r"(?:internal\s+)?server\s+error|bad\s+gateway|service\s+(?:temporarily\s+)?unavailable|"
+    r"error|erreur|oops|page\s+introuvable|introuvable|p[áa]gina\s+no\s+encontrada|"
+    r"no\s+encontrada|error\s+del\s+servidor|الصفحة\s+غير\s+موجودة|غير\s+موجودة|خطأ"
+)
+_STATUS = r"(?:400|401|403|404|410|429|500|502|503|504)"
+_ERROR_TITLE = re.compile(
+    rf"^\W*(?:(?:{_ERROR_WORDS})\W*)?{_STATUS}(?:\W+(?:{_ERROR_WORDS}))*\W*$"
+    rf"|^\W*(?:{_ERROR_WORDS})(?:\W+(?:{_ERROR_WORDS}))*\W*$",
     re.I,
 )
+# Phrases that only error pages carry, wherever they appear in the heading or title.
+_ERROR_PHRASE = re.compile(
+    r"page not found|could not be served|too many requests|service unavailable|"
+    r"temporarily unavailable|page you (?:requested|are looking for)|page introuvable|"
+    r"page demandée|p[áa]gina no encontrada|p[áa]gina que busca|الصفحة غير موجودة|"
+    r"لم يتم العثور على الصفحة|error page|page d'erreur",
+    re.I,
+)
+
+
+def _is_error_heading(texts: Iterable[str]) -> bool:
+    for text in texts:
+        t = clean_text(text)
+        if not t:
+            continue
+        if _ERROR_PHRASE.search(t) or _ERROR_TITLE.match(_SITE_SUFFIX.sub("", t)):
+            return True
+    return False
+
+
 _SITE_SUFFIX = re.compile(r"\s+[|–—:-]\s+[^|–—:-]{1,60}$")
 
 
@@ -440,7 +468,7 @@ def extract_release(html: str | bytes, url: str) -> Release:
     goods = [b for b in blocks if good(b)]
     total_good = sum(len(b.text) for b in goods)
     if total_good == 0:
-        if _ERROR_PAGE.search(" ".join([*(b.text for b in h1s[:2]), page_title])):
+        if _is_error_heading([*(b.text for b in h1s[:2]), page_title]):
             raise NotAReleaseError(url, f"error page: {clean_text(page_title or h1s[0].text)[:80]}")
         raise _no_body(url)
     region, scope, container, body_blocks, first_body_idx = _locate_body(
@@ -462,7 +490,7 @@ def extract_release(html: str | bytes, url: str) -> Release:
     # not a release? ----------------------------------------------------------------------------
     probe = " ".join([*(b.text for b in h1s[:2]), page_title])
     body_chars = sum(len(b.text) for b in body_blocks if b.kind != "heading")
-    if _ERROR_PAGE.search(probe) and body_chars < 1500:
+    if _is_error_heading([*(b.text for b in h1s[:2]), page_title]) and body_chars < 1500:
         raise NotAReleaseError(url, f"error page: {clean_text(probe)[:80]}")
     link_heads = [
         b for b in blocks if b.kind == "heading" and b.link_density > 0.6 and container in b.path

@@ -52,6 +52,7 @@ class FetchedPage:
     result: FetchResult | None = None
     raw_path: str | None = None
     error: FetchError | None = None
+    from_raw: bool = False  # replay/reprocess: parsed again, not fetched again
 
 
 @dataclass(slots=True)
@@ -229,7 +230,7 @@ def pages_from_raw(plans: Iterable[PagePlan], raw_paths: Mapping[str, str],
         body = lk.load_raw(settings.lake, rel)
         result = FetchResult(url=plan.url, final_url=plan.url, status=200, body=body,
                              headers={}, fetched_at=now, elapsed_s=0.0)
-        out.append(FetchedPage(plan, result=result, raw_path=rel))
+        out.append(FetchedPage(plan, result=result, raw_path=rel, from_raw=True))
     return out
 
 
@@ -274,10 +275,13 @@ def land_pages(
                                         "last_error": str(page.error), "last_seen_at": None}
             continue
         assert page.result is not None
-        report.counts["fetched"] += 1
-        fetched = {"http_status": page.result.status, "last_fetched_at": now,
-                   "etag": page.result.etag or plan.etag,
-                   "last_modified": page.result.last_modified or plan.last_modified}
+        if page.from_raw:
+            fetched: dict[str, object] = {"sitemap_lastmod": None, "last_seen_at": None}
+        else:
+            report.counts["fetched"] += 1
+            fetched = {"http_status": page.result.status, "last_fetched_at": now,
+                       "etag": page.result.etag or plan.etag,
+                       "last_modified": page.result.last_modified or plan.last_modified}
         if page.result.redirected:
             fetched["redirected_to"] = page.result.final_url
         if page.result.not_modified:
