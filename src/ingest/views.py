@@ -101,10 +101,11 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Path,
             raise LakeError(str(lake), f"view file sql/{name} failed: {exc}") from exc
 
 
-def connect(lake: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with every view over `lake`."""
+def connect(lake: Path, manifest: lk.Manifest | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with every view over `lake` (its current snapshot, or
+    the given manifest's)."""
     con = duckdb.connect()
-    create_views(con, lake)
+    create_views(con, lake, manifest)
     return con
 
 
