@@ -31,6 +31,8 @@ def test_bad_rows_are_split_out_with_reasons():
     reasons = dict(zip(bad["language"], bad["reason"], strict=True))
     assert "language:isin" in reasons["xx"]
     assert "title:str_length" in reasons["ar"]
+    cases = dict(zip(bad["language"], bad["failure_cases"], strict=True))
+    assert "got xx" in cases["xx"] and "got no" in cases["ar"]
 
 
 def test_lazy_frames_are_collected_before_validation():

@@ -316,18 +316,17 @@ def land_pages(
     releases, bad_rel = sc.split_valid(sc.ReleaseModel, releases, "releases")
     blocks, bad_blk = sc.split_valid(sc.BlockModel, blocks, "release_blocks")
     quotes, bad_quo = sc.split_valid(sc.QuoteModel, quotes, "quotes")
-    bad_reasons: dict[str, str] = {}
+    bad_reasons: dict[str, tuple[str, str]] = {}
     for frame, label in ((bad_rel, "releases"), (bad_blk, "release_blocks"), (bad_quo, "quotes")):
-        for rid, reason in frame.select("release_id", "reason").iter_rows():
-            bad_reasons.setdefault(rid, f"{label}: {reason}")
+        for rid, cases in frame.select("release_id", "failure_cases").iter_rows():
+            bad_reasons.setdefault(rid, (f"{label}_contract", f"{label}: {cases}"))
     if bad_reasons:
         # A release lands whole or not at all: its blocks and quotes go with it.
         bad_ids = pl.Series(list(bad_reasons), dtype=pl.String).implode()
         id_to_path = dict(structured.select("release_id", "path").iter_rows())
-        for rid, reason in bad_reasons.items():
+        for rid, (code, detail) in bad_reasons.items():
             page = by_path[id_to_path[rid]]
-            rejects.append(_quarantine_entry(page, "validate", reason.split(":")[0] +
-                                             "_contract", reason))
+            rejects.append(_quarantine_entry(page, "validate", code, detail))
         releases = releases.filter(~pl.col("release_id").is_in(bad_ids))
         blocks = blocks.filter(~pl.col("release_id").is_in(bad_ids))
         quotes = quotes.filter(~pl.col("release_id").is_in(bad_ids))

@@ -225,7 +225,9 @@ class RevisionModel(pa.DataFrameModel):
 def split_valid(
     model: type[pa.DataFrameModel], frame: pl.DataFrame, dataset: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(rows that pass, rejected rows with a `reason` column). Schema-level breaks raise.
+    """(rows that pass, rejected rows with `reason` and `failure_cases` columns).
+
+    Schema-level breaks raise.
 
     A schema-level failure (missing column, wrong dtype) means our own transform is broken,
     not the page: the whole batch is refused with ValidationError rather than quarantined.
@@ -234,7 +236,8 @@ def split_valid(
     schema = model.to_schema().add_columns({"_row": pa.Column(pl.UInt32)})
     try:
         good = schema.validate(indexed, lazy=True)
-        return good.drop("_row"), indexed.clear().with_columns(pl.lit("").alias("reason"))
+        return good.drop("_row"), indexed.clear().with_columns(
+            pl.lit("").alias("reason"), pl.lit("").alias("failure_cases"))
     except SchemaErrors as exc:
         cases = exc.failure_cases
     except SchemaError as exc:  # pragma: no cover - lazy=True raises SchemaErrors
@@ -245,10 +248,17 @@ def split_valid(
             .select("column", "check").unique().iter_rows(named=True)
         )
         raise ValidationError(dataset, detail)
+    # reason: "column:check" codes; detail: the same with the failing values, for people.
+    value = pl.col("failure_case").cast(pl.String).fill_null("null").str.slice(0, 80)
     reasons = (
         cases.group_by("index")
-        .agg(pl.concat_str(pl.col("column").fill_null("*"), pl.lit(":"), "check")
-             .unique().sort().str.join("; ").alias("reason"))
+        .agg(
+            pl.concat_str(pl.col("column").fill_null("*"), pl.lit(":"), "check")
+            .unique().sort().str.join("; ").alias("reason"),
+            pl.concat_str(pl.col("column").fill_null("*"), pl.lit(":"), "check",
+                          pl.lit(" got "), value)
+            .unique().sort().str.join("; ").alias("failure_cases"),
+        )
         .with_columns(pl.col("index").cast(pl.UInt32))
     )
     bad = indexed.join(reasons, left_on="_row", right_on="index", how="inner")
