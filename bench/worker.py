@@ -3,11 +3,13 @@
     python -m bench.worker '{"base_url": ..., "lake": ..., "mode": "backfill", "batch_size": 500}'
 
 Runs `ingest.runner.run` with the plain steps, wrapped only to time them and to sample the
-resident set size after every batch, and prints one JSON line with the results.
+resident set size after every batch (works with both runner APIs: `Steps.batch`, and
+`Steps.units` + `run(parallel=)`), and prints one JSON line with the results.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import resource
@@ -15,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingest import pipeline, runner
+from ingest import runner
 from ingest.settings import load_settings
 
 
@@ -29,7 +31,8 @@ def rss_mib() -> tuple[float, float]:
     return vals.get("VmRSS", 0.0), vals.get("VmHWM", 0.0)
 
 
-def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500) -> dict:
+def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500,
+                 parallel: int = 1) -> dict:
     settings = load_settings(base_url=base_url, lake=lake, requests_per_second=0,
                              batch_size=batch_size)
     stage: dict[str, float] = {"discover": 0.0, "fetch_pages": 0.0, "land_pages": 0.0}
@@ -44,20 +47,28 @@ def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500) -> 
         finally:
             stage["discover"] += time.perf_counter() - t
 
-    def batch(plans, fetcher, settings, run_id, label):
-        t = time.perf_counter()
-        pages = pipeline.fetch_pages(plans, fetcher, settings)
-        t1 = time.perf_counter()
-        rep = pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow(),
-                                  unit=f"{run_id}/{label}")
-        t2 = time.perf_counter()
-        stage["fetch_pages"] += t1 - t
-        stage["land_pages"] += t2 - t1
-        done[0] += len(plans)
+    def after_unit(n_pages: int, started: float, rep) -> None:
+        now = time.perf_counter()
+        land = rep.timings.get("land_total", 0.0) if hasattr(rep, "timings") else 0.0
+        stage["land_pages"] += land
+        stage["fetch_pages"] += (now - started) - land
+        done[0] += n_pages
         rss, hwm = rss_mib()
-        samples.append({"pages": done[0], "t": round(t2 - t_start, 3), "rss_mib": round(rss, 1),
+        samples.append({"pages": done[0], "t": round(now - t_start, 3), "rss_mib": round(rss, 1),
                         "hwm_mib": round(hwm, 1)})
+
+    def batch(plans, fetcher, settings, run_id, label):  # runner API with Steps.batch
+        t = time.perf_counter()
+        rep = runner.batch_step(plans, fetcher, settings, run_id, label)
+        after_unit(len(plans), t, rep)
         return rep
+
+    def units(units, fetcher, settings, run_id, parallel):  # runner API with Steps.units
+        t = time.perf_counter()
+        for unit, outcome in runner.run_units_plain(units, fetcher, settings, run_id, parallel):
+            after_unit(len(unit.plans), t, outcome)
+            t = time.perf_counter()
+            yield unit, outcome
 
     def finish(settings, run, discovery, result):
         t = time.perf_counter()
@@ -66,11 +77,14 @@ def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500) -> 
         finally:
             stage["finish"] = time.perf_counter() - t
 
-    steps = runner.Steps(discover=discover, batch=batch, finish=finish)
+    fields = set(runner.Steps.__dataclass_fields__)
+    steps = runner.Steps(discover=discover, finish=finish,
+                         **({"units": units} if "units" in fields else {"batch": batch}))
+    kw = {"parallel": parallel} if "parallel" in inspect.signature(runner.run).parameters else {}
     rss0, _ = rss_mib()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    row = runner.run(settings, mode, mode, steps=steps)
+    row = runner.run(settings, mode, mode, steps=steps, **kw)
     wall = time.perf_counter() - t0
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     report = row.pop("report")
@@ -92,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     job = json.loads(argv[0])
     logging.basicConfig(level=logging.WARNING)
     out = measured_run(job["base_url"], job["lake"], job.get("mode", "backfill"),
-                       int(job.get("batch_size", 500)))
+                       int(job.get("batch_size", 500)), int(job.get("parallel", 1)))
     print("RESULT " + json.dumps(out, default=str), flush=True)
     return 0
 
