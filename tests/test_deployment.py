@@ -305,6 +305,10 @@ def test_deployments_deploy_schedule_and_run_on_a_worker(stack: Stack, newsroom,
         stack.timings["deploy_to_completed"] = time.monotonic() - t_deploy
         assert state is not None and state.is_completed(), (
             f"backfill run ended {state and state.type} (worker rc {worker.poll()}):\n{logs()}")
+        done = client.read_flow_run(run.id)
+        if done.start_time and done.end_time:
+            stack.timings["trigger_to_start"] = (done.start_time - done.created).total_seconds()
+            stack.timings["flow_run"] = (done.end_time - done.start_time).total_seconds()
 
         # the run-report artifact of that flow run
         artifacts = client.read_artifacts(
