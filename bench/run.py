@@ -39,10 +39,10 @@ def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def backfill(srv: ServerProcess, lake: Path, batch_size: int) -> dict:
+def backfill(srv: ServerProcess, lake: Path, batch_size: int, parallel: int = 1) -> dict:
     srv.cmd("clear")
     res = run_worker({"base_url": srv.base_url, "lake": str(lake), "mode": "backfill",
-                      "batch_size": batch_size})
+                      "batch_size": batch_size, "parallel": parallel})
     res["server"] = srv.cmd("stats")
     res["site_pages"] = srv.pages
     fetched = res["fetched"]
@@ -324,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                          "(the nearest of --sizes)")
     ap.add_argument("--quick", action="store_true", help="smoke run of about a minute")
     ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--parallel", type=int, default=1,
+                    help="runner.run(parallel=N) unit threads, when the runner supports it")
     ap.add_argument("--parse-sample", type=int, default=500)
     ap.add_argument("--trafilatura-sample", type=int, default=100)
     ap.add_argument("--year-days", type=int, default=365)
@@ -357,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             lake = work / f"lake-{size}"
             srv = ServerProcess(fam)
             try:
-                r = backfill(srv, lake, args.batch_size)
+                r = backfill(srv, lake, args.batch_size, args.parallel)
                 r["families"] = fam
                 res["scaling"].append(r)
                 log(f"  {r['fetched']} pages in {r['wall_s']:.1f} s = {r['pages_per_s']:.0f} "

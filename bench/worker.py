@@ -86,6 +86,8 @@ def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500,
     t0 = time.perf_counter()
     row = runner.run(settings, mode, mode, steps=steps, **kw)
     wall = time.perf_counter() - t0
+    if parallel > 1:  # units overlap: per-unit walls are not a split of the run's wall
+        stage["fetch_pages"] = stage["land_pages"] = float("nan")
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     report = row.pop("report")
     _, hwm = rss_mib()
