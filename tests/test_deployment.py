@@ -37,6 +37,8 @@ NOT_RELEASES = ("undated", "truncated-html", "listed-404")
 SERVER_START_TIMEOUT = 120.0
 CLI_TIMEOUT = 120.0
 RUN_TIMEOUT = 180.0
+LOCAL = "127.0.0.1,localhost"
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 # --------------------------------------------------------------------------- processes
@@ -162,6 +164,9 @@ def _base_env(home: Path, api_url: str) -> dict[str, str]:
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "PREFECT_LOGGING_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        # Everything here is on 127.0.0.1: never through an HTTP(S)_PROXY from the environment.
+        "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), LOCAL])),
+        "no_proxy": ",".join(filter(None, [os.environ.get("no_proxy"), LOCAL])),
     })
     return env
 
@@ -188,7 +193,7 @@ def _start_server(home: Path, logs: Path) -> tuple[subprocess.Popen, str, float]
                 if proc.poll() is not None:
                     break
                 try:
-                    with urllib.request.urlopen(f"{api_url}/health", timeout=2) as r:
+                    with _NO_PROXY.open(f"{api_url}/health", timeout=2) as r:
                         if r.status == 200 and r.read().strip() == b"true":
                             return proc, api_url, time.monotonic() - t0
                 except OSError:
@@ -203,7 +208,9 @@ def _start_server(home: Path, logs: Path) -> tuple[subprocess.Popen, str, float]
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Stack]:
+def stack(tmp_path_factory, monkeypatch_module) -> Iterator[Stack]:
+    for name in ("NO_PROXY", "no_proxy"):  # the in-process client (httpx) too
+        monkeypatch_module.setenv(name, ",".join(filter(None, [os.environ.get(name), LOCAL])))
     base = tmp_path_factory.mktemp("prefect-deploy")
     home, logs = base / "home", base / "logs"
     home.mkdir()
@@ -330,9 +337,10 @@ def test_deployments_deploy_schedule_and_run_on_a_worker(stack: Stack, newsroom,
         runs = con.sql("SELECT flow, status FROM ingest_runs").fetchall()
     finally:
         con.close()
-    assert Counter(lang for _, lang in rows) == Counter(e["language"] for e in expected)
-    assert sorted(p for p, _ in rows) == sorted(e["url_path"] for e in expected)
-    assert len(runs) == 1 and runs[0][0] == "backfill", runs
-    assert runs[0][1] in ("completed", "partial"), runs
+    why = f"ingest_runs {runs}; final state message {state.message!r}\n{logs()}"
+    assert Counter(lang for _, lang in rows) == Counter(e["language"] for e in expected), why
+    assert sorted(p for p, _ in rows) == sorted(e["url_path"] for e in expected), why
+    assert len(runs) == 1 and runs[0][0] == "backfill", why
+    assert runs[0][1] in ("completed", "partial"), why
     print(f"\n[deployment] releases {dict(Counter(lang for _, lang in rows))}, run {runs[0]}, "
           f"timings " + ", ".join(f"{k} {v:.1f}s" for k, v in stack.timings.items()))
