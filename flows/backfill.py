@@ -5,22 +5,28 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.common import run_ingest
 from ingest.errors import ConfigError
 from ingest.settings import DEFAULT_BASE_URL, DEFAULT_LAKE, LANGUAGES
 
 
-@flow(name="backfill", log_prints=True)
+@flow(name="backfill", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def backfill(
     since: date,
     until: date,
     base_url: str = DEFAULT_BASE_URL,
     lake: str = DEFAULT_LAKE,
     languages: list[str] = list(LANGUAGES),  # noqa: B006 - Prefect parameter default
+    parallel: int = 2,
 ) -> dict:
-    """Ingest every release published between `since` and `until` (ISO dates, inclusive)."""
+    """Ingest every release published between `since` and `until` (ISO dates, inclusive).
+
+    The work is split into chunks (language x year, in batches) that run `parallel` at a
+    time under a per-host concurrency limit; each is committed and retried on its own.
+    """
     if since > until:
         raise ConfigError(f"backfill since={since} is after until={until}")
     return run_ingest("backfill", "backfill", base_url=base_url, lake=lake,
-                      languages=languages, since=since, until=until)
+                      languages=languages, since=since, until=until, parallel=parallel)

@@ -2,20 +2,83 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Sequence
 from datetime import date
+from urllib.parse import urlsplit
 
-from prefect import get_run_logger
+from prefect import get_client, get_run_logger
+from prefect.concurrency.sync import concurrency
+from prefect.futures import wait
+from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
 from flows.tasks import discover_task, finish_run_task, ingest_batch_task
 from ingest import runner
-from ingest.settings import load_settings
+from ingest.fetch import Fetcher
+from ingest.pipeline import BatchReport
+from ingest.runner import Unit
+from ingest.settings import Settings, load_settings
+
+
+def host_limit_name(base_url: str) -> str:
+    return "press-lake-host-" + re.sub(r"[^a-z0-9]+", "-", urlsplit(base_url).netloc.lower())
+
+
+MAX_PARALLEL_PER_HOST = 4
+
+
+def ensure_host_limit(base_url: str) -> str:
+    """A Prefect global concurrency limit per newsroom host (MAX_PARALLEL_PER_HOST slots):
+    every parallel run on this Prefect server (any worker, any machine) holds as many slots
+    as it runs chunks at once, so together they never exceed it. Inside a run, the shared
+    rate limiter still paces requests: the limit is a second guard, not the only one."""
+    name = host_limit_name(base_url)
+    with get_client(sync_client=True) as client:
+        client.upsert_global_concurrency_limit_by_name(name, limit=MAX_PARALLEL_PER_HOST)
+    return name
+
+
+def run_units_prefect(units: Sequence[Unit], fetcher: Fetcher, settings: Settings,
+                      run_id: str, parallel: int) -> Iterator[tuple[Unit, object]]:
+    """Units as `ingest-batch` task runs: called in order, or submitted to the flow's task
+    runner `parallel` at a time while the run holds that many slots of the host limit."""
+
+    def call(unit: Unit, submit: bool):
+        args = (quote(unit.plans), quote(fetcher.sibling()), settings, run_id, unit.label)
+        return ingest_batch_task.submit(*args) if submit else ingest_batch_task(*args)
+
+    if parallel <= 1 or len(units) <= 1:
+        for unit in units:
+            try:
+                yield unit, call(unit, submit=False)
+            except Exception as exc:
+                yield unit, exc
+        return
+    parallel = min(parallel, MAX_PARALLEL_PER_HOST)
+    # One acquisition for the whole run: per-unit slot polling costs seconds a unit.
+    with concurrency(ensure_host_limit(settings.base_url), occupy=parallel, strict=True,
+                     timeout_seconds=6 * 3600):
+        yield from _windowed(units, parallel, call)
+
+
+def _windowed(units: Sequence[Unit], parallel: int, call) -> Iterator[tuple[Unit, object]]:
+    pending = list(units)
+    in_flight: list[tuple[Unit, object]] = []
+    while pending or in_flight:
+        while pending and len(in_flight) < parallel:
+            unit = pending.pop(0)
+            in_flight.append((unit, call(unit, submit=True)))
+        done = wait([f for _, f in in_flight], timeout=0.1).done
+        for pair in [p for p in in_flight if p[1] in done]:
+            in_flight.remove(pair)
+            yield pair[0], pair[1].result(raise_on_failure=False)
+
 
 PREFECT_STEPS = runner.Steps(
     discover=lambda fetcher, settings, mode, since, until: discover_task(
         quote(fetcher), settings, mode, since, until),
-    batch=lambda plans, fetcher, settings, run_id, label: ingest_batch_task(
-        quote(plans), quote(fetcher), settings, run_id, label),
+    units=run_units_prefect,
     finish=lambda settings, run, discovery, result: finish_run_task(
         settings, run, quote(discovery), quote(result)),
 )
@@ -23,9 +86,16 @@ PREFECT_STEPS = runner.Steps(
 
 def run_ingest(flow: str, mode: str, *, base_url: str | None, lake: str | None,
                languages: list[str] | str | None, since: date | None = None,
-               until: date | None = None) -> dict:
+               until: date | None = None, parallel: int = 1) -> State:
+    """Run and end the flow run in a state that says what happened: a partial run (some
+    URLs failed, retried next time) names the URLs and reasons in its state message."""
     settings = load_settings(base_url=base_url, lake=lake, languages=languages)
     row = runner.run(settings, flow, mode, since=since, until=until, steps=PREFECT_STEPS,
-                     logger=get_run_logger())
-    row.pop("report", None)
-    return row
+                     parallel=parallel, logger=get_run_logger())
+    result: BatchReport = row.pop("report")
+    message = (f"{row['status']}: new {row['new']}, updated {row['updated']}, unchanged "
+               f"{row['unchanged']}, quarantined {row['quarantined']}, failed {row['failed']}")
+    if result.failures:
+        message += "; failed: " + "; ".join(
+            f"{f['url']}: {f['reason']}" for f in result.failures[:5])
+    return Completed(message=message[:4000], data=row)

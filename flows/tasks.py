@@ -35,7 +35,8 @@ def discover_task(fetcher: Fetcher, settings: Settings, mode: str,
     return found
 
 
-@task(name="ingest-batch", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+@task(name="ingest-batch", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE,
+      task_run_name="ingest-{label}")
 def ingest_batch_task(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings,
                       run_id: str, label: str) -> BatchReport:
     """Safe to retry: a unit that did commit is found in the manifest and not written twice."""

@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backfill", help="run the backfill flow over a date range")
     p.add_argument("--since", type=_iso_date, required=True)
     p.add_argument("--until", type=_iso_date, required=True)
+    p.add_argument("--parallel", type=int, default=2,
+                   help="chunks (language x year) fetched at once (default 2)")
     _add_source_options(p)
 
     p = sub.add_parser("query", help="run SQL over the lake's views")
@@ -117,14 +119,14 @@ def _settings_env(args: argparse.Namespace) -> None:
         os.environ["INGEST_REQUESTS_PER_SECOND"] = str(args.rate)
 
 
-def _run_plain(settings: object, flow: str, mode: str, **dates: object) -> dict:
+def _run_plain(settings: object, flow: str, mode: str, **options: object) -> dict:
     import logging
 
     from ingest import runner
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         stream=sys.stderr)
-    row = runner.run(settings, flow, mode, **dates)  # type: ignore[arg-type]
+    row = runner.run(settings, flow, mode, **options)  # type: ignore[arg-type]
     row.pop("report", None)
     return row
 
@@ -153,12 +155,14 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     _settings_env(args)
     settings = load_settings(base_url=args.base_url, lake=args.lake, languages=args.languages)
     if args.engine == "plain":
-        row = _run_plain(settings, "backfill", "backfill", since=args.since, until=args.until)
+        row = _run_plain(settings, "backfill", "backfill", since=args.since, until=args.until,
+                         parallel=args.parallel)
     else:
         from flows.backfill import backfill
 
         row = backfill(since=args.since, until=args.until, base_url=settings.base_url,
-                       lake=str(settings.lake), languages=list(settings.languages))
+                       lake=str(settings.lake), languages=list(settings.languages),
+                       parallel=args.parallel)
     _print_run(row)
     return 0 if row["status"] == "completed" else 3
 

@@ -13,7 +13,8 @@ Messages say what failed, where (source, URL, partition, column) and what to do.
     ├── ValidationError              a whole batch broke a Pandera contract (dataset, column)
     ├── LakeError                    reading or publishing lake files failed (partition path)
     │   └── LeaseError               another run holds the lease on a partition set
-    └── QueryError                   analyst SQL over the views failed
+    ├── QueryError                   analyst SQL over the views failed
+    └── ChunkError                   some chunks of a run failed after retries (others landed)
 
 `ExtractError.reason` is a short machine-readable code (``no_title``, ``no_date``,
 ``no_body``, ``not_html``, ``not_a_release``...) that lands in the quarantine table.
@@ -97,3 +98,14 @@ class LeaseError(LakeError):
 
 class QueryError(IngestError):
     """Analyst SQL over the lake views failed."""
+
+
+class ChunkError(IngestError):
+    """Some chunks (language x year) of a run failed after their retries; the others are
+    committed. Each names how to re-run it alone."""
+
+    def __init__(self, chunks: list[str], first: BaseException) -> None:
+        self.chunks = chunks
+        super().__init__(
+            f"chunks failed: {', '.join(chunks)} (first error: {first}); re-run each alone: "
+            "ingest backfill --languages <xx> --since <YYYY>-01-01 --until <YYYY>-12-31")

@@ -155,15 +155,23 @@ class RobotsPolicy:
 class Fetcher:
     """GETs pages politely and returns FetchResult, or raises a FetchError subclass."""
 
-    def __init__(self, session: requests.Session, settings: Settings) -> None:
+    def __init__(self, session: requests.Session, settings: Settings, *,
+                 limiter: RateLimiter | None = None, robots: RobotsPolicy | None = None) -> None:
+        """`limiter` and `robots` may be shared by the fetchers of parallel workers (one
+        session each), so the per-host rate holds for the whole run."""
         self.session = session
         self.settings = settings
         self.timeout = (settings.connect_timeout, settings.read_timeout)
-        self.robots = RobotsPolicy(session, settings.user_agent, self.timeout)
+        self.robots = robots or RobotsPolicy(session, settings.user_agent, self.timeout)
         interval = 1.0 / settings.requests_per_second if settings.requests_per_second > 0 else 0
-        self.limiter = RateLimiter(interval)
+        self.limiter = limiter or RateLimiter(interval)
         self._delay_checked: set[str] = set()
         self.requests_made = 0
+
+    def sibling(self) -> Fetcher:
+        """A fetcher for another thread: its own session, the same rate limit and robots."""
+        return Fetcher(build_session(self.settings), self.settings, limiter=self.limiter,
+                       robots=self.robots)
 
     def _politeness(self, url: str) -> None:
         host = urlsplit(url).netloc

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from datetime import date
 
 from ingest import lake as lk
 from ingest import pipeline, views
-from ingest.discover import Discovery
+from ingest.discover import Discovery, classify
+from ingest.errors import ChunkError
 from ingest.fetch import Fetcher, build_session
 from ingest.pipeline import BatchReport, PagePlan
 from ingest.settings import Settings
@@ -34,10 +36,15 @@ def discover_step(fetcher: Fetcher, settings: Settings, mode: str, since: date |
 
 def batch_step(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings, run_id: str,
                label: str) -> BatchReport:
-    """Fetch, extract, validate and publish one batch as one commit (unit run_id/label)."""
+    """Fetch, extract, validate and publish one batch as one commit (unit run_id/label).
+
+    `fetcher` is this unit's own (see Fetcher.sibling); its request count is reported.
+    """
     pages = pipeline.fetch_pages(plans, fetcher, settings)
-    return pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow(),
-                               unit=f"{run_id}/{label}")
+    report = pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow(),
+                                 unit=f"{run_id}/{label}")
+    report.counts["requests"] = fetcher.requests_made
+    return report
 
 
 def finish_step(settings: Settings, run: dict, discovery: Discovery | None,
@@ -51,20 +58,84 @@ def finish_step(settings: Settings, run: dict, discovery: Discovery | None,
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One batch of one chunk (language x year): the unit of work, commit and retry."""
+
+    chunk: str
+    label: str
+    plans: list[PagePlan] = field(repr=False)
+
+
+def plan_units(plans: Sequence[PagePlan], settings: Settings) -> list[Unit]:
+    """Split plans into chunks by language and URL year, then into batches.
+
+    A chunk is exactly what a backfill for one language and one year would fetch, so a
+    failed chunk is re-run alone with `--languages xx --since YYYY-01-01 --until YYYY-12-31`.
+    """
+    chunks: dict[str, list[PagePlan]] = {}
+    for plan in plans:
+        hit = classify(plan.url, settings)
+        key = f"{plan.language}-{hit[1] if hit else 'other'}"
+        chunks.setdefault(key, []).append(plan)
+    units = []
+    for key in sorted(chunks):
+        parts = list(pipeline.batches(chunks[key], settings.batch_size))
+        units += [Unit(key, f"{key}-batch-{i}-of-{len(parts)}", part)
+                  for i, part in enumerate(parts, 1)]
+    return units
+
+
+UnitRunner = Callable[[Sequence[Unit], Fetcher, Settings, str, int],
+                      Iterator[tuple[Unit, BatchReport | BaseException]]]
+
+
+def run_units_plain(units: Sequence[Unit], fetcher: Fetcher, settings: Settings, run_id: str,
+                    parallel: int) -> Iterator[tuple[Unit, BatchReport | BaseException]]:
+    """Run units in order, or in `parallel` threads. Each unit gets its own session (a
+    Fetcher sibling) sharing the run's per-host rate limit and robots.txt; commits
+    serialise on the lake's writer lock."""
+
+    def work(unit: Unit) -> BatchReport:
+        return batch_step(unit.plans, fetcher.sibling(), settings, run_id, unit.label)
+
+    if parallel <= 1:
+        for unit in units:
+            try:
+                yield unit, work(unit)
+            except Exception as exc:  # one failed chunk must not stop the others
+                yield unit, exc
+        return
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="chunk") as pool:
+        futures = {pool.submit(work, u): u for u in units}
+        for fut in as_completed(futures):
+            exc = fut.exception()
+            yield futures[fut], (exc if exc is not None else fut.result())
+
+
 @dataclass(frozen=True)
 class Steps:
     discover: DiscoverStep = discover_step
-    batch: BatchStep = batch_step
+    units: UnitRunner = run_units_plain
     finish: FinishStep = finish_step
 
 
 PLAIN = Steps()
 
 
+def failed_chunks(results: Iterable[tuple[Unit, BatchReport | BaseException]]) -> list[str]:
+    return sorted({u.chunk for u, r in results if isinstance(r, BaseException)})
+
+
 def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
-        until: date | None = None, steps: Steps = PLAIN,
+        until: date | None = None, steps: Steps = PLAIN, parallel: int = 1,
         logger: logging.Logger | logging.LoggerAdapter = log) -> dict:
-    """Run once and return the run's ingest_runs row (plus the batch report as `report`)."""
+    """Run once and return the run's ingest_runs row (plus the batch report as `report`).
+
+    A unit (one batch of one language-year chunk) that fails after its retries does not
+    stop the others: the run ends `failed` naming the chunks to re-run, and nothing the
+    other units committed is lost.
+    """
     started = pipeline.utcnow()
     run_id = pipeline.new_run_id(started)
     params = {"base_url": settings.base_url, "lake": str(settings.lake),
@@ -82,17 +153,26 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
         plans = pipeline.plan_fetches(
             discovery.candidates, pipeline.load_pages_state(settings.lake), settings,
             mode=mode, today=started.date(), since=since, until=until)
-        chunks = list(pipeline.batches(plans, settings.batch_size))
-        logger.info("run %s: %d candidates, %d pages to fetch in %d batches",
-                    run_id, len(discovery.candidates), len(plans), len(chunks))
+        units = plan_units(plans, settings)
+        logger.info("run %s: %d candidates, %d pages to fetch in %d units (%d chunks)",
+                    run_id, len(discovery.candidates), len(plans), len(units),
+                    len({u.chunk for u in units}))
         t0 = time.perf_counter()
         done = 0
-        for i, chunk in enumerate(chunks, 1):
-            result.merge(steps.batch(chunk, fetcher, settings, run_id,
-                                     f"batch-{i}-of-{len(chunks)}"))
-            done += len(chunk)
-            logger.info("progress: %d/%d pages (%.0f pages/s)", done, len(plans),
-                        done / max(time.perf_counter() - t0, 1e-9))
+        outcomes = []
+        for unit, outcome in steps.units(units, fetcher, settings, run_id, parallel):
+            outcomes.append((unit, outcome))
+            done += len(unit.plans)
+            if isinstance(outcome, BaseException):
+                logger.error("%s failed: %s", unit.label, outcome)
+            else:
+                result.merge(outcome)
+            logger.info("progress: %d/%d pages (%.0f pages/s), %s done", done, len(plans),
+                        done / max(time.perf_counter() - t0, 1e-9), unit.label)
+        bad = failed_chunks(outcomes)
+        if bad:
+            first = next(o for _, o in outcomes if isinstance(o, BaseException))
+            raise ChunkError(bad, first)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
@@ -100,7 +180,8 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
         run_row = {"run_id": run_id, "flow": flow, "parameters": params,
                    "started_at": started, "finished_at": pipeline.utcnow(),
                    "discovered": len(discovery.candidates) if discovery else 0,
-                   "requests": fetcher.requests_made, "error": error}
+                   "requests": fetcher.requests_made + result.counts["requests"],
+                   "error": error}
         row = steps.finish(settings, run_row, discovery, result)
     if row["status"] == "partial":
         failed = "; ".join(f"{f['url']}: {f['reason']}" for f in result.failures[:5])
