@@ -65,9 +65,16 @@ class BatchReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     slowest: list[tuple[float, str]] = field(default_factory=list)
     partitions: set[str] = field(default_factory=set)
+    by_language: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def count(self, language: str, key: str, n: int = 1) -> None:
+        self.counts[key] += n
+        self.by_language.setdefault(language, Counter())[key] += n
 
     def merge(self, other: BatchReport) -> None:
         self.counts.update(other.counts)
+        for lang, c in other.by_language.items():
+            self.by_language.setdefault(lang, Counter()).update(c)
         self.timings.update(other.timings)
         self.quarantined.extend(other.quarantined)
         self.failures.extend(other.failures)
@@ -268,7 +275,7 @@ def land_pages(
         if page.error is not None:
             status = ("gone" if isinstance(page.error, GoneError) else
                       "disallowed" if isinstance(page.error, RobotsDisallowedError) else "failed")
-            report.counts["gone" if status == "gone" else "failed"] += 1
+            report.count(plan.language, "gone" if status == "gone" else "failed")
             report.failures.append({"url": plan.url, "reason": str(page.error)})
             state_updates[plan.path] = {**base_state, "status": status,
                                         "http_status": page.error.status,
@@ -278,14 +285,14 @@ def land_pages(
         if page.from_raw:
             fetched: dict[str, object] = {"sitemap_lastmod": None, "last_seen_at": None}
         else:
-            report.counts["fetched"] += 1
+            report.count(plan.language, "fetched")
             fetched = {"http_status": page.result.status, "last_fetched_at": now,
                        "etag": page.result.etag or plan.etag,
                        "last_modified": page.result.last_modified or plan.last_modified}
         if page.result.redirected:
             fetched["redirected_to"] = page.result.final_url
         if page.result.not_modified:
-            report.counts["unchanged"] += 1
+            report.count(plan.language, "unchanged")
             state_updates[plan.path] = {**base_state, **fetched, "_keep": True}
             continue
         state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
@@ -366,18 +373,18 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     changed_ids: list[str] = []
     closing: dict[str, str] = {}
     old_partition: dict[str, str] = {}
-    for rid, path, chash, pver in releases.select(
-            "release_id", "path", "content_hash", "parser_version").iter_rows():
+    for rid, path, chash, pver, lang in releases.select(
+            "release_id", "path", "content_hash", "parser_version", "language").iter_rows():
         old = prior.get(path)
         if old is None or old["content_hash"] is None or old["status"] == "gone":
-            report.counts["new"] += 1
+            report.count(lang, "new")
         elif old["content_hash"] != chash:
-            report.counts["updated"] += 1
+            report.count(lang, "updated")
             closing[rid] = "superseded"
         elif old.get("parser_version") != pver:
-            report.counts["reparsed"] += 1
+            report.count(lang, "reparsed")
         else:
-            report.counts["unchanged"] += 1
+            report.count(lang, "unchanged")
             continue
         changed_ids.append(rid)
         if old and old["published_date"] is not None and old["status"] != "gone":
@@ -453,7 +460,8 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
         merged_q = sc.QuarantineModel.validate(merged_q)
         changes["quarantine"] = {"": lk.write_data_file(lake, "quarantine", "", merged_q,
                                                         version)}
-    report.counts["quarantined"] += len(rejects)
+    for r in rejects:
+        report.count(r["language"] or "?", "quarantined")
     report.quarantined.extend({"url": r["url"], "stage": r["stage"], "reason": r["reason"]}
                               for r in rejects)
 

@@ -23,6 +23,13 @@ def markdown(row: Mapping[str, object], result: BatchReport, settings: Settings)
         "|" + "---|" * len(_COUNTS),
         "| " + " | ".join(str(row.get(c, 0)) for c in _COUNTS) + " |",
     ]
+    if result.by_language:
+        keys = ("discovered", "fetched", "new", "updated", "unchanged", "quarantined", "failed",
+                "gone")
+        lines += ["", "## Per language", "", "| language | " + " | ".join(keys) + " |",
+                  "|---" * (len(keys) + 1) + "|"]
+        lines += [f"| {lang} | " + " | ".join(str(c[k]) for k in keys) + " |"
+                  for lang, c in sorted(result.by_language.items())]
     if result.quarantined:
         reasons = Counter((q["stage"], q["reason"]) for q in result.quarantined)
         lines += ["", "## Quarantine reasons", "", "| stage | reason | pages |", "|---|---|---|"]

@@ -150,6 +150,8 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
     error: str | None = None
     try:
         discovery = steps.discover(fetcher, settings, mode, since, until)
+        for cand in discovery.candidates.values():
+            result.count(cand.language, "discovered")
         plans = pipeline.plan_fetches(
             discovery.candidates, pipeline.load_pages_state(settings.lake), settings,
             mode=mode, today=started.date(), since=since, until=until)
