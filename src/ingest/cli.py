@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from ingest.errors import ConfigError, ExtractError, IngestError
+from ingest.storage import ObjectLake
 
 EXIT_ERROR = 1
 EXIT_NOT_A_RELEASE = 2
@@ -174,7 +175,7 @@ def _print_run(row: dict) -> None:
     print(f"run {row['run_id']} ({row['flow']}): {row['status']}: {counts}")
 
 
-def _lake(value: str | None) -> Path:
+def _lake(value: str | None) -> Path | ObjectLake:
     from ingest.settings import load_settings
 
     return load_settings(lake=value).lake
@@ -191,7 +192,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_views(args: argparse.Namespace) -> int:
     from ingest import views
 
-    print(views.build_views_db(_lake(args.lake)))
+    built = views.build_views_db(_lake(args.lake))
+    print(built or "no views file for an object-store lake: use `ingest query --lake s3://...`")
     return 0
 
 

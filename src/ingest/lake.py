@@ -16,6 +16,22 @@ Data files are written once and never modified: a publish writes new files (stag
 renamed into their partition), then swaps `manifest.json` with one `os.replace`. Readers
 (the views) see the files of one manifest: all of a commit or none of it. The fetch state is
 a table like the others, so it commits together with the data it describes.
+
+The lake root is a local `Path` (all of the above) or an `storage.ObjectLake`
+(`s3://bucket/prefix`; every function here takes either, or an `s3://` string). On object
+storage the same layout holds, with the store's own atomic steps instead of rename and flock:
+
+- data files and raw pages are single PUTs of new keys (a PUT is all-or-nothing): no staging;
+- the commit point is `_manifests/<version>.json`, created with a create-only PUT
+  (`If-None-Match: *`): of two writers that read version n, exactly one creates n+1, the
+  other gets 412 and is refused (`LeaseError`), as with the local version check. Readers take
+  the highest version listed under `_manifests/` (S3 listings are strongly consistent);
+  `manifest.json` is then rewritten as a convenience copy for tools, never trusted by us;
+- the writer lock is a lease object `_writer.lease` holding an expiry time, created
+  create-only, renewed by its holder (`If-Match`), taken over with `If-Match` once expired
+  (a killed holder's lease simply runs out), deleted on release. The lease keeps writers
+  from wasting work on each other; the create-only commit is what keeps the lake correct
+  even when a paused writer wakes up after its lease was taken over.
 """
 
 from __future__ import annotations
@@ -24,8 +40,11 @@ import contextlib
 import fcntl
 import gzip
 import hashlib
+import io
 import json
 import os
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -36,6 +55,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest.errors import LakeError, LeaseError
+from ingest.storage import ObjectLake, is_uri, parse_lake
 
 PARTITION_COLUMNS = ("language", "year")
 PARTITIONED = ("releases", "release_blocks", "quotes", "release_revisions")
@@ -45,6 +65,24 @@ MANIFEST_HISTORY = "_manifests"
 STAGING = "_staging"
 KEEP_MANIFESTS = 5
 KEEP_APPLIED = 2000
+LEASE = "_writer.lease"
+LEASE_TTL_S = 60.0
+
+Lake = Path | ObjectLake
+
+
+def remote(lake: Lake | str) -> ObjectLake | None:
+    """The object store behind `lake`, or None for a local directory."""
+    if isinstance(lake, ObjectLake):
+        return lake
+    if is_uri(lake):
+        found = parse_lake(lake, os.environ)
+        return found if isinstance(found, ObjectLake) else None
+    return None
+
+
+def is_local(lake: Lake | str) -> bool:
+    return remote(lake) is None
 
 
 def partition_key(language: str, year: int) -> str:
@@ -90,7 +128,34 @@ class Manifest:
                            "applied": self.applied}, indent=1, sort_keys=True)
 
 
-def read_manifest(lake: Path) -> Manifest:
+def _manifest_from(data: Mapping) -> Manifest:
+    return Manifest(version=data["version"], files=data["files"],
+                    committed_at=data.get("committed_at"), run_id=data.get("run_id"),
+                    applied=data.get("applied", {}))
+
+
+def _history_versions(store: ObjectLake) -> list[int]:
+    names = (rel.rsplit("/", 1)[-1] for rel, _ in store.listing(MANIFEST_HISTORY))
+    return sorted(int(n[:-5]) for n in names if n.endswith(".json") and n[:-5].isdigit())
+
+
+def _read_manifest_remote(store: ObjectLake) -> Manifest:
+    try:
+        versions = _history_versions(store)
+        if not versions:
+            return Manifest()
+        rel = f"{MANIFEST_HISTORY}/{versions[-1]:08d}.json"
+        return _manifest_from(json.loads(store.get(rel)))
+    except (OSError, ValueError, KeyError) as exc:
+        raise LakeError(store.url(MANIFEST_HISTORY), f"manifest unreadable ({exc}); check "
+                        "the endpoint and credentials, or remove the newest damaged "
+                        f"{MANIFEST_HISTORY}/ object") from exc
+
+
+def read_manifest(lake: Lake) -> Manifest:
+    store = remote(lake)
+    if store is not None:
+        return _read_manifest_remote(store)
     path = lake / MANIFEST
     try:
         data = json.loads(path.read_text())
@@ -99,9 +164,7 @@ def read_manifest(lake: Path) -> Manifest:
     except (OSError, ValueError) as exc:
         raise LakeError(str(path), f"manifest unreadable ({exc}); restore the newest good "
                         f"copy from {MANIFEST_HISTORY}/") from exc
-    return Manifest(version=data["version"], files=data["files"],
-                    committed_at=data.get("committed_at"), run_id=data.get("run_id"),
-                    applied=data.get("applied", {}))
+    return _manifest_from(data)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -120,7 +183,7 @@ def _write_durable(tmp: Path, data: bytes) -> None:
 
 
 def commit(
-    lake: Path,
+    lake: Lake,
     base: Manifest,
     changes: Mapping[str, Mapping[str, str | None]],
     *,
@@ -152,6 +215,9 @@ def commit(
             applied = dict(list(applied.items())[-KEEP_APPLIED:])
     new = Manifest(version=current.version + 1, files=files, run_id=run_id, applied=applied,
                    committed_at=(now or datetime.now(UTC)).isoformat())
+    store = remote(lake)
+    if store is not None:
+        return _commit_remote(store, current, new)
     history = lake / MANIFEST_HISTORY
     history.mkdir(parents=True, exist_ok=True)
     staging = lake / STAGING
@@ -172,19 +238,50 @@ def commit(
     return new
 
 
+def _commit_remote(store: ObjectLake, current: Manifest, new: Manifest) -> Manifest:
+    """Create `_manifests/<new.version>.json` if it does not exist: the one atomic step."""
+    payload = new.to_json().encode()
+    rel = f"{MANIFEST_HISTORY}/{new.version:08d}.json"
+    try:
+        # On 412 someone else committed this version, or our own PUT landed and its answer
+        # was lost (the client retried): only the latter is ours.
+        if store.create(rel, payload) is None and store.get(rel) != payload:
+            raise LeaseError(store.uri, f"version {new.version} was committed by another "
+                             f"writer after this publish read version {current.version}; "
+                             "retry the batch")
+    except LeaseError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise LakeError(store.url(rel), f"commit failed ({exc}); the previous snapshot "
+                        f"(version {current.version}) is intact, re-run to retry") from exc
+    with contextlib.suppress(OSError):
+        store.put(MANIFEST, payload)  # convenience copy for tools; readers list history
+    return new
+
+
 # ---- data files -------------------------------------------------------------------------
 
-def write_data_file(lake: Path, table: str, key: str, frame: pl.DataFrame, version: int) -> str:
+def write_data_file(lake: Lake, table: str, key: str, frame: pl.DataFrame, version: int) -> str:
     """Write an immutable data file for a partition; returns its lake-relative path.
 
     The file is complete and fsynced before it gets its name in the partition directory,
     and nothing reads it until a manifest names it.
     """
     data = frame.drop([c for c in PARTITION_COLUMNS if c in frame.columns]) if key else frame
+    rel = f"{table}/{key + '/' if key else ''}part-{version:08d}-{uuid.uuid4().hex[:12]}.parquet"
+    store = remote(lake)
+    if store is not None:
+        buf = io.BytesIO()
+        try:
+            data.write_parquet(buf, compression="zstd", statistics=True)
+            store.put(rel, buf.getvalue())  # one PUT: the object appears whole or not at all
+        except OSError as exc:
+            raise LakeError(store.url(rel), f"writing data failed ({exc}); nothing was "
+                            "committed, the previous snapshot is intact: re-run") from exc
+        return rel
     staging = lake / STAGING
     staging.mkdir(parents=True, exist_ok=True)
     tmp = staging / _staging_name(".parquet")
-    rel = f"{table}/{key + '/' if key else ''}part-{version:08d}-{uuid.uuid4().hex[:12]}.parquet"
     target = lake / rel
     try:
         data.write_parquet(tmp, compression="zstd", statistics=True)
@@ -201,14 +298,16 @@ def write_data_file(lake: Path, table: str, key: str, frame: pl.DataFrame, versi
     return rel
 
 
-def read_data_file(lake: Path, rel: str | None, schema: Mapping[str, pl.DataType],
+def read_data_file(lake: Lake, rel: str | None, schema: Mapping[str, pl.DataType],
                    partition: str = "") -> pl.DataFrame:
     """A data file as a frame of `schema` (partition keys added back); empty if `rel` is None."""
     if rel is None:
         return pl.DataFrame(schema=dict(schema))
-    path = lake / rel
+    store = remote(lake)
+    path = store.url(rel) if store is not None else lake / rel
     try:
-        frame = pl.read_parquet(path)
+        frame = (pl.read_parquet(io.BytesIO(store.get(rel))) if store is not None
+                 else pl.read_parquet(path))
     except Exception as exc:  # polars raises several kinds for a missing/corrupt file
         raise LakeError(str(path), f"unreadable data file ({exc}); it is named by "
                         f"{MANIFEST}: restore the lake or run `ingest reprocess`") from exc
@@ -222,7 +321,7 @@ def read_data_file(lake: Path, rel: str | None, schema: Mapping[str, pl.DataType
     return frame.select(list(schema)).cast(dict(schema))  # type: ignore[arg-type]
 
 
-def read_table(lake: Path, manifest: Manifest, table: str,
+def read_table(lake: Lake, manifest: Manifest, table: str,
                schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """Every live file of a table, as one frame."""
     parts = manifest.files.get(table, {})
@@ -248,12 +347,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_staging(lake: Path, older_than_s: float = 3600.0) -> int:
+def sweep_staging(lake: Lake, older_than_s: float = 3600.0) -> int:
     """Delete staging leftovers of crashed runs; returns how many were removed.
 
     A file goes when its writer process is dead, or when it is older than `older_than_s`
-    (a writer on another host sharing the lake).
+    (a writer on another host sharing the lake). An object-store lake has no staging.
     """
+    if remote(lake) is not None:
+        return 0
     staging = lake / STAGING
     if not staging.exists():
         return 0
@@ -271,12 +372,15 @@ def sweep_staging(lake: Path, older_than_s: float = 3600.0) -> int:
     return removed
 
 
-def collect_garbage(lake: Path, grace_s: float = 600.0) -> int:
+def collect_garbage(lake: Lake, grace_s: float = 600.0) -> int:
     """Delete data files no retained manifest names (superseded versions, crash leftovers).
 
     Files younger than `grace_s` are kept: a concurrent writer may be about to commit them,
     and a reader may still be planning a query over the previous snapshot.
     """
+    store = remote(lake)
+    if store is not None:
+        return _collect_garbage_remote(store, grace_s)
     keep = read_manifest(lake).all_files()
     history = lake / MANIFEST_HISTORY
     if history.exists():
@@ -301,6 +405,27 @@ def collect_garbage(lake: Path, grace_s: float = 600.0) -> int:
     return removed
 
 
+def _collect_garbage_remote(store: ObjectLake, grace_s: float) -> int:
+    keep = read_manifest(store).all_files()
+    versions = _history_versions(store)
+    for old in versions[:-KEEP_MANIFESTS]:
+        with contextlib.suppress(OSError):
+            store.delete(f"{MANIFEST_HISTORY}/{old:08d}.json")
+    for v in versions[-KEEP_MANIFESTS:]:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            data = json.loads(store.get(f"{MANIFEST_HISTORY}/{v:08d}.json"))
+            keep |= {f for parts in data["files"].values() for f in parts.values()}
+    removed = 0
+    now = time.time()
+    for table in PARTITIONED + UNPARTITIONED:
+        for rel, modified in store.listing(table):
+            if rel.endswith(".parquet") and rel not in keep and now - modified >= grace_s:
+                with contextlib.suppress(OSError):
+                    store.delete(rel)
+                    removed += 1
+    return removed
+
+
 # ---- raw zone ---------------------------------------------------------------------------
 
 def raw_relpath(source: str, path: str) -> str:
@@ -308,9 +433,16 @@ def raw_relpath(source: str, path: str) -> str:
     return f"raw/{source}/{digest[:2]}/{digest}.html.gz"
 
 
-def store_raw(lake: Path, source: str, path: str, body: bytes) -> str:
+def store_raw(lake: Lake, source: str, path: str, body: bytes) -> str:
     """Keep the raw body so the page can be parsed again without refetching."""
     rel = raw_relpath(source, path)
+    store = remote(lake)
+    if store is not None:
+        try:
+            store.put(rel, gzip.compress(body, compresslevel=1, mtime=0))
+        except OSError as exc:
+            raise LakeError(store.url(rel), f"cannot store raw page ({exc})") from exc
+        return rel
     target = lake / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{uuid.uuid4().hex}.tmp")
@@ -324,7 +456,14 @@ def store_raw(lake: Path, source: str, path: str, body: bytes) -> str:
     return rel
 
 
-def load_raw(lake: Path, rel: str) -> bytes:
+def load_raw(lake: Lake, rel: str) -> bytes:
+    store = remote(lake)
+    if store is not None:
+        try:
+            return gzip.decompress(store.get(rel))
+        except (OSError, EOFError) as exc:
+            raise LakeError(store.url(rel), f"raw page missing or corrupt ({exc}); "
+                            "it will be refetched by the next run") from exc
     try:
         return gzip.decompress((lake / rel).read_bytes())
     except (OSError, EOFError) as exc:
@@ -335,13 +474,19 @@ def load_raw(lake: Path, rel: str) -> bytes:
 # ---- writer lock ------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def writer_lock(lake: Path, timeout_s: float = 600.0) -> Iterator[None]:
+def writer_lock(lake: Lake, timeout_s: float = 600.0) -> Iterator[None]:
     """Exclusive lease on the lake's commit point for one read-merge-commit.
 
     An flock is dropped by the kernel when its holder dies (even by SIGKILL), so a killed
     run's lease expires at once and nothing stays wedged; overlapping runs (daily +
-    backfill) take turns batch by batch, each re-reading the latest snapshot.
+    backfill) take turns batch by batch, each re-reading the latest snapshot. On object
+    storage it is a lease object with an expiry (see `lease`).
     """
+    store = remote(lake)
+    if store is not None:
+        with lease(store, timeout_s=timeout_s):
+            yield
+        return
     lake.mkdir(parents=True, exist_ok=True)
     fh = open(lake / ".writer.lock", "a+")  # noqa: SIM115 - held for the with-block
     deadline = time.monotonic() + timeout_s
@@ -360,3 +505,67 @@ def writer_lock(lake: Path, timeout_s: float = 600.0) -> Iterator[None]:
         with contextlib.suppress(OSError):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         fh.close()
+
+
+def _lease_body(holder: str, ttl_s: float) -> bytes:
+    return json.dumps({"holder": holder, "ttl_s": ttl_s,
+                       "expires_at": time.time() + ttl_s}).encode()
+
+
+@contextlib.contextmanager
+def lease(store: ObjectLake, *, timeout_s: float = 600.0,
+          ttl_s: float = LEASE_TTL_S) -> Iterator[str]:
+    """The object-store writer lock: `_writer.lease`, holding its holder and expiry time.
+
+    Taken with a create-only PUT; an expired lease (its holder died or hung) is taken over
+    with a PUT conditional on the ETag we read, so of several waiters exactly one wins.
+    The holder renews it every ttl/3 (If-Match its own ETag) and deletes it on release
+    (If-Match, so it never deletes a successor's lease). Expiry is judged on the waiters'
+    clocks: hosts sharing a lake need synchronised clocks (NTP), with skew well under ttl.
+    Yields the holder id.
+    """
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    deadline = time.monotonic() + timeout_s
+    etag: str | None = None
+    try:
+        while etag is None:
+            etag = store.create(LEASE, _lease_body(holder, ttl_s))
+            if etag is not None:
+                break
+            found = store.get_versioned(LEASE)
+            if found is not None:
+                try:
+                    expires_at = float(json.loads(found[0])["expires_at"])
+                except (ValueError, KeyError, TypeError):
+                    expires_at = 0.0  # unreadable lease: treat as expired
+                if time.time() > expires_at:
+                    etag = store.replace(LEASE, _lease_body(holder, ttl_s), found[1])
+                    if etag is not None:
+                        break
+            if time.monotonic() > deadline:
+                raise LeaseError(store.uri, f"another run held the writer lease for "
+                                 f"{timeout_s:.0f} s; retry when it has finished (a dead "
+                                 f"holder's lease expires within {ttl_s:.0f} s)")
+            time.sleep(0.1)
+    except OSError as exc:
+        raise LakeError(store.url(LEASE), f"cannot take the writer lease ({exc})") from exc
+    state = {"etag": etag}
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(ttl_s / 3):
+            with contextlib.suppress(OSError):
+                new = store.replace(LEASE, _lease_body(holder, ttl_s), state["etag"])
+                if new is None:
+                    return  # taken over: the commit's create-only step still protects us
+                state["etag"] = new
+
+    keeper = threading.Thread(target=renew, name="lease-renew", daemon=True)
+    keeper.start()
+    try:
+        yield holder
+    finally:
+        stop.set()
+        keeper.join()
+        with contextlib.suppress(OSError):
+            store.delete(LEASE, state["etag"])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ingest import __version__
 from ingest.errors import ConfigError
+from ingest.storage import ObjectLake, parse_lake
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar")
 DEFAULT_BASE_URL = "https://www.interpol.int"
@@ -38,7 +39,7 @@ class Settings:
     """Everything a run needs to know, fixed for its whole duration."""
 
     base_url: str = DEFAULT_BASE_URL
-    lake: Path = Path(DEFAULT_LAKE)
+    lake: Path | ObjectLake = Path(DEFAULT_LAKE)  # a directory, or s3://bucket/prefix
     languages: tuple[str, ...] = LANGUAGES
     source: str = "interpol"
     user_agent: str = (
@@ -97,7 +98,7 @@ def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
 def load_settings(
     *,
     base_url: str | None = None,
-    lake: str | Path | None = None,
+    lake: str | Path | ObjectLake | None = None,
     languages: str | Iterable[str] | None = None,
     env: Mapping[str, str] | None = None,
     **overrides: object,
@@ -107,7 +108,7 @@ def load_settings(
     base = (base_url or env.get("INGEST_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     if not re.match(r"^https?://[^/]+", base):
         raise ConfigError(f"base URL {base!r} must be an absolute http(s) URL")
-    lake_path = Path(lake or env.get("INGEST_LAKE") or DEFAULT_LAKE).expanduser().resolve()
+    lake_path = parse_lake(lake or env.get("INGEST_LAKE") or DEFAULT_LAKE, env)
     langs = parse_languages(languages if languages is not None else env.get("INGEST_LANGUAGES"))
     settings = Settings(
         base_url=base,

@@ -8,6 +8,10 @@ from any working directory.
 `build_views_db` writes `<lake>/lake.duckdb` (a new file swapped in, because an open DuckDB
 file cannot be rewritten while an analyst holds it). `connect` gives an in-memory connection
 with the same views, which `ingest query` uses without taking any file lock.
+
+An object-store lake (`s3://...`) has no `lake.duckdb` (`build_views_db` returns None): its
+views name `s3://` files, read through the s3fs filesystem registered on each connection
+(httpfs is not needed), so use `connect` / `ingest query --lake s3://...`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import polars as pl
 from ingest import lake as lk
 from ingest import schemas as sc
 from ingest.errors import LakeError, QueryError
+from ingest.storage import ObjectLake
 
 VIEWS_DB = "lake.duckdb"
 _READ = re.compile(r"read_parquet\('\{\{lake\}\}/(?P<glob>[^']+)'(?:[^()]|\([^()]*\))*\)")
@@ -68,10 +73,11 @@ def _empty_relation(glob: str) -> str:
     return f"(SELECT {cols} WHERE false)"
 
 
-def render_sql(text: str, lake: Path, manifest: lk.Manifest) -> str:
+def render_sql(text: str, lake: Path | ObjectLake, manifest: lk.Manifest) -> str:
     """Pin each table glob to the manifest's files; tables with no file yet become empty
     typed relations (a fresh lake still has every view)."""
-    root = lake.resolve()
+    store = lk.remote(lake)
+    root = lake.resolve() if store is None else None
 
     def sub(m: re.Match[str]) -> str:
         glob = m.group("glob")
@@ -79,20 +85,22 @@ def render_sql(text: str, lake: Path, manifest: lk.Manifest) -> str:
         files = sorted(manifest.files.get(table, {}).values())
         if not files:
             return _empty_relation(glob)
-        listed = ", ".join("'" + str(root / f).replace("'", "''") + "'" for f in files)
+        listed = ", ".join("'" + (store.url(f) if store else str(root / f)).replace("'", "''")
+                           + "'" for f in files)
         call = m.group(0)
         return call.replace(f"'{{{{lake}}}}/{glob}'", f"[{listed}]")
 
     return _READ.sub(sub, text)
 
 
-def view_statements(lake: Path, manifest: lk.Manifest | None = None) -> list[tuple[str, str]]:
+def view_statements(lake: Path | ObjectLake,
+                    manifest: lk.Manifest | None = None) -> list[tuple[str, str]]:
     manifest = manifest or lk.read_manifest(lake)
     return [(f.name, render_sql(f.read_text(encoding="utf-8"), lake, manifest))
             for f in sorted(sql_dir().glob("*.sql"))]
 
 
-def create_views(con: duckdb.DuckDBPyConnection, lake: Path,
+def create_views(con: duckdb.DuckDBPyConnection, lake: Path | ObjectLake,
                  manifest: lk.Manifest | None = None) -> None:
     for name, statement in view_statements(lake, manifest):
         try:
@@ -101,16 +109,23 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Path,
             raise LakeError(str(lake), f"view file sql/{name} failed: {exc}") from exc
 
 
-def connect(lake: Path, manifest: lk.Manifest | None = None) -> duckdb.DuckDBPyConnection:
+def connect(lake: Path | ObjectLake,
+            manifest: lk.Manifest | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with every view over `lake` (its current snapshot, or
     the given manifest's)."""
     con = duckdb.connect()
+    store = lk.remote(lake)
+    if store is not None:
+        con.register_filesystem(store.fs)
     create_views(con, lake, manifest)
     return con
 
 
-def build_views_db(lake: Path) -> Path:
-    """(Re)build `<lake>/lake.duckdb` and swap it in atomically."""
+def build_views_db(lake: Path | ObjectLake) -> Path | None:
+    """(Re)build `<lake>/lake.duckdb` and swap it in atomically (local lakes only: None for
+    an object-store lake, whose views live in each `connect`ion)."""
+    if lk.remote(lake) is not None:
+        return None
     lake.mkdir(parents=True, exist_ok=True)
     target = lake / VIEWS_DB
     tmp = lake / f".{VIEWS_DB}.{os.getpid()}.new"
@@ -125,7 +140,7 @@ def build_views_db(lake: Path) -> Path:
     return target
 
 
-def run_query(lake: Path, sql: str) -> pl.DataFrame:
+def run_query(lake: Path | ObjectLake, sql: str) -> pl.DataFrame:
     """Analyst SQL over the views -> a polars frame."""
     con = connect(lake)
     try:
