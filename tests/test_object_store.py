@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 import time
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -20,16 +24,23 @@ BUCKET = "press-lake"
 NOT_RELEASES = ("undated", "truncated-html", "listed-404")
 
 
-@pytest.fixture(scope="module")
-def s3(monkeypatch_module):
-    """moto's S3 server on a free port, a bucket, and the env a run reads its endpoint from."""
-    from moto.server import ThreadedMotoServer
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+
+@pytest.fixture(scope="module")
+def s3(monkeypatch_module, tmp_path_factory):
+    """moto's S3 server (its own process, so it does not compete with the pipeline for the
+    GIL) on 127.0.0.1, a bucket, and the env a run reads its endpoint from."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                                 "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
     try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+        endpoint = f"http://127.0.0.1:{port}"
         for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                             "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
                             "INGEST_S3_ENDPOINT_URL": endpoint,
@@ -37,10 +48,25 @@ def s3(monkeypatch_module):
             monkeypatch_module.setenv(name, value)
         import boto3
 
-        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
+        client = boto3.client("s3", endpoint_url=endpoint)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.create_bucket(Bucket=BUCKET)
+                break
+            except Exception as exc:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"moto server did not start: {log.read_text()[-2000:]}"
+                                       ) from exc
+                time.sleep(0.1)
         yield endpoint
     finally:
-        server.stop()
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +99,12 @@ def expected_paths(site: NewsroomSite) -> set[str]:
             if broken.get(e["url_path"]) not in NOT_RELEASES}
 
 
-def q(lake, sql: str) -> list[dict]:
-    return views.run_query(lake, sql).to_dicts()
+def q(target, sql: str) -> list[dict]:
+    """Rows of `sql` over a lake (a fresh connection: views bound to its current snapshot)
+    or over an open connection (one snapshot, no re-binding of the views)."""
+    if isinstance(target, duckdb.DuckDBPyConnection):
+        return target.sql(sql).pl().to_dicts()
+    return views.run_query(target, sql).to_dicts()
 
 
 def test_settings_parse_s3_uri(s3):
@@ -90,7 +120,7 @@ def test_first_run_lands_the_sites_releases_in_s3(landed, newsroom):
     settings, row = landed
     assert isinstance(settings.lake, ObjectLake)
     expected = expected_paths(site)
-    got = q(settings.lake, "SELECT path, title FROM releases")
+    got = q(settings.lake, "SELECT path, title FROM releases")  # views.run_query
     assert {r["path"] for r in got} == expected
     assert row["new"] == len(expected) and row["status"] in ("completed", "partial")
     # The views read s3:// paths (no local file, no lake.duckdb for a remote lake).
@@ -106,8 +136,9 @@ def test_first_run_lands_the_sites_releases_in_s3(landed, newsroom):
     raw = fs.find(f"{BUCKET}/lake/raw")
     assert len(raw) >= len(expected)
     # Quarantine and runs are views like the others.
-    assert q(settings.lake, "SELECT count(*) AS n FROM quarantine")[0]["n"] > 0
-    assert q(settings.lake, "SELECT run_id FROM ingest_runs")[0]["run_id"] == row["run_id"]
+    con = views.connect(settings.lake)
+    assert q(con, "SELECT count(*) AS n FROM quarantine")[0]["n"] > 0
+    assert q(con, "SELECT run_id FROM ingest_runs")[0]["run_id"] == row["run_id"]
 
 
 def test_second_run_fetches_no_article(landed, newsroom):
@@ -125,17 +156,19 @@ def test_edit_updates_in_place(landed, newsroom):
     site, server = newsroom
     settings, _ = landed
     path = sorted(expected_paths(site))[0]
-    old = q(settings.lake, f"SELECT * FROM releases WHERE path = '{path}'")[0]
-    count = q(settings.lake, "SELECT count(*) AS n FROM releases")[0]["n"]
+    con = views.connect(settings.lake)
+    old = q(con, f"SELECT * FROM releases WHERE path = '{path}'")[0]
+    count = q(con, "SELECT count(*) AS n FROM releases")[0]["n"]
     site.edit_release(path)
     server.clear_log()
     row = runner.run(settings, "daily", "daily")
     assert [p for _, p, _, _ in server.article_requests()] == [path]
     assert row["updated"] == 1 and row["new"] == 0
-    assert q(settings.lake, "SELECT count(*) AS n FROM releases")[0]["n"] == count
-    new = q(settings.lake, f"SELECT * FROM releases WHERE path = '{path}'")[0]
+    con = views.connect(settings.lake)
+    assert q(con, "SELECT count(*) AS n FROM releases")[0]["n"] == count
+    new = q(con, f"SELECT * FROM releases WHERE path = '{path}'")[0]
     assert new["release_id"] == old["release_id"] and new["content_hash"] != old["content_hash"]
-    revs = q(settings.lake, "SELECT revision FROM release_revisions "
+    revs = q(con, "SELECT revision FROM release_revisions "
              f"WHERE release_id = '{old['release_id']}' ORDER BY revision")
     assert [r["revision"] for r in revs] == [1, 2]
 
@@ -147,7 +180,8 @@ def test_cli_query_reads_the_s3_lake(landed, capsys):
     assert cli.main(["query", "SELECT count(*) AS n FROM releases", "--lake",
                      str(settings.lake), "--format", "json"]) == 0
     n = json.loads(capsys.readouterr().out)[0]["n"]
-    assert n == q(settings.lake, "SELECT count(*) AS n FROM releases")[0]["n"] > 0
+    assert n == len(lk.read_table(settings.lake, lk.read_manifest(settings.lake), "releases",
+                                  {"release_id": pl.String})) > 0
 
 
 def frame(ids: list[str]) -> pl.DataFrame:

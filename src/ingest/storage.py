@@ -70,6 +70,38 @@ def _filesystem(endpoint_url: str | None) -> Any:
     return s3fs.S3FileSystem(**kwargs)
 
 
+@functools.lru_cache(maxsize=8)
+def _reader_filesystem(endpoint_url: str | None) -> Any:
+    """The filesystem DuckDB reads through: data files are immutable (a key is written once,
+    never changed), so the size and ETag of a key are asked for once per process instead of
+    on every exists/open/size call DuckDB makes (three HEADs per file and query otherwise)."""
+    import s3fs
+
+    class ImmutableKeysS3(s3fs.S3FileSystem):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._known: dict[str, dict] = {}
+
+        async def _info(self, path: str, *args: Any, **kwargs: Any) -> dict:
+            key = self._strip_protocol(path)
+            found = self._known.get(key)
+            if found is None:
+                found = await super()._info(path, *args, **kwargs)
+                if found.get("type") == "file" and key.endswith(".parquet"):
+                    self._known[key] = found
+            return found
+
+        async def _exists(self, path: str, **kwargs: Any) -> bool:
+            if self._strip_protocol(path) in self._known:
+                return True
+            return await super()._exists(path, **kwargs)
+
+    kwargs: dict[str, Any] = {"use_listings_cache": False, "skip_instance_cache": True}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    return ImmutableKeysS3(**kwargs)
+
+
 def _precondition_failed(exc: BaseException) -> bool:
     """s3fs turns a 412 into FileExistsError (If-None-Match) or OSError(EINVAL) (If-Match);
     AWS answers 409 ConditionalRequestConflict to a conditional write racing another one."""
@@ -101,6 +133,12 @@ class ObjectLake:
         """The s3fs filesystem (cached per endpoint; no listings cache: listings must be
         current for GC and manifests)."""
         return _filesystem(self.endpoint_url)
+
+    @property
+    def reader_fs(self) -> Any:
+        """The filesystem for query engines (DuckDB): remembers the metadata of immutable
+        data files. Not for the manifest, the lease or listings."""
+        return _reader_filesystem(self.endpoint_url)
 
     @property
     def root(self) -> str:

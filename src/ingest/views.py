@@ -116,7 +116,7 @@ def connect(lake: Path | ObjectLake,
     con = duckdb.connect()
     store = lk.remote(lake)
     if store is not None:
-        con.register_filesystem(store.fs)
+        con.register_filesystem(store.reader_fs)
     create_views(con, lake, manifest)
     return con
 
