@@ -13,7 +13,7 @@ from prefect.futures import wait
 from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
-from flows.tasks import discover_task, finish_run_task, ingest_batch_task
+from flows.tasks import Work, discover_task, finish_run_task, ingest_batch_task
 from ingest import runner
 from ingest.fetch import Fetcher
 from ingest.pipeline import BatchReport
@@ -45,7 +45,7 @@ def run_units_prefect(units: Sequence[Unit], fetcher: Fetcher, settings: Setting
     runner `parallel` at a time while the run holds that many slots of the host limit."""
 
     def call(unit: Unit, submit: bool):
-        args = (quote(unit.plans), quote(fetcher.sibling()), settings, run_id, unit.label)
+        args = (Work(unit.plans, fetcher.sibling()), settings, run_id, unit.label)
         return ingest_batch_task.submit(*args) if submit else ingest_batch_task(*args)
 
     if parallel <= 1 or len(units) <= 1:

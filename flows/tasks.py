@@ -35,12 +35,27 @@ def discover_task(fetcher: Fetcher, settings: Settings, mode: str,
     return found
 
 
+class Work:
+    """A unit's pages and its fetcher, as one task argument.
+
+    A plain class on purpose: Prefect does not walk it (walking thousands of plans costs
+    seconds), and it pickles as is for task runners in other processes (Dask), where
+    `quote()` wrappers did not survive.
+    """
+
+    __slots__ = ("fetcher", "plans")
+
+    def __init__(self, plans: Sequence[PagePlan], fetcher: Fetcher) -> None:
+        self.plans = list(plans)
+        self.fetcher = fetcher
+
+
 @task(name="ingest-batch", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE,
       task_run_name="ingest-{label}")
-def ingest_batch_task(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings,
-                      run_id: str, label: str) -> BatchReport:
+def ingest_batch_task(work: Work, settings: Settings, run_id: str, label: str) -> BatchReport:
     """Safe to retry: a unit that did commit is found in the manifest and not written twice."""
-    result = runner.batch_step(plans, fetcher, settings, run_id, label)
+    plans = work.plans
+    result = runner.batch_step(plans, work.fetcher, settings, run_id, label)
     c = result.counts
     get_run_logger().info(
         "%s: %d pages, new %d, updated %d, unchanged %d, quarantined %d, failed %d",

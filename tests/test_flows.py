@@ -238,6 +238,7 @@ def test_parallel_chunked_backfill_equals_sequential(prefect, tmp_path, monkeypa
     from ingest.settings import load_settings
 
     monkeypatch.setenv("INGEST_REQUESTS_PER_SECOND", "0")
+    monkeypatch.setenv("INGEST_BATCH_SIZE", "15")  # many units, so chunks really overlap
     site = NewsroomSite(seed=3, families=30, page_kb=10)
     with NewsroomServer(site, max_seconds=600) as server:
         parallel = backfill(since=date(2019, 1, 1), until=date(2026, 12, 31),

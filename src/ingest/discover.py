@@ -7,6 +7,7 @@ sitemap still names the live host works the same.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import re
 import xml.etree.ElementTree as ET
@@ -19,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ingest.errors import FetchError, GoneError, IngestError
 from ingest.fetch import Fetcher
-from ingest.settings import Settings
+from ingest.settings import Settings, _compile
 
 _SM_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 _XHTML_NS = "{http://www.w3.org/1999/xhtml}"
@@ -62,6 +63,7 @@ class Discovery:
     # lastmod of each child sitemap as the index announced it; stored so the next daily
     # run skips children that did not change.
     sitemap_lastmods: dict[str, str] = field(default_factory=dict)
+    from_sitemaps: int = 0
 
     def add(self, cand: Candidate) -> None:
         old = self.candidates.get(cand.path)
@@ -83,10 +85,14 @@ def absolute(base_url: str, path: str) -> str:
 
 def classify(url: str, settings: Settings) -> tuple[str, int] | None:
     """(language, year) when the URL is a release page of a followed language, else None."""
-    path = url_path(url)
-    for lang, pattern in settings.compiled_patterns.items():
-        if lang not in settings.languages:
-            continue
+    hit = _classify_path(url_path(url), tuple(sorted(settings.article_patterns.items())))
+    return hit if hit is not None and hit[0] in settings.languages else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _classify_path(path: str, patterns: tuple[tuple[str, str], ...]) -> tuple[str, int] | None:
+    # Listing pages repeat the same site chrome links on every page: memoise by path.
+    for lang, pattern in _compile(patterns).items():
         m = pattern.match(path)
         if m:
             return lang, int(m.group("year"))
@@ -128,6 +134,8 @@ def parse_listing(html: bytes | str, page_url: str) -> ListingPage:
     tree = LexborHTMLParser(html if isinstance(html, str) else html.decode("utf-8", "replace"))
     base_node = tree.css_first("base[href]")
     base = urljoin(page_url, base_node.attributes.get("href") or "") if base_node else page_url
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
     links: list[str] = []
     page_links: dict[int, str] = {}
     next_url = None
@@ -135,15 +143,18 @@ def parse_listing(html: bytes | str, page_url: str) -> ListingPage:
         href = node.attributes.get("href")
         if not href or href.startswith(("mailto:", "javascript:", "#")):
             continue
-        target = urljoin(base, href)
+        # Root-relative links are most of a page: join them without urljoin's full parse.
+        target = (origin + href if href.startswith("/") and not href.startswith("//")
+                  else urljoin(base, href))
         rel = (node.attributes.get("rel") or "").lower().split()
         if "next" in rel and next_url is None:
             next_url = target
         if node.tag == "a":
             links.append(target)
-            m = _PAGE_PARAM.search(urlsplit(target).query)
-            if m:
-                page_links[int(m.group(1))] = target
+            if "page=" in target:
+                m = _PAGE_PARAM.search(urlsplit(target).query)
+                if m:
+                    page_links[int(m.group(1))] = target
     if next_url is None and page_links:
         m = _PAGE_PARAM.search(urlsplit(page_url).query)
         current = int(m.group(1)) if m else min(page_links) - 1
@@ -224,6 +235,7 @@ def discover(
                                      entry.lastmod if loc == entry.loc else None)
                     if _in_range(cand, since, until):
                         found.add(cand)
+    found.from_sitemaps = len(found.candidates)
 
     for lang in settings.languages:
         for listing_path in settings.listing_paths.get(lang, ()):
@@ -275,7 +287,9 @@ def _walk_listing(
             if cand.path not in known and cand.path not in found.candidates:
                 fresh += 1
             found.add(cand)
-        if not full and fresh == 0:
+        if fresh == 0 and (not full or found.from_sitemaps):
+            # Daily: nothing unknown on this page. Backfill: the sitemaps already list
+            # everything this page links, so the rest of the listing adds nothing either.
             return
         if articles and older == articles:
             return  # newest-first listing has run past the backfill window

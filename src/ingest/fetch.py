@@ -87,6 +87,14 @@ class RateLimiter:
         self._host_interval: dict[str, float] = {}
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:
+        # Shipped to another process (a Dask worker) the limiter paces that process alone.
+        return {"interval": self.interval, "_host_interval": dict(self._host_interval)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["interval"])  # type: ignore[misc]
+        self._host_interval = state["_host_interval"]
+
     def set_interval(self, host: str, interval: float) -> None:
         """A host-specific interval, e.g. from robots.txt Crawl-delay."""
         with self._lock:
@@ -135,6 +143,14 @@ class RobotsPolicy:
                 parser = None  # unreachable robots.txt: RFC 9309 allows crawling
             self._parsers[origin] = parser
             return parser
+
+    def __getstate__(self) -> dict:
+        return {"session": self.session, "user_agent": self.user_agent,
+                "timeout": self.timeout, "_parsers": dict(self._parsers)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def allowed(self, url: str) -> bool:
         parser = self._parser(url)

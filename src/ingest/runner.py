@@ -60,29 +60,41 @@ def finish_step(settings: Settings, run: dict, discovery: Discovery | None,
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """One batch of one chunk (language x year): the unit of work, commit and retry."""
+    """One batch of work: the unit of commit and retry. `chunks` are the language x year
+    chunks it covers (small chunks share a unit; a big one is split over several)."""
 
-    chunk: str
+    chunks: tuple[str, ...]
     label: str
     plans: list[PagePlan] = field(repr=False)
 
 
 def plan_units(plans: Sequence[PagePlan], settings: Settings) -> list[Unit]:
-    """Split plans into chunks by language and URL year, then into batches.
+    """Split plans into chunks by language and URL year, then pack them into units of at
+    most `batch_size` pages: a big chunk spans several units, small ones share one (each
+    unit costs a validation and a commit, so fifty 3-page units would be slow).
 
-    A chunk is exactly what a backfill for one language and one year would fetch, so a
-    failed chunk is re-run alone with `--languages xx --since YYYY-01-01 --until YYYY-12-31`.
+    A chunk is exactly what a backfill for one language and one year fetches, so a failed
+    chunk is re-run alone with `--languages xx --since YYYY-01-01 --until YYYY-12-31`.
     """
     chunks: dict[str, list[PagePlan]] = {}
     for plan in plans:
         hit = classify(plan.url, settings)
         key = f"{plan.language}-{hit[1] if hit else 'other'}"
         chunks.setdefault(key, []).append(plan)
-    units = []
+    size = settings.batch_size
+    groups: list[tuple[list[str], list[PagePlan]]] = []
     for key in sorted(chunks):
-        parts = list(pipeline.batches(chunks[key], settings.batch_size))
-        units += [Unit(key, f"{key}-batch-{i}-of-{len(parts)}", part)
-                  for i, part in enumerate(parts, 1)]
+        part = chunks[key]
+        if groups and len(groups[-1][1]) + len(part) <= size:
+            groups[-1][0].append(key)
+            groups[-1][1].extend(part)
+            continue
+        for i in range(0, len(part), size):
+            groups.append(([key], part[i:i + size]))
+    units = []
+    for n, (keys, group) in enumerate(groups, 1):
+        span = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
+        units.append(Unit(tuple(keys), f"unit-{n}-of-{len(groups)}-{span}", group))
     return units
 
 
@@ -124,7 +136,7 @@ PLAIN = Steps()
 
 
 def failed_chunks(results: Iterable[tuple[Unit, BatchReport | BaseException]]) -> list[str]:
-    return sorted({u.chunk for u, r in results if isinstance(r, BaseException)})
+    return sorted({c for u, r in results if isinstance(r, BaseException) for c in u.chunks})
 
 
 def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
@@ -158,7 +170,7 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
         units = plan_units(plans, settings)
         logger.info("run %s: %d candidates, %d pages to fetch in %d units (%d chunks)",
                     run_id, len(discovery.candidates), len(plans), len(units),
-                    len({u.chunk for u in units}))
+                    len({c for u in units for c in u.chunks}))
         t0 = time.perf_counter()
         done = 0
         outcomes = []

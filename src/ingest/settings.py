@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -68,7 +69,13 @@ class Settings:
 
     @property
     def compiled_patterns(self) -> dict[str, re.Pattern[str]]:
-        return {lang: re.compile(p) for lang, p in self.article_patterns.items()}
+        return _compile(tuple(sorted(self.article_patterns.items())))
+
+
+@functools.lru_cache(maxsize=32)
+def _compile(patterns: tuple[tuple[str, str], ...]) -> dict[str, re.Pattern[str]]:
+    # Classifying a listing's links calls this for every link: compile once per pattern set.
+    return {lang: re.compile(p) for lang, p in patterns}
 
 
 def parse_languages(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -115,6 +122,7 @@ def load_settings(
         lake=lake_path,
         languages=langs,
         requests_per_second=_float_env(env, "INGEST_REQUESTS_PER_SECOND", 1.0),
+        batch_size=int(_float_env(env, "INGEST_BATCH_SIZE", 500)),
     )
     if overrides:
         unknown = set(overrides) - set(Settings.__dataclass_fields__)
