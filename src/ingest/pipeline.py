@@ -11,10 +11,12 @@ dies never advances state past data it did not land.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,11 +24,12 @@ from pathlib import Path
 import polars as pl
 
 from ingest import lake as lk
+from ingest import parsepool
 from ingest import schemas as sc
 from ingest import transform as tf
 from ingest.discover import Candidate, Discovery, absolute, discover
-from ingest.errors import ExtractError, FetchError, GoneError, RobotsDisallowedError
-from ingest.extract import PARSER_VERSION, extract_release
+from ingest.errors import FetchError, GoneError, RobotsDisallowedError
+from ingest.extract import PARSER_VERSION
 from ingest.fetch import Fetcher, FetchResult
 from ingest.settings import Settings
 
@@ -53,6 +56,7 @@ class FetchedPage:
     raw_path: str | None = None
     error: FetchError | None = None
     from_raw: bool = False  # replay/reprocess: parsed again, not fetched again
+    parsed: Future[parsepool.Outcome] | None = None  # extraction already under way
 
 
 @dataclass(slots=True)
@@ -204,27 +208,56 @@ def batches(plans: Sequence[PagePlan], size: int) -> Iterator[list[PagePlan]]:
 
 # ---- fetch ------------------------------------------------------------------------------
 
+FETCH_THREADS = 2
+
+
 def fetch_pages(
-    plans: Iterable[PagePlan], fetcher: Fetcher, settings: Settings,
+    plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings,
     progress: Callable[[int], None] | None = None,
 ) -> list[FetchedPage]:
     """GET each page (conditionally where we hold validators); keep raw bodies in the lake.
 
-    Failures are returned, not raised: one bad URL must not stop the batch.
+    Big batches overlap the work: two download threads (one session each, the run's shared
+    rate limit still paces them), and each body goes to the parse pool as it arrives, so
+    extraction runs in other processes meanwhile. Failures are returned, not raised: one
+    bad URL must not stop the batch.
     """
-    out = []
-    for i, plan in enumerate(plans, 1):
+    big = len(plans) >= parsepool.MIN_PAGES_FOR_POOL
+
+    def one(plan: PagePlan, getter: Fetcher) -> FetchedPage:
         page = FetchedPage(plan)
         try:
-            page.result = fetcher.get(plan.url, etag=plan.etag, last_modified=plan.last_modified)
+            page.result = getter.get(plan.url, etag=plan.etag, last_modified=plan.last_modified)
             if page.result.status != 304:
+                if big:
+                    page.parsed = parsepool.submit(page.result.body, plan.url)
                 page.raw_path = lk.store_raw(settings.lake, settings.source, plan.path,
                                              page.result.body)
         except FetchError as exc:
             page.error = exc
-        out.append(page)
-        if progress:
-            progress(i)
+        return page
+
+    if not big:
+        out = []
+        for i, plan in enumerate(plans, 1):
+            out.append(one(plan, fetcher))
+            if progress:
+                progress(i)
+        return out
+    local = threading.local()
+    siblings: list[Fetcher] = []
+
+    def threaded(plan: PagePlan) -> FetchedPage:
+        if not hasattr(local, "fetcher"):
+            local.fetcher = fetcher.sibling()
+            siblings.append(local.fetcher)
+        return one(plan, local.fetcher)
+
+    with ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="fetch") as ex:
+        out = list(ex.map(threaded, plans))
+    fetcher.requests_made += sum(f.requests_made for f in siblings)
+    if progress:
+        progress(len(out))
     return out
 
 
@@ -297,16 +330,14 @@ def land_pages(
             continue
         state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
         tp = time.perf_counter()
-        try:
-            release = extract_release(page.result.body, plan.url)
-            rec = release.to_dict()
+        kind, value, detail = (page.parsed.result() if page.parsed is not None
+                               else parsepool.extract_outcome(page.result.body, plan.url))
+        if kind == "ok":
+            rec = dict(value)  # type: ignore[call-overload]
             rec.update(path=plan.path, parser_version=PARSER_VERSION)
             records.append(rec)
-        except ExtractError as exc:
-            rejects.append(_quarantine_entry(page, "extract", exc.reason, str(exc)))
-        except Exception as exc:  # a parser bug on odd markup must not stop the run
-            rejects.append(_quarantine_entry(page, "extract", "parser_error",
-                                             f"{type(exc).__name__}: {exc}"))
+        else:
+            rejects.append(_quarantine_entry(page, "extract", str(value), detail))
         report.timings["parse"] += time.perf_counter() - tp
 
     tt = time.perf_counter()
