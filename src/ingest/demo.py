@@ -14,9 +14,21 @@ DEMO_QUERIES: list[tuple[str, str, str]] = [
     ("Releases per language and year", "chart",
      "SELECT language, year, count(*) AS releases FROM releases "
      "GROUP BY ALL ORDER BY language, year"),
-    ("Where releases were datelined", "chart",
-     "SELECT dateline, count(*) AS releases FROM releases WHERE dateline IS NOT NULL "
-     "GROUP BY ALL ORDER BY releases DESC, dateline LIMIT 10"),
+    ("Where: stories by dateline country (English versions)", "chart",
+     "SELECT country, count(*) AS stories FROM release_places WHERE language = 'en' "
+     "GROUP BY ALL ORDER BY stories DESC, country LIMIT 10"),
+    ("Which operations, and in how many languages", "table",
+     "SELECT operation, count(DISTINCT translation_key) AS stories, "
+     "list(DISTINCT language ORDER BY language) AS languages FROM release_operations "
+     "GROUP BY 1 ORDER BY stories DESC, operation LIMIT 8"),
+    ("Which crimes: stories mentioning each (regex search across languages)", "chart",
+     "SELECT 'drugs' AS crime, count(DISTINCT translation_key) AS stories FROM releases "
+     "WHERE regexp_matches(body_text, 'cocaine|cocaïne|cocaína|كوكايين|drug|drogue|droga', 'i') "
+     "UNION ALL SELECT 'trafficking in human beings', count(DISTINCT translation_key) FROM "
+     "releases WHERE regexp_matches(body_text, 'trafficking|traite|trata|الاتجار', 'i') "
+     "UNION ALL SELECT 'cybercrime', count(DISTINCT translation_key) FROM releases WHERE "
+     "regexp_matches(body_text, 'cyber|ransomware|rançongiciel|السيبري', 'i') "
+     "ORDER BY stories DESC"),
     ("One release, every language (translation_key)", "table",
      "SELECT translation_key, languages, title_en FROM release_families "
      "ORDER BY versions DESC, published_date DESC LIMIT 5"),
