@@ -16,6 +16,7 @@ DEMO_QUERIES: list[tuple[str, str, str]] = [
      "GROUP BY ALL ORDER BY language, year"),
     ("Where: stories by dateline country (English versions)", "chart",
      "SELECT country, count(*) AS stories FROM release_places WHERE language = 'en' "
+     "AND country IS NOT NULL "
      "GROUP BY ALL ORDER BY stories DESC, country LIMIT 10"),
     ("Which operations, and in how many languages", "table",
      "SELECT operation, count(DISTINCT translation_key) AS stories, "
