@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -160,12 +160,6 @@ def parse_listing(html: bytes | str, page_url: str) -> ListingPage:
         current = int(m.group(1)) if m else min(page_links) - 1
         next_url = page_links.get(current + 1)
     return ListingPage(links=tuple(dict.fromkeys(links)), next_url=next_url)
-
-
-def with_page(url: str, page: int) -> str:
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page"] + [("page", str(page))]
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _in_range(cand: Candidate, since: date | None, until: date | None) -> bool:

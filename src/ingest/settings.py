@@ -64,9 +64,6 @@ class Settings:
     recheck_days: int = 7
     batch_size: int = 500
 
-    def with_(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
-
     @property
     def compiled_patterns(self) -> dict[str, re.Pattern[str]]:
         return _compile(tuple(sorted(self.article_patterns.items())))

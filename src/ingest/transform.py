@@ -188,13 +188,6 @@ def merge_releases(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFra
     return pl.concat([kept, merged]).sort("published_date", "release_id")
 
 
-def replace_children(existing: pl.DataFrame, incoming: pl.DataFrame,
-                     release_ids: pl.Series) -> pl.DataFrame:
-    """Blocks/quotes of the given releases are replaced wholesale by the incoming ones."""
-    kept = existing.filter(~pl.col("release_id").is_in(release_ids.implode()))
-    return pl.concat([kept, incoming]).sort("release_id", "ordinal")
-
-
 def quarantine_rows(
     entries: Sequence[Mapping[str, object]], *, seen_at: datetime, run_id: str
 ) -> pl.DataFrame:
