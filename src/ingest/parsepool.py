@@ -4,6 +4,10 @@ Parsing is the largest CPU cost per page and the GIL keeps threads from sharing 
 batches hand each fetched body to a small process pool as soon as it arrives, and collect
 the outcomes when they land the batch. Outcomes travel back as plain tuples: our error
 classes take several constructor arguments and would not unpickle.
+
+Workers are started with `spawn` (polars and fork do not mix), which re-imports the main
+module: a script that runs flows or `runner.run` at import time needs the usual
+`if __name__ == "__main__":` guard, or `INGEST_PARSE_WORKERS=0` to parse inline.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ def extract_outcome(body: bytes, url: str) -> Outcome:
 
 
 def workers() -> int:
-    """INGEST_PARSE_WORKERS, default: one per core beyond the first two... capped at 2."""
+    """INGEST_PARSE_WORKERS (0 = parse inline), default min(2, cores)."""
     raw = os.environ.get("INGEST_PARSE_WORKERS")
     if raw is not None and raw.strip():
         return max(0, int(raw))
