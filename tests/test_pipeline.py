@@ -89,3 +89,15 @@ def test_fetch_failures_are_recorded_and_retried(settings):
     assert state.row(0, named=True)["status"] == "failed"
     plans = pipeline.plan_fetches({}, state, settings, mode="daily", today=NOW.date())
     assert [p.reason for p in plans] == ["retry"]
+
+
+def test_redirects_are_recorded(settings):
+    moved = page("/en/News-and-Events/News/2023/old-slug", "2023-05-04")
+    assert moved.result is not None
+    moved.result = FetchResult(url=moved.result.url, final_url=BASE + "/en/News-and-Events/News/"
+                               "2023/new-slug", status=200, body=moved.result.body, headers={},
+                               fetched_at=NOW, elapsed_s=0.01)
+    pipeline.land_pages([moved], settings, run_id="r1", now=NOW)
+    status = connect(settings.lake).sql(
+        "SELECT redirected_to FROM release_status").fetchall()
+    assert status == [(BASE + "/en/News-and-Events/News/2023/new-slug",)]
