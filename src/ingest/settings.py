@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ingest import __version__
 from ingest.errors import ConfigError
@@ -99,6 +100,12 @@ def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"environment variable {name}={raw!r} is not a number") from exc
 
 
+def _is_loopback(base_url: str) -> bool:
+    """A newsroom mirror on this machine: politeness delays only slow our own server."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
 def load_settings(
     *,
     base_url: str | None = None,
@@ -118,7 +125,8 @@ def load_settings(
         base_url=base,
         lake=lake_path,
         languages=langs,
-        requests_per_second=_float_env(env, "INGEST_REQUESTS_PER_SECOND", 1.0),
+        requests_per_second=_float_env(env, "INGEST_REQUESTS_PER_SECOND",
+                                       0.0 if _is_loopback(base) else 1.0),
         batch_size=int(_float_env(env, "INGEST_BATCH_SIZE", 500)),
     )
     if overrides:
