@@ -76,6 +76,7 @@ def test_plan_fetches_daily_and_backfill():
         state_row("/en/News-and-Events/News/2023/known"),
         state_row("/en/News-and-Events/News/2023/edited"),
         state_row("/en/News-and-Events/News/2023/broken", status="failed"),
+        state_row("/en/News-and-Events/News/2023/no-lastmod", sitemap_lastmod=None),
         state_row("/en/News-and-Events/News/2026/fresh", published_date=date(2026, 11, 27),
                   last_fetched_at=datetime(2026, 11, 27, 8, tzinfo=UTC)),
     ], schema=sc.PAGES)
@@ -83,11 +84,14 @@ def test_plan_fetches_daily_and_backfill():
         ("/en/News-and-Events/News/2023/known", "2023-02-09"),
         ("/en/News-and-Events/News/2023/edited", "2023-03-01"),
         ("/en/News-and-Events/News/2023/new", None),
+        ("/en/News-and-Events/News/2023/no-lastmod", None),
     ]}
     plans = {p.path.rsplit("/", 1)[1]: p for p in plan_fetches(
         cands, state, SETTINGS, mode="daily", today=date(2026, 11, 29))}
     assert {k: p.reason for k, p in plans.items()} == {
-        "edited": "changed", "new": "new", "broken": "retry", "fresh": "recheck"}
+        "edited": "changed", "new": "new", "broken": "retry", "fresh": "recheck",
+        "no-lastmod": "revalidate"}
+    assert plans["no-lastmod"].etag == '"e"'  # conditional: a 304 when nothing changed
     assert plans["edited"].etag == '"e"' and plans["new"].etag is None
     back = plan_fetches(cands, state, SETTINGS, mode="backfill", today=date(2026, 11, 29))
     assert {p.path.rsplit("/", 1)[1]: p.reason for p in back}["known"] == "revalidate"

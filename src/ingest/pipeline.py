@@ -152,7 +152,8 @@ def plan_fetches(
     """Which pages to fetch. Pure: same inputs, same plans.
 
     - unknown page: fetch; page whose last fetch failed: fetch again (never forgotten);
-    - sitemap lastmod differs from the one we stored: conditional GET;
+    - sitemap lastmod differs from the one we stored: conditional GET; a page for which the
+      site never gives a lastmod: conditional GET on every run (no other way to see edits);
     - daily: pages 1 and 7 days after publication: conditional GET; everything else is left
       alone (a daily run with nothing new fetches no article page);
     - backfill: every known page in range gets a conditional GET (304s cost no parsing),
@@ -176,7 +177,10 @@ def plan_fetches(
             add(path, cand.language, "retry", st, cand.lastmod)
         elif cand.lastmod and cand.lastmod != st["sitemap_lastmod"]:
             add(path, cand.language, "changed", st, cand.lastmod)
-        elif mode != "daily" and st["status"] in ("ok", "quarantined"):
+        elif st["status"] in ("ok", "quarantined") and (
+                mode != "daily" or (cand.lastmod is None and st["sitemap_lastmod"] is None)):
+            # A site that gives no lastmod for a page leaves a conditional GET (a 304 when
+            # nothing changed) as the only way to notice an edit.
             add(path, cand.language, "revalidate", st, cand.lastmod)
 
     if mode != "daily":
