@@ -32,7 +32,7 @@ from ingest.quotes import Quote, extract_quotes
 
 __all__ = ["PARSER_VERSION", "Block", "Quote", "Release", "extract_release", "main"]
 
-PARSER_VERSION = "1.1.0"
+PARSER_VERSION = "1.2.0"
 LANGUAGES = ("en", "fr", "es", "ar")
 
 

@@ -117,8 +117,14 @@ _BLOCK_SEL = "p,div,ul,ol,table,section,article,h1,h2,h3,h4,h5,h6,blockquote"
 
 # Generic class/id words. HARD: the subtree is boilerplate and is not walked.
 # SOFT: walked (it may hold the date or the byline) but never part of the body.
+# French and Spanish class words too (partager, compartir, relacionadas, a-lire-aussi...).
+_OTHER_LANG_HINTS = (
+    r"partag\w*|compartir\w*|relacionad\w*|lies|lire-aussi|a-lire|ver-tambien|"
+    r"redes-sociales|reseaux-sociaux|etiquetas|mots-cles|fil-d-ariane|migas\w*|"
+)
 _HARD_HINT = re.compile(
-    r"(?<![a-z])(?:related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|"
+    r"(?<![a-z])(?:" + _OTHER_LANG_HINTS +
+    r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|"
     r"breadcrumbs?|newsletter\w*|subscri\w*|comments?|sidebar|widget\w*|promo\w*|advert\w*|"
     r"ads?|sponsor\w*|menu\w*|megamenu|nav|navbar|navigation|pagination|pager|skip|"
     r"sr-only|visually-hidden|screen-reader\w*|print|tags?|tagcloud|taxonomy|keywords|"
@@ -128,7 +134,8 @@ _HARD_HINT = re.compile(
 )
 # Words that name boilerplate outright: skipped even when large (a long related-news column).
 _STRONG_HINT = re.compile(
-    r"(?<![a-z])(?:related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|breadcrumbs?|"
+    r"(?<![a-z])(?:" + _OTHER_LANG_HINTS +
+    r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|breadcrumbs?|"
     r"newsletter\w*|comments?|captions?|credits?|tags?|more-news|read-more|see-also|"
     r"recommended|trending|most-read|popular)(?![a-z])"
 )
