@@ -101,14 +101,23 @@ def load_sitemap_state(lake: Path) -> dict[str, str]:
 def save_sitemap_state(lake: Path, lastmods: Mapping[str, str], *, run_id: str) -> None:
     if not lastmods:
         return
+    new = pl.DataFrame({"path": list(lastmods), "lastmod": list(lastmods.values())},
+                       schema=sc.SITEMAPS)
+    _upsert_small_table(lake, "sitemaps", sc.SITEMAPS, new, "path", run_id=run_id)
+
+
+def _upsert_small_table(lake: Path, table: str, schema: Mapping[str, pl.DataType],
+                        rows: pl.DataFrame, key: str, *, run_id: str,
+                        model: type | None = None, now: datetime | None = None) -> None:
+    """Upsert rows into an unpartitioned table and commit it alone, under the writer lock."""
     with lk.writer_lock(lake):
         manifest = lk.read_manifest(lake)
-        old = lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS)
-        new = pl.DataFrame({"path": list(lastmods), "lastmod": list(lastmods.values())},
-                           schema=sc.SITEMAPS)
-        rel = lk.write_data_file(lake, "sitemaps", "", tf.upsert_by(old, new, "path"),
-                                 manifest.version + 1)
-        lk.commit(lake, manifest, {"sitemaps": {"": rel}}, run_id=run_id)
+        existing = lk.read_data_file(lake, manifest.file(table), schema)
+        merged = tf.upsert_by(existing, rows, key)
+        if model is not None:
+            merged = model.validate(merged)
+        rel = lk.write_data_file(lake, table, "", merged, manifest.version + 1)
+        lk.commit(lake, manifest, {table: {"": rel}}, run_id=run_id, now=now)
 
 
 # ---- discover & plan --------------------------------------------------------------------
@@ -573,13 +582,9 @@ def record_run(
         "updated": c["updated"], "unchanged": c["unchanged"], "quarantined": c["quarantined"],
         "failed": c["failed"], "gone": c["gone"], "requests": requests, "error": error,
     }
-    with lk.writer_lock(lake):
-        manifest = lk.read_manifest(lake)
-        existing = lk.read_data_file(lake, manifest.file("ingest_runs"), sc.INGEST_RUNS)
-        frame = pl.DataFrame([row], schema=sc.INGEST_RUNS)
-        merged = sc.IngestRunModel.validate(tf.upsert_by(existing, frame, "run_id"))
-        rel = lk.write_data_file(lake, "ingest_runs", "", merged, manifest.version + 1)
-        lk.commit(lake, manifest, {"ingest_runs": {"": rel}}, run_id=run_id, now=finished_at)
+    _upsert_small_table(lake, "ingest_runs", sc.INGEST_RUNS,
+                        pl.DataFrame([row], schema=sc.INGEST_RUNS), "run_id", run_id=run_id,
+                        model=sc.IngestRunModel, now=finished_at)
     return row
 
 

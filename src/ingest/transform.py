@@ -67,12 +67,17 @@ def raw_releases_frame(records: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=_RAW_RELEASE)
 
 
+def normalized(expr: pl.Expr) -> pl.Expr:
+    """NFC, invisible characters out, whitespace collapsed, stripped."""
+    return (expr.str.normalize("NFC").str.replace_all(_INVISIBLE, "")
+            .str.replace_all(_WS, " ").str.strip_chars())
+
+
 def clean_text(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
-    """NFC, invisible characters out, whitespace collapsed, stripped; empty strings -> null."""
+    """`normalized` text columns; empty strings -> null."""
     exprs = []
     for c in columns:
-        e = (pl.col(c).str.normalize("NFC").str.replace_all(_INVISIBLE, "")
-             .str.replace_all(_WS, " ").str.strip_chars())
+        e = normalized(pl.col(c))
         exprs.append(pl.when(e.str.len_chars() > 0).then(e).otherwise(None).alias(c))
     return frame.with_columns(exprs)
 
@@ -94,16 +99,13 @@ def structure_releases(
         pl.col("blocks").list.eval(
             pl.struct(
                 pl.element().struct.field("kind"),
-                pl.element().struct.field("text").str.normalize("NFC")
-                .str.replace_all(_INVISIBLE, "").str.replace_all(_WS, " ").str.strip_chars(),
+                normalized(pl.element().struct.field("text")),
             )
         ).list.eval(pl.element().filter(pl.element().struct.field("text").str.len_chars() > 0)),
         pl.col("quotes").list.eval(
             pl.struct(
-                pl.element().struct.field("text").str.normalize("NFC")
-                .str.replace_all(_WS, " ").str.strip_chars(),
-                pl.element().struct.field("speaker").str.normalize("NFC")
-                .str.replace_all(_WS, " ").str.strip_chars(),
+                normalized(pl.element().struct.field("text")),
+                normalized(pl.element().struct.field("speaker")),
             )
         ),
         ascii_digits(pl.col("published_date")).str.to_date("%Y-%m-%d", strict=False)
