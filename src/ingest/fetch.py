@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import urllib.robotparser
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -95,6 +95,11 @@ class RateLimiter:
         self.__init__(state["interval"])  # type: ignore[misc]
         self._host_interval = state["_host_interval"]
 
+    @property
+    def paced(self) -> bool:
+        """True when some host gets a delay: requests must then go through this limiter."""
+        return self.interval > 0 or any(v > 0 for v in self._host_interval.values())
+
     def set_interval(self, host: str, interval: float) -> None:
         """A host-specific interval, e.g. from robots.txt Crawl-delay."""
         with self._lock:
@@ -151,6 +156,18 @@ class RobotsPolicy:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+    def loaded(self, urls: Iterable[str]) -> dict[str, urllib.robotparser.RobotFileParser | None]:
+        """robots.txt of every origin among `urls`, fetched now if not yet: for workers."""
+        for url in urls:
+            self._parser(url)
+        with self._lock:
+            return dict(self._parsers)
+
+    def adopt(self, parsers: Mapping[str, urllib.robotparser.RobotFileParser | None]) -> None:
+        """Use robots.txt already fetched elsewhere (the parent of a worker)."""
+        with self._lock:
+            self._parsers.update(parsers)
 
     def allowed(self, url: str) -> bool:
         parser = self._parser(url)

@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gzip
-import hashlib
 import io
 import json
 import os
@@ -55,7 +53,8 @@ from pathlib import Path
 import polars as pl
 
 from ingest.errors import LakeError, LeaseError
-from ingest.storage import ObjectLake, is_uri, parse_lake
+from ingest.rawzone import load_raw, raw_relpath, store_raw  # noqa: F401 (part of lake's API)
+from ingest.storage import ObjectLake, remote
 
 PARTITION_COLUMNS = ("language", "year")
 PARTITIONED = ("releases", "release_blocks", "quotes", "release_revisions")
@@ -69,16 +68,6 @@ LEASE = "_writer.lease"
 LEASE_TTL_S = 60.0
 
 Lake = Path | ObjectLake
-
-
-def remote(lake: Lake | str) -> ObjectLake | None:
-    """The object store behind `lake`, or None for a local directory."""
-    if isinstance(lake, ObjectLake):
-        return lake
-    if is_uri(lake):
-        found = parse_lake(lake, os.environ)
-        return found if isinstance(found, ObjectLake) else None
-    return None
 
 
 def is_local(lake: Lake | str) -> bool:
@@ -424,51 +413,6 @@ def _collect_garbage_remote(store: ObjectLake, grace_s: float) -> int:
                     store.delete(rel)
                     removed += 1
     return removed
-
-
-# ---- raw zone ---------------------------------------------------------------------------
-
-def raw_relpath(source: str, path: str) -> str:
-    digest = hashlib.sha256(path.encode()).hexdigest()
-    return f"raw/{source}/{digest[:2]}/{digest}.html.gz"
-
-
-def store_raw(lake: Lake, source: str, path: str, body: bytes) -> str:
-    """Keep the raw body so the page can be parsed again without refetching."""
-    rel = raw_relpath(source, path)
-    store = remote(lake)
-    if store is not None:
-        try:
-            store.put(rel, gzip.compress(body, compresslevel=1, mtime=0))
-        except OSError as exc:
-            raise LakeError(store.url(rel), f"cannot store raw page ({exc})") from exc
-        return rel
-    target = lake / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_bytes(gzip.compress(body, compresslevel=1, mtime=0))
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise LakeError(str(target), f"cannot store raw page ({exc})") from exc
-    return rel
-
-
-def load_raw(lake: Lake, rel: str) -> bytes:
-    store = remote(lake)
-    if store is not None:
-        try:
-            return gzip.decompress(store.get(rel))
-        except (OSError, EOFError) as exc:
-            raise LakeError(store.url(rel), f"raw page missing or corrupt ({exc}); "
-                            "it will be refetched by the next run") from exc
-    try:
-        return gzip.decompress((lake / rel).read_bytes())
-    except (OSError, EOFError) as exc:
-        raise LakeError(str(lake / rel), f"raw page missing or corrupt ({exc}); "
-                        "it will be refetched by the next run") from exc
 
 
 # ---- writer lock ------------------------------------------------------------------------

@@ -20,11 +20,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import polars as pl
 
 from ingest import lake as lk
-from ingest import parsepool
+from ingest import pagepool
 from ingest import schemas as sc
 from ingest import transform as tf
 from ingest.discover import Candidate, Discovery, absolute, discover
@@ -56,7 +57,20 @@ class FetchedPage:
     raw_path: str | None = None
     error: FetchError | None = None
     from_raw: bool = False  # replay/reprocess: parsed again, not fetched again
-    parsed: Future[parsepool.Outcome] | None = None  # extraction already under way
+    parsed: Future[pagepool.Timed] | None = None  # extraction under way in a worker
+    outcome: pagepool.Outcome | None = None  # extraction done (by the worker that fetched)
+    parse_s: float = 0.0  # time extraction took, wherever it ran
+
+    def extracted(self) -> pagepool.Outcome:
+        """The extraction outcome of a fetched body, computed here if no worker did."""
+        if self.outcome is None:
+            if self.parsed is not None:
+                self.outcome, self.parse_s = self.parsed.result()
+            else:
+                assert self.result is not None
+                self.outcome, self.parse_s = pagepool.timed_outcome(self.result.body,
+                                                                    self.plan.url)
+        return self.outcome
 
 
 @dataclass(slots=True)
@@ -221,7 +235,7 @@ def batches(plans: Sequence[PagePlan], size: int) -> Iterator[list[PagePlan]]:
 
 # ---- fetch ------------------------------------------------------------------------------
 
-FETCH_THREADS = 2
+FETCH_THREADS = 2  # paced mode: the rate limiter, not the CPU, sets the pace
 
 
 def fetch_pages(
@@ -230,12 +244,14 @@ def fetch_pages(
 ) -> list[FetchedPage]:
     """GET each page (conditionally where we hold validators); keep raw bodies in the lake.
 
-    Big batches overlap the work: two download threads (one session each, the run's shared
-    rate limit still paces them), and each body goes to the parse pool as it arrives, so
-    extraction runs in other processes meanwhile. Failures are returned, not raised: one
-    bad URL must not stop the batch.
+    Failures are returned, not raised: one bad URL must not stop the batch. Big batches
+    use the worker processes of `pagepool`: with no politeness delay, workers fetch, keep
+    and extract whole slices; with a delay, two threads fetch here under the shared rate
+    limit and each body goes to a worker to parse as it arrives.
     """
-    big = len(plans) >= parsepool.MIN_PAGES_FOR_POOL
+    big = len(plans) >= pagepool.MIN_PAGES_FOR_POOL
+    if big and not fetcher.limiter.paced and pagepool.pool() is not None:
+        return _fetch_in_workers(plans, fetcher, settings, progress)
 
     def one(plan: PagePlan, getter: Fetcher) -> FetchedPage:
         page = FetchedPage(plan)
@@ -243,7 +259,7 @@ def fetch_pages(
             page.result = getter.get(plan.url, etag=plan.etag, last_modified=plan.last_modified)
             if page.result.status != 304:
                 if big:
-                    page.parsed = parsepool.submit(page.result.body, plan.url)
+                    page.parsed = pagepool.submit(page.result.body, plan.url)
                 page.raw_path = lk.store_raw(settings.lake, settings.source, plan.path,
                                              page.result.body)
         except FetchError as exc:
@@ -271,6 +287,35 @@ def fetch_pages(
     fetcher.requests_made += sum(f.requests_made for f in siblings)
     if progress:
         progress(len(out))
+    return out
+
+
+def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings,
+                      progress: Callable[[int], None] | None) -> list[FetchedPage]:
+    origins = {urlsplit(p.url)[:2]: p.url for p in plans}
+    robots = fetcher.robots.loaded(origins.values()) if settings.respect_robots else {}
+    # Small slices keep every worker busy to the end of the batch; each costs one pickle.
+    size = max(8, min(64, len(plans) // (4 * pagepool.workers()) or 1))
+    slices = [plans[i:i + size] for i in range(0, len(plans), size)]
+    futures = []
+    for part in slices:
+        jobs = [pagepool.PageJob(p.url, p.path, p.etag, p.last_modified) for p in part]
+        fut = pagepool.submit_fetches(settings, robots, jobs)
+        assert fut is not None
+        futures.append(fut)
+    out: list[FetchedPage] = []
+    try:
+        for part, fut in zip(slices, futures, strict=True):
+            done, requests_made = fut.result()
+            fetcher.requests_made += requests_made
+            for plan, d in zip(part, done, strict=True):
+                out.append(FetchedPage(plan, result=d.result, raw_path=d.raw_path,
+                                       error=d.error, outcome=d.outcome, parse_s=d.parse_s))
+            if progress:
+                progress(len(out))
+    finally:
+        for fut in futures:  # after a failure, slices not started yet are not needed
+            fut.cancel()
     return out
 
 
@@ -342,16 +387,15 @@ def land_pages(
             state_updates[plan.path] = {**base_state, **fetched, "_keep": True}
             continue
         state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
-        tp = time.perf_counter()
-        kind, value, detail = (page.parsed.result() if page.parsed is not None
-                               else parsepool.extract_outcome(page.result.body, plan.url))
+        kind, value, detail = page.extracted()
         if kind == "ok":
             rec = dict(value)  # type: ignore[call-overload]
             rec.update(path=plan.path, parser_version=PARSER_VERSION)
             records.append(rec)
         else:
             rejects.append(_quarantine_entry(page, "extract", str(value), detail))
-        report.timings["parse"] += time.perf_counter() - tp
+        # Summed over pages, like "fetch": time spent parsing, in workers or here.
+        report.timings["parse"] += page.parse_s
 
     tt = time.perf_counter()
     raw = tf.raw_releases_frame(records)

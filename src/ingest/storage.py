@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,16 @@ ENDPOINT_VARS = ("INGEST_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_
 
 def is_uri(value: object) -> bool:
     return isinstance(value, str) and "://" in value
+
+
+def remote(lake: Path | ObjectLake | str) -> ObjectLake | None:
+    """The object store behind `lake`, or None for a local directory."""
+    if isinstance(lake, ObjectLake):
+        return lake
+    if is_uri(lake):
+        found = parse_lake(str(lake), os.environ)
+        return found if isinstance(found, ObjectLake) else None
+    return None
 
 
 def parse_lake(value: str | Path | ObjectLake, env: Mapping[str, str]) -> Path | ObjectLake:
