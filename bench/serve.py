@@ -9,6 +9,8 @@ prints one JSON line `{"base_url": ...}`, then answers one JSON line per command
     {"cmd": "clear"}                           -> {}
     {"cmd": "quit"}                            -> {} and the server stops
 
+Sitemaps are rendered when the site changes (start, next_day), as a real newsroom publishes
+them, so a crawler's request costs the server a lookup, not a render.
 EOF on stdin stops the server too, so it never outlives the benchmark. Its own process
 keeps the server's CPU (and GIL) out of the measured run.
 """
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     site = NewsroomSite(seed=args.seed, families=args.families, page_kb=args.page_kb)
     srv = NewsroomServer(site, max_seconds=args.max_seconds)
+    site.publish_sitemaps(srv.base_url)
     print(json.dumps({"base_url": srv.base_url, "pages": site.page_count()}), flush=True)
     try:
         for line in sys.stdin:
@@ -65,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             name = cmd.get("cmd")
             if name == "next_day":
                 r = site.next_day(new=int(cmd["new"]), edits=int(cmd["edits"]))
+                site.publish_sitemaps(srv.base_url)
                 out: dict = {"date": r["date"].isoformat(), "added": r["added"],
                              "edited": r["edited"], "pages": site.page_count()}
             elif name == "stats":

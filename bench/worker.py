@@ -9,6 +9,7 @@ resident set size after every batch (works with both runner APIs: `Steps.batch`,
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import logging
@@ -17,18 +18,28 @@ import sys
 import time
 from pathlib import Path
 
-from ingest import runner
+from ingest import pagepool, runner
 from ingest.settings import load_settings
 
 
-def rss_mib() -> tuple[float, float]:
-    """(VmRSS, VmHWM) of this process in MiB, from /proc (no psutil)."""
+def rss_mib(pid: int | str = "self") -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MiB, from /proc (no psutil)."""
     vals = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(("VmRSS:", "VmHWM:")):
             key, kb = line.split(":", 1)
             vals[key] = int(kb.split()[0]) / 1024
     return vals.get("VmRSS", 0.0), vals.get("VmHWM", 0.0)
+
+
+def workers_hwm_mib() -> list[float]:
+    """High-water RSS of each live worker process of the page pool (they hold memory too)."""
+    pool = getattr(pagepool, "_pool", None)
+    out = []
+    for pid in list(getattr(pool, "_processes", None) or {}):
+        with contextlib.suppress(OSError):  # a worker that has exited
+            out.append(rss_mib(pid)[1])
+    return out
 
 
 def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500,
@@ -91,13 +102,16 @@ def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500,
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     report = row.pop("report")
     _, hwm = rss_mib()
+    workers_hwm = workers_hwm_mib()
     return {
         "mode": mode, "wall_s": wall, "status": row["status"],
         "cpu_s": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
         "counts": dict(report.counts), "timings": dict(report.timings),
         "stage_wall": stage, "requests": row["requests"], "discovered": row["discovered"],
         "fetched": row["fetched"], "new": row["new"], "updated": row["updated"],
-        "rss_start_mib": rss0, "peak_rss_mib": hwm,
+        "rss_start_mib": rss0, "peak_rss_mib": hwm, "workers_peak_rss_mib": workers_hwm,
+        # Upper bound of the whole run's memory: every process at its own peak at once.
+        "total_peak_rss_mib": hwm + sum(workers_hwm),
         "ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "samples": samples, "failures": report.failures[:5],
     }

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
 import polars as pl
+import pytest
 
 from ingest import schemas as sc
 from ingest.discover import Candidate, classify, parse_listing, parse_sitemap, url_path
@@ -34,6 +36,15 @@ def test_parse_sitemap_urlset_with_alternates_and_gzip():
     assert first.alternates["ar"].endswith("/ar/1/1/2023/Operation-Alpha")
     idx = parse_sitemap(INDEX)
     assert idx.is_index and idx.entries[0].loc.endswith("sitemap-en.xml.gz")
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.interpol.int/en/News/2023/x?a=1#f", "http://h", "http://h/", "/en/x/", "en/x",
+    "//h/p/q/", "http://h?x=/y", "http://h#/z", "https://h:80/a//b//", "http://u:p@h/a",
+    "HTTP://H/P", "/ar/1/1/2020/%D8%A7", "https://h/a;b", "mailto:a@b", "?page=2"])
+def test_url_path_is_the_path_urlsplit_sees(url):
+    path = urlsplit(url).path or "/"
+    assert url_path(url) == (path.rstrip("/") or "/")
 
 
 def test_classify_by_url_pattern():

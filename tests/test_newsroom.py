@@ -251,6 +251,13 @@ def test_mutations_add_remove_next_day(fresh):
     assert day["date"] == date(2026, 11, 30) and len(day["added"]) == 4
     assert len(day["edited"]) == 3
     assert _crawl_listing(srv, "ar")[0] in day["added"]
+    # Sitemaps are rendered once per site state: a change must show in the next request.
+    site.publish_sitemaps(srv.base_url)
+    before = _sitemap_urls(srv)
+    day2 = site.next_day(new=1, edits=2)
+    after = _sitemap_urls(srv)
+    assert set(day2["added"]) <= set(after) and not set(day2["added"]) & set(before)
+    assert all(after[p][0] > before[p][0] for p in day2["edited"])
 
 
 def test_request_log(fresh):

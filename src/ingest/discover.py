@@ -73,9 +73,15 @@ class Discovery:
             old.lastmod = cand.lastmod
 
 
+# RFC 3986 appendix B: scheme, authority, then the path up to "?" or "#". One C-level match
+# instead of urlsplit: discovery takes the path of every URL in every sitemap it reads.
+_URL_PATH = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?([^?#]*)")
+
+
 def url_path(url: str) -> str:
     """The identity of a page: its path, without query, fragment or trailing slash."""
-    path = urlsplit(url).path or "/"
+    m = _URL_PATH.match(url.strip())
+    path = m.group(1) if m else ""
     return path.rstrip("/") or "/"
 
 
@@ -85,8 +91,33 @@ def absolute(base_url: str, path: str) -> str:
 
 def classify(url: str, settings: Settings) -> tuple[str, int] | None:
     """(language, year) when the URL is a release page of a followed language, else None."""
-    hit = _classify_path(url_path(url), tuple(sorted(settings.article_patterns.items())))
-    return hit if hit is not None and hit[0] in settings.languages else None
+    hit = Classifier(settings)(url)
+    return hit[1:] if hit is not None else None
+
+
+class Classifier:
+    """classify() for one run: the settings read once, and every URL classified once.
+
+    A sitemap names each release about five times (its own entry, and as an hreflang
+    alternate of each translation), and listing pages repeat their chrome links.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._patterns = tuple(sorted(settings.article_patterns.items()))
+        self._languages = frozenset(settings.languages)
+        self._seen: dict[str, tuple[str, str, int] | None] = {}
+
+    def __call__(self, url: str) -> tuple[str, str, int] | None:
+        """(path, language, year) of a release page of a followed language, else None."""
+        try:
+            return self._seen[url]
+        except KeyError:
+            pass
+        path = url_path(url)
+        hit = _classify_path(path, self._patterns)
+        out = (path, *hit) if hit is not None and hit[0] in self._languages else None
+        self._seen[url] = out
+        return out
 
 
 @functools.lru_cache(maxsize=65536)
@@ -194,6 +225,7 @@ def discover(
     previous_sitemaps = previous_sitemaps or {}
     known = set(known)
     found = Discovery()
+    release_at = Classifier(settings)
     base = settings.base_url
 
     sitemap_urls = [urljoin(base + "/", p.lstrip("/")) for p in settings.sitemap_paths]
@@ -223,10 +255,9 @@ def discover(
                     queue.append(absolute(base, child))
                 continue
             for loc in (entry.loc, *entry.alternates.values()):
-                hit = classify(loc, settings)
+                hit = release_at(loc)
                 if hit:
-                    cand = Candidate(url_path(loc), hit[0], hit[1],
-                                     entry.lastmod if loc == entry.loc else None)
+                    cand = Candidate(*hit, entry.lastmod if loc == entry.loc else None)
                     if _in_range(cand, since, until):
                         found.add(cand)
     found.from_sitemaps = len(found.candidates)
@@ -234,7 +265,7 @@ def discover(
     for lang in settings.languages:
         for listing_path in settings.listing_paths.get(lang, ()):
             _walk_listing(fetcher, settings, absolute(base, listing_path), known, found,
-                          since=since, until=until, full=full)
+                          release_at, since=since, until=until, full=full)
     return found
 
 
@@ -244,6 +275,7 @@ def _walk_listing(
     start: str,
     known: set[str],
     found: Discovery,
+    release_at: Classifier,
     *,
     since: date | None,
     until: date | None,
@@ -269,11 +301,11 @@ def _walk_listing(
         older = 0
         articles = 0
         for link in page.links:
-            hit = classify(link, settings)
+            hit = release_at(link)
             if not hit:
                 continue
             articles += 1
-            cand = Candidate(url_path(link), hit[0], hit[1])
+            cand = Candidate(*hit)
             if since and cand.year < since.year:
                 older += 1
             if not _in_range(cand, since, until):

@@ -235,6 +235,7 @@ def batches(plans: Sequence[PagePlan], size: int) -> Iterator[list[PagePlan]]:
 
 # ---- fetch ------------------------------------------------------------------------------
 
+PARTITION_THREADS = 4
 FETCH_THREADS = 2  # paced mode: the rate limiter, not the CPU, sets the pace
 
 
@@ -510,11 +511,12 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
         prior_rows, prior_revision, now=now)
     moved_out = set(old_partition)
 
-    changes: dict[str, dict[str, str | None]] = {t: {} for t in lk.PARTITIONED}
-    for key in touched:
+    leaving = pl.Series(sorted(moved_out), dtype=pl.String).implode()
+
+    def rewrite(key: str) -> dict[str, str | None]:
+        """The new files of one partition (None: the partition is now empty)."""
         language, year = lk.parse_partition_key(key)
         here = (pl.col("language") == language) & (pl.col("year") == year)
-        leaving = pl.Series(sorted(moved_out), dtype=pl.String).implode()
         merged = tf.merge_releases(existing[key], releases.filter(here))
         # A gone release stays in its file (its last version is kept); the views leave it
         # out through the fetch state. Moved releases (date edited) leave the old partition.
@@ -523,21 +525,31 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
         staying = releases.filter(here)["release_id"].to_list()
         drop = pl.Series([r for r in moved_here if r not in staying], dtype=pl.String).implode()
         merged = merged.filter(~pl.col("release_id").is_in(drop))
-        changes["releases"][key] = _write_or_drop(lake, "releases", key, merged, version)
+        files = {"releases": _write_or_drop(lake, "releases", key, merged, version)}
         for table, frame, schema in (("release_blocks", blocks, sc.BLOCKS),
                                      ("quotes", quotes, sc.QUOTES)):
             old = lk.read_data_file(lake, manifest.file(table, key), schema, key)
             kept = old.filter(~pl.col("release_id").is_in(leaving) &
                               ~pl.col("release_id").is_in(ids))
             out = pl.concat([kept, frame.filter(here)]).sort("release_id", "ordinal")
-            changes[table][key] = _write_or_drop(lake, table, key, out, version)
+            files[table] = _write_or_drop(lake, table, key, out, version)
         revs = lk.read_data_file(lake, manifest.file("release_revisions", key),
                                  sc.REVISIONS, key)
         revs = tf.close_revisions(revs, closing, now=now)
         revs = pl.concat([revs, new_revs.filter(here)]).sort("release_id", "revision")
-        changes["release_revisions"][key] = _write_or_drop(lake, "release_revisions", key,
-                                                          revs, version)
-        report.partitions.add(key)
+        files["release_revisions"] = _write_or_drop(lake, "release_revisions", key, revs,
+                                                    version)
+        return files
+
+    # Partitions are independent, and polars reads and writes outside the GIL: a daily
+    # run that touches a dozen partitions rewrites them side by side.
+    changes: dict[str, dict[str, str | None]] = {t: {} for t in lk.PARTITIONED}
+    with ThreadPoolExecutor(max_workers=PARTITION_THREADS,
+                            thread_name_prefix="partition") as ex:
+        for key, files in zip(touched, ex.map(rewrite, touched), strict=True):
+            for table, rel in files.items():
+                changes[table][key] = rel
+            report.partitions.add(key)
 
     existing_q = lk.read_data_file(lake, manifest.file("quarantine"), sc.QUARANTINE)
     incoming_q = tf.quarantine_rows(rejects, seen_at=now, run_id=run_id)

@@ -121,6 +121,10 @@ class NewsroomSite:
         self._hits: dict[tuple[int, str], int] = {}
         self._clock = datetime(end.year, end.month, end.day, 18, 0, tzinfo=UTC)
         self._changed = self._clock
+        # Rendered sitemaps until the site changes: a real newsroom serves them as files,
+        # and re-rendering thousands of entries per request would bill the client's clock.
+        self._sitemaps: dict[tuple[str, str], bytes] = {}
+        self._sitemaps_at = self._changed
         self._next_fid = self.n_base
         self._corpus_slugs: dict[tuple[int, str], str] = {}
         if not self.scale:
@@ -437,9 +441,9 @@ class NewsroomSite:
                         f"Sitemap: {base}/sitemap.xml\n").encode()
                 return self._ok(body, "text/plain; charset=utf-8", headers)
             if path == "/sitemap.xml":
-                return self._ok(self._sitemap_index(base), "application/xml", headers)
+                return self._ok(self._cached_sitemap(base, ""), "application/xml", headers)
             if path.startswith("/sitemaps/") and path.endswith(".xml"):
-                body = self._sitemap(base, path[len("/sitemaps/"):-4])
+                body = self._cached_sitemap(base, path[len("/sitemaps/"):-4])
                 if body is not None:
                     return self._ok(body, "application/xml", headers)
             for lang, lp in LISTING_PATH.items():
@@ -571,6 +575,27 @@ class NewsroomSite:
         fids += [f.fid for f in self._overlay.values()
                  if lang in f.langs and (y is None or f.published.year == y)]
         return [f for f in fids if self._live(f, lang)]
+
+    def publish_sitemaps(self, base_url: str) -> None:
+        """Render every sitemap now, as a newsroom does when it publishes (not when a
+        crawler asks); `base_url` is the server's own, e.g. http://127.0.0.1:8000."""
+        with self._lock:
+            self._cached_sitemap(base_url, "")
+            for group in self._groups():
+                self._cached_sitemap(base_url, group)
+
+    def _cached_sitemap(self, base: str, group: str) -> bytes | None:
+        """The sitemap index (group "") or one child sitemap, rendered once per site state."""
+        if self._sitemaps_at != self._changed:
+            self._sitemaps.clear()
+            self._sitemaps_at = self._changed
+        key = (base, group)
+        if key not in self._sitemaps:
+            body = self._sitemap_index(base) if not group else self._sitemap(base, group)
+            if body is None:
+                return None
+            self._sitemaps[key] = body
+        return self._sitemaps[key]
 
     def _sitemap_index(self, base: str) -> bytes:
         parts = ['<?xml version="1.0" encoding="UTF-8"?>\n'
