@@ -63,6 +63,27 @@ def test_bytes_input_honours_meta_charset() -> None:
     assert rel.published_date == dt.date(2023, 3, 1)
 
 
+_AR_PAGE = (
+    '<html lang="ar"><head><meta charset="utf-8"><title>عملية</title></head><body><article>'
+    "<h1>الإنتربول يضبط شحنة مخدرات</h1><time datetime=\"2023-03-01\">1 مارس 2023</time>"
+    "<p>ليون (فرنسا) – ضبط المحققون كمية قياسية من المخدرات خلال عملية نفذت في شباط/فبراير "
+    "في عشرين بلدا.</p></article></body></html>"
+)
+
+
+def test_utf8_bytes_str_and_bom_extract_alike() -> None:
+    url = "https://example.org/ar/news/2023/x"
+    want = extract_release(_AR_PAGE, url).to_dict()
+    assert extract_release(_AR_PAGE.encode(), url).to_dict() == want
+    assert extract_release(b"\xef\xbb\xbf" + _AR_PAGE.encode(), url).to_dict() == want
+
+
+def test_invalid_utf8_bytes_are_replaced_not_fatal() -> None:
+    page = _AR_PAGE.encode().replace("كمية".encode(), b"\xff\xfe\xc3")
+    rel = extract_release(page, "https://example.org/ar/news/2023/x")
+    assert "\ufffd" in rel.blocks[0].text and rel.title == "الإنتربول يضبط شحنة مخدرات"
+
+
 def test_release_api_shape() -> None:
     assert PARSER_VERSION
     rel = Release(

@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborNode
 
 from ingest.dates import find_date, parse_date
 from ingest.errors import ExtractError, NotAReleaseError
-from ingest.extract_dom import Blk, Walker, clean_text, parse
+from ingest.extract_dom import Blk, Walker, clean_text, nodes_by_tag, parse
 from ingest.quotes import Quote, extract_quotes
 
 __all__ = ["PARSER_VERSION", "Block", "Quote", "Release", "extract_release", "main"]
@@ -78,15 +78,23 @@ class Release:
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
-def _decode(html: str | bytes) -> str:
+def _markup(html: str | bytes) -> str | bytes:
+    """What the parser gets: UTF-8 stays bytes (lexbor reads UTF-8 natively, and a decode
+    here plus its encode back would cost ~0.1 ms a page); other charsets are decoded."""
     if isinstance(html, str):
         return html
     if html.startswith(b"\xef\xbb\xbf"):
-        return html[3:].decode("utf-8", errors="replace")
+        return html[3:]
     if html.startswith((b"\xff\xfe", b"\xfe\xff")):
         return html.decode("utf-16", errors="replace")
     m = _CHARSET_RE.search(html[:4096])
     enc = m.group(1).decode("ascii").lower() if m else "utf-8"
+    if enc in ("utf-8", "utf8"):
+        try:  # invalid bytes: decode with replacement, as for any other charset
+            html.decode("utf-8")
+        except UnicodeDecodeError:
+            return html.decode("utf-8", errors="replace")
+        return html
     try:
         return html.decode(enc, errors="replace")
     except LookupError:
@@ -111,7 +119,10 @@ _ARTICLE_TYPES = frozenset(
 _LISTING_TYPES = frozenset(["collectionpage", "itemlist", "searchresultspage"])
 
 
-def _ld_objects(tree: LexborHTMLParser) -> list[dict]:
+_LD_SEL = 'script[type="application/ld+json"]'
+
+
+def _ld_objects(scripts: list[LexborNode]) -> list[dict]:
     out: list[dict] = []
 
     def visit(obj: object, depth: int = 0) -> None:
@@ -128,7 +139,7 @@ def _ld_objects(tree: LexborHTMLParser) -> list[dict]:
             if isinstance(main, dict | list):
                 visit(main, depth + 1)
 
-    for node in tree.css('script[type="application/ld+json"]'):
+    for node in scripts:
         raw = (node.text(deep=True) or "").strip()
         if not raw:
             continue
@@ -162,9 +173,9 @@ def _ld_str(v: object) -> str | None:
     return None
 
 
-def _metas(tree: LexborHTMLParser) -> dict[str, str]:
+def _metas(nodes: list[LexborNode]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for m in tree.css("meta"):
+    for m in nodes:
         a = m.attributes
         key = a.get("property") or a.get("name") or a.get("itemprop") or a.get("http-equiv")
         val = a.get("content")
@@ -298,14 +309,14 @@ def _looks_like_article(url: str) -> bool:
     return bool(parts.query) and bool(segs)
 
 
-def _translations(tree: LexborHTMLParser, url: str, own: str) -> dict[str, str]:
+def _translations(late: dict[str, list[LexborNode]], url: str, own: str) -> dict[str, str]:
+    """hreflang alternates; `late` holds base[href], link[hreflang], a[hreflang], a[lang]."""
     base = url
-    b = tree.css_first("base[href]")
-    if b is not None:
-        base = urljoin(url, b.attributes.get("href") or "")
+    if late.get("base"):
+        base = urljoin(url, late["base"][0].attributes.get("href") or "")
     own_abs = url.split("#")[0]
     out: dict[str, str] = {}
-    for link in tree.css("link[hreflang]"):
+    for link in late.get("link", []):
         a = link.attributes
         if "alternate" not in (a.get("rel") or "").lower():
             continue
@@ -313,7 +324,7 @@ def _translations(tree: LexborHTMLParser, url: str, own: str) -> dict[str, str]:
         href = (a.get("href") or "").strip()
         if lang and lang != own and href and lang not in out:
             out[lang] = urljoin(base, href)
-    for anchor in tree.css("a[hreflang], a[lang]"):
+    for anchor in late.get("a", []):
         a = anchor.attributes
         lang = _lang_code(a.get("hreflang") or a.get("lang"))
         href = (a.get("href") or "").strip()
@@ -403,21 +414,23 @@ def _is_date_only(text: str, language: str | None) -> bool:
 
 def extract_release(html: str | bytes, url: str) -> Release:
     """Extract one release from a saved page; raises ExtractError / NotAReleaseError."""
-    text = _decode(html)
-    if "<" not in text[:10000]:
+    markup = _markup(html)
+    if ("<" if isinstance(markup, str) else b"<") not in markup[:10000]:
         raise ExtractError(url, "not_html", "no markup found")
-    tree = parse(text)
+    tree, head = parse(markup, _LD_SEL + ", meta")
     body = tree.body
     if body is None:
         raise ExtractError(url, "not_html", "no <body>")
 
-    ld = _ld_objects(tree)
+    ld = _ld_objects(head.get("script", []))
     article_ld = next((o for o in ld if _types(o) & _ARTICLE_TYPES), None)
     listing_ld = any(_types(o) & _LISTING_TYPES for o in ld)
-    metas = _metas(tree)
+    metas = _metas(head.get("meta", []))
     tree.strip_tags(["script", "style", "noscript", "template"])
+    # Read after strip_tags, which destroys nodes: no handle into a stripped subtree.
+    late = nodes_by_tag(tree.css("base[href], link[hreflang], a[hreflang], a[lang], time"))
 
-    walker = Walker(body, len(body.text(deep=True)))
+    walker = Walker(body)
     blocks = walker.run()
     if not blocks:
         raise NotAReleaseError(url, "empty page: no text blocks")
@@ -517,7 +530,8 @@ def extract_release(html: str | bytes, url: str) -> Release:
 
     # date -------------------------------------------------------------------------------------
     published, date_idx = _find_published(
-        tree, walker, article_ld, metas, blocks, region, t_idx, first_body_idx, container, date_lang
+        late.get("time", []), walker, article_ld, metas, blocks, region, t_idx, first_body_idx,
+        container, date_lang,
     )
     if published is None:
         raise ExtractError(url, "no_date", "no datePublished, date meta, <time> or visible date")
@@ -580,7 +594,7 @@ def extract_release(html: str | bytes, url: str) -> Release:
         dateline=dateline,
         blocks=tuple(out_blocks),
         quotes=tuple(quotes),
-        translations=_translations(tree, url, language),
+        translations=_translations(late, url, language),
     )
 
 
@@ -723,7 +737,7 @@ def _pick_title(h1s: list[Blk], region: int | None, first_body_idx: int) -> Blk 
 
 
 def _find_published(
-    tree: LexborHTMLParser,
+    times: list[LexborNode],
     walker: Walker,
     article_ld: dict | None,
     metas: dict[str, str],
@@ -747,7 +761,7 @@ def _find_published(
                 return d, -1
     inside: list[dt.date] = []
     outside: list[dt.date] = []
-    for t in tree.css("time"):
+    for t in times:
         anc = _ancestor_ids(t)
         if anc & walker.skipped:
             continue
