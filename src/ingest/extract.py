@@ -90,11 +90,7 @@ def _markup(html: str | bytes) -> str | bytes:
     m = _CHARSET_RE.search(html[:4096])
     enc = m.group(1).decode("ascii").lower() if m else "utf-8"
     if enc in ("utf-8", "utf8"):
-        try:  # invalid bytes: decode with replacement, as for any other charset
-            html.decode("utf-8")
-        except UnicodeDecodeError:
-            return html.decode("utf-8", errors="replace")
-        return html
+        return html  # lexbor replaces invalid sequences with U+FFFD, as decode would
     try:
         return html.decode(enc, errors="replace")
     except LookupError:
