@@ -235,7 +235,6 @@ def batches(plans: Sequence[PagePlan], size: int) -> Iterator[list[PagePlan]]:
 
 # ---- fetch ------------------------------------------------------------------------------
 
-PARTITION_THREADS = 4
 FETCH_THREADS = 2  # paced mode: the rate limiter, not the CPU, sets the pace
 
 
@@ -435,6 +434,9 @@ def land_pages(
     report.timings["write"] += time.perf_counter() - tw
     report.timings["land_total"] += time.perf_counter() - t0
     return report
+
+
+PARTITION_THREADS = 4  # partitions of one commit rewritten side by side
 
 
 def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
