@@ -10,6 +10,7 @@ dies never advances state past data it did not land.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -103,8 +104,16 @@ class BatchReport:
 # ---- state ------------------------------------------------------------------------------
 
 def load_pages_state(lake: Path, manifest: lk.Manifest | None = None) -> pl.DataFrame:
+    """The fetch state of every page, as of `manifest` (default: the current one)."""
     manifest = manifest or lk.read_manifest(lake)
-    return lk.read_data_file(lake, manifest.file("pages"), sc.PAGES)
+    return _read_pages_file(lake, manifest.file("pages"))
+
+
+@functools.lru_cache(maxsize=2)
+def _read_pages_file(lake: Path, rel: str | None) -> pl.DataFrame:
+    # Data files are immutable and uniquely named, so a file read once is that file for
+    # good: discovery, planning and the first publish of a run share one read.
+    return lk.read_data_file(lake, rel, sc.PAGES)
 
 
 def load_sitemap_state(lake: Path) -> dict[str, str]:
@@ -182,6 +191,13 @@ def plan_fetches(
     - backfill: every known page in range gets a conditional GET (304s cost no parsing),
       also pages the site no longer lists: that is how deletions (404/410) are found.
     """
+    if mode == "daily":
+        # Only rows a daily run can act on: listed now, failed, or inside the re-check
+        # window; the rest of a large archive is never turned into Python dicts.
+        window_start = today - timedelta(days=2 * settings.recheck_days)
+        state = state.filter(
+            pl.col("path").is_in(pl.Series(list(candidates), dtype=pl.String).implode())
+            | (pl.col("status") == "failed") | (pl.col("published_date") >= window_start))
     rows = {r["path"]: r for r in state.iter_rows(named=True)}
     plans: dict[str, PagePlan] = {}
 
