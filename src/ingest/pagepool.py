@@ -134,14 +134,23 @@ def fetch_slice(settings: Settings, robots: dict, jobs: list[PageJob],
     return done, fetcher.requests_made - before
 
 
-def fetch_one(fetcher: Fetcher, settings: Settings, job: PageJob) -> PageDone:
+def fetch_and_keep(fetcher: Fetcher, settings: Settings, job: PageJob,
+                   ) -> tuple[FetchResult | None, str | None, FetchError | None]:
+    """GET one page (conditionally) and keep a new body in the raw zone: (result, raw path,
+    error). A fetch error is returned (it is that page's outcome); a lake error raises."""
     try:
         result = fetcher.get(job.url, etag=job.etag, last_modified=job.last_modified)
     except FetchError as exc:
-        return PageDone(None, None, None, 0.0, exc)
+        return None, None, exc
     if result.status == 304:
-        return PageDone(result, None, None, 0.0, None)
-    raw = rawzone.store_raw(settings.lake, settings.source, job.path, result.body)
+        return result, None, None
+    return result, rawzone.store_raw(settings.lake, settings.source, job.path, result.body), None
+
+
+def fetch_one(fetcher: Fetcher, settings: Settings, job: PageJob) -> PageDone:
+    result, raw, error = fetch_and_keep(fetcher, settings, job)
+    if result is None or raw is None:
+        return PageDone(result, None, None, 0.0, error)
     outcome, parse_s = timed_outcome(result.body, job.url)
     return PageDone(dataclasses.replace(result, body=b""), raw, outcome, parse_s, None)
 

@@ -270,16 +270,11 @@ def fetch_pages(
         return _fetch_in_workers(plans, fetcher, settings, progress)
 
     def one(plan: PagePlan, getter: Fetcher) -> FetchedPage:
-        page = FetchedPage(plan)
-        try:
-            page.result = getter.get(plan.url, etag=plan.etag, last_modified=plan.last_modified)
-            if page.result.status != 304:
-                if big:
-                    page.parsed = pagepool.submit(page.result.body, plan.url)
-                page.raw_path = lk.store_raw(settings.lake, settings.source, plan.path,
-                                             page.result.body)
-        except FetchError as exc:
-            page.error = exc
+        job = _job(plan)
+        result, raw, error = pagepool.fetch_and_keep(getter, settings, job)
+        page = FetchedPage(plan, result=result, raw_path=raw, error=error)
+        if big and result is not None and raw is not None:
+            page.parsed = pagepool.submit(result.body, plan.url)
         return page
 
     if not big:
@@ -306,6 +301,10 @@ def fetch_pages(
     return out
 
 
+def _job(plan: PagePlan) -> pagepool.PageJob:
+    return pagepool.PageJob(plan.url, plan.path, plan.etag, plan.last_modified)
+
+
 def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings,
                       progress: Callable[[int], None] | None) -> list[FetchedPage]:
     origins = {urlsplit(p.url)[:2]: p.url for p in plans}
@@ -315,7 +314,7 @@ def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Set
     slices = [plans[i:i + size] for i in range(0, len(plans), size)]
     futures = []
     for part in slices:
-        jobs = [pagepool.PageJob(p.url, p.path, p.etag, p.last_modified) for p in part]
+        jobs = [_job(p) for p in part]
         fut = pagepool.submit_fetches(settings, robots, jobs)
         assert fut is not None
         futures.append(fut)
