@@ -414,19 +414,19 @@ def extract_release(html: str | bytes, url: str) -> Release:
     markup = _markup(html)
     if ("<" if isinstance(markup, str) else b"<") not in markup[:10000]:
         raise ExtractError(url, "not_html", "no markup found")
-    tree, head = parse(markup, "script, style, noscript, template, meta")
+    tree, found = parse(markup, "script, style, noscript, template, meta")
     body = tree.body
     if body is None:
         raise ExtractError(url, "not_html", "no <body>")
 
-    ld = _ld_objects([n for n in head.get("script", []) if _is_ld_json(n)])
+    ld = _ld_objects([n for n in found.get("script", []) if _is_ld_json(n)])
     article_ld = next((o for o in ld if _types(o) & _ARTICLE_TYPES), None)
     listing_ld = any(_types(o) & _LISTING_TYPES for o in ld)
-    metas = _metas(head.get("meta", []))
+    metas = _metas(found.get("meta", []))
     # Code and templates are never text. Detached (as strip_tags does), not destroyed, from
     # the nodes the parse pass already found: strip_tags would walk the tree once per tag.
     for tag in ("script", "style", "noscript", "template"):
-        for node in head.get(tag, ()):
+        for node in found.get(tag, ()):
             node.decompose(recursive=False)
     # Looked up once the code is out, so nothing inside a script or template counts.
     late = nodes_by_tag(tree.css("base[href], link[hreflang], a[hreflang], a[lang], time"))

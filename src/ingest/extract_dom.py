@@ -188,13 +188,13 @@ def clean_text(s: str) -> str:
 class Walker:
     """Collect blocks, landmark containers and skipped subtrees from a parsed page."""
 
-    def __init__(self, body: LexborNode, body_len: int | None = None) -> None:
+    def __init__(self, body: LexborNode) -> None:
         self.blocks: list[Blk] = []
         self.articles: list[int] = []
         self.mains: list[int] = []
         self.article_bodies: list[int] = []
         self.skipped: set[int] = set()
-        self._body_len = max(1, body_len) if body_len is not None else None
+        self._body_len: int | None = None  # the page's text length, measured when needed
         self._body = body
 
     def run(self) -> list[Blk]:
