@@ -7,9 +7,11 @@ SELECT v.release_id, v.revision, v.content_hash, v.valid_from, v.valid_to, v.sta
 FROM read_parquet('{{lake}}/release_revisions/*/*/*.parquet', hive_partitioning = true,
                   union_by_name = true, hive_types = {'language': VARCHAR, 'year': INTEGER}) AS v;
 
--- Releases whose page disappeared (404/410) or now redirects elsewhere.
+-- Every release page and how its last fetch went: ok, quarantined, failed (with the HTTP
+-- status of that attempt, NULL when the server never answered, and the error), gone
+-- (404/410), disallowed by robots.txt; redirected_to when it now redirects elsewhere.
+-- release_id is NULL for a page that has never landed (e.g. it failed on its first fetch).
 CREATE OR REPLACE VIEW release_status AS
 SELECT p.release_id, p.url, p.language, p.status, p.http_status, p.redirected_to,
        p.last_fetched_at, p.last_seen_at, p.last_error
-FROM read_parquet('{{lake}}/pages/*.parquet') AS p
-WHERE p.release_id IS NOT NULL;
+FROM read_parquet('{{lake}}/pages/*.parquet') AS p;

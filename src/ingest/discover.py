@@ -60,8 +60,9 @@ class Discovery:
     candidates: dict[str, Candidate] = field(default_factory=dict)
     pages_seen: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
-    # lastmod of each child sitemap as the index announced it; stored so the next daily
-    # run skips children that did not change.
+    # lastmod of each child sitemap this run read (as the index announced it); stored so
+    # the next daily run skips children that did not change. Children not read (skipped,
+    # out of the date range, failed) are not in it: state never claims a read not made.
     sitemap_lastmods: dict[str, str] = field(default_factory=dict)
     from_sitemaps: int = 0
 
@@ -233,6 +234,7 @@ def discover(
         sitemap_urls = fetcher.robots.sitemaps(base + "/") + sitemap_urls
     queue = [absolute(base, url_path(u)) for u in dict.fromkeys(sitemap_urls)]
     seen_sitemaps: set[str] = set()
+    announced: dict[str, tuple[str, str]] = {}  # child URL -> (path, lastmod in the index)
     while queue:
         sm_url = queue.pop(0)
         if sm_url in seen_sitemaps or len(seen_sitemaps) > 5000:
@@ -245,14 +247,17 @@ def discover(
         except (FetchError, ET.ParseError, OSError) as exc:
             found.problems.append((sm_url, f"sitemap skipped: {exc}"))
             continue
+        if sm_url in announced:
+            child, lastmod = announced.pop(sm_url)
+            found.sitemap_lastmods[child] = lastmod
         for entry in sitemap.entries:
             if sitemap.is_index:
                 child = url_path(entry.loc)
-                if entry.lastmod:
-                    found.sitemap_lastmods[child] = entry.lastmod
                 unchanged = entry.lastmod and previous_sitemaps.get(child) == entry.lastmod
                 if _lastmod_in_range(entry.lastmod, since) and (full or not unchanged):
                     queue.append(absolute(base, child))
+                    if entry.lastmod:
+                        announced[absolute(base, child)] = (child, entry.lastmod)
                 continue
             for loc in (entry.loc, *entry.alternates.values()):
                 hit = release_at(loc)

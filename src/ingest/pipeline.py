@@ -33,7 +33,7 @@ from ingest.discover import Candidate, Discovery, absolute, discover
 from ingest.errors import FetchError, GoneError, RobotsDisallowedError
 from ingest.extract import PARSER_VERSION
 from ingest.fetch import Fetcher, FetchResult
-from ingest.settings import Settings
+from ingest.settings import LANGUAGES, Settings
 
 RECHECK_AFTER_DAYS = (1, 7)
 
@@ -116,17 +116,40 @@ def _read_pages_file(lake: Path, rel: str | None) -> pl.DataFrame:
     return lk.read_data_file(lake, rel, sc.PAGES)
 
 
-def load_sitemap_state(lake: Path) -> dict[str, str]:
+def load_sitemap_state(lake: Path, languages: Iterable[str] | None = None) -> dict[str, str]:
+    """Child sitemap path -> the lastmod we last read it at. With `languages`, only the
+    children whose last read covered all of them: a read for `en,ar` found no French page,
+    so a full run must read that child again even though its lastmod did not change."""
     manifest = lk.read_manifest(lake)
-    return dict(lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS).iter_rows())
+    rows = lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS).iter_rows()
+    if languages is None:
+        return {path: lastmod for path, lastmod, _ in rows}
+    wanted = set(languages)
+    return {path: lastmod for path, lastmod, covered in rows
+            if covered and wanted <= set(covered.split(","))}
 
 
-def save_sitemap_state(lake: Path, lastmods: Mapping[str, str], *, run_id: str) -> None:
+def save_sitemap_state(lake: Path, lastmods: Mapping[str, str], *, run_id: str,
+                       languages: Iterable[str] | None = None) -> None:
+    """Record the child sitemaps this run read, and for which languages. A child read again
+    at the same lastmod keeps the languages of earlier reads too."""
     if not lastmods:
         return
-    new = pl.DataFrame({"path": list(lastmods), "lastmod": list(lastmods.values())},
-                       schema=sc.SITEMAPS)
-    _upsert_small_table(lake, "sitemaps", sc.SITEMAPS, new, "path", run_id=run_id)
+    covered = set(languages) if languages is not None else set(LANGUAGES)
+    with lk.writer_lock(lake):
+        manifest = lk.read_manifest(lake)
+        existing = lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS)
+        before = {p: (lm, langs) for p, lm, langs in existing.iter_rows()}
+        rows = []
+        for path, lastmod in lastmods.items():
+            old_lastmod, old_langs = before.get(path, (None, None))
+            langs = set(covered)
+            if old_lastmod == lastmod and old_langs:
+                langs |= set(old_langs.split(","))
+            rows.append({"path": path, "lastmod": lastmod, "languages": ",".join(sorted(langs))})
+        merged = tf.upsert_by(existing, pl.DataFrame(rows, schema=sc.SITEMAPS), "path")
+        rel = lk.write_data_file(lake, "sitemaps", "", merged, manifest.version + 1)
+        lk.commit(lake, manifest, {"sitemaps": {"": rel}}, run_id=run_id)
 
 
 def _upsert_small_table(lake: Path, table: str, schema: Mapping[str, pl.DataType],
@@ -153,7 +176,8 @@ def discover_releases(
     return discover(
         fetcher, settings, known=state["path"].to_list(), since=since, until=until,
         full=(mode != "daily"),
-        previous_sitemaps=load_sitemap_state(settings.lake) if mode == "daily" else None,
+        previous_sitemaps=(load_sitemap_state(settings.lake, settings.languages)
+                           if mode == "daily" else None),
     )
 
 
@@ -613,6 +637,10 @@ def _state_rows(state_updates: Mapping[str, dict], prior: Mapping[str, dict],
         upd = dict(upd)
         keep = upd.pop("_keep", False)
         row.update({k: v for k, v in upd.items() if v is not None})
+        if upd.get("status") in ("failed", "gone", "disallowed"):
+            # The status of THIS attempt, even none (the server never answered): keeping
+            # the 200 of the last good fetch would hide the failure in release_status.
+            row["http_status"] = upd.get("http_status")
         row["first_seen_at"] = old.get("first_seen_at") or now
         if keep:
             row["status"] = old.get("status") or "ok"

@@ -52,7 +52,7 @@ def finish_step(settings: Settings, run: dict, discovery: Discovery | None,
     """Store sitemap lastmods (only after a clean run), record the run, rebuild the views."""
     if discovery is not None and run.get("error") is None:
         pipeline.save_sitemap_state(settings.lake, discovery.sitemap_lastmods,
-                                    run_id=run["run_id"])
+                                    run_id=run["run_id"], languages=settings.languages)
     row = pipeline.record_run(settings.lake, report=result, **run)
     views.build_views_db(settings.lake)
     return row

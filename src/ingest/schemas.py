@@ -61,7 +61,10 @@ PAGES: dict[str, pl.DataType] = {
     "raw_path": pl.String(), "revision": pl.Int32(), "redirected_to": pl.String(),
     "parser_version": pl.String(),
 }
-SITEMAPS: dict[str, pl.DataType] = {"path": pl.String(), "lastmod": pl.String()}
+# `languages`: the run languages (comma-separated, sorted) that the last read of a child
+# sitemap covered; what a read yields depends on them (articles are classified by language).
+SITEMAPS: dict[str, pl.DataType] = {"path": pl.String(), "lastmod": pl.String(),
+                                    "languages": pl.String()}
 
 STAGES = ["discover", "fetch", "extract", "validate", "publish"]
 PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed"]
