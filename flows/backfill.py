@@ -5,28 +5,32 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import flow
+from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.common import run_ingest
+from flows.common import run_ingest, run_settings
 from ingest.errors import ConfigError
-from ingest.settings import DEFAULT_BASE_URL, DEFAULT_LAKE, LANGUAGES
+from ingest.settings import Settings
 
 
 @flow(name="backfill", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def backfill(
     since: date,
     until: date,
-    base_url: str = DEFAULT_BASE_URL,
-    lake: str = DEFAULT_LAKE,
-    languages: list[str] = list(LANGUAGES),  # noqa: B006 - Prefect parameter default
+    base_url: str | None = None,
+    lake: str | None = None,
+    languages: list[str] | None = None,
     parallel: int = 2,
-) -> dict:
+    settings: Settings | None = None,
+) -> State:
     """Ingest every release published between `since` and `until` (ISO dates, inclusive).
 
     The work is split into chunks (language x year, in batches) that run `parallel` at a
     time under a per-host concurrency limit; each is committed and retried on its own.
+    `base_url`, `lake`, `languages` and `settings`: as for the daily flow.
     """
     if since > until:
         raise ConfigError(f"backfill since={since} is after until={until}")
-    return run_ingest("backfill", "backfill", base_url=base_url, lake=lake,
-                      languages=languages, since=since, until=until, parallel=parallel)
+    return run_ingest("backfill", "backfill", run_settings(
+        settings, base_url=base_url, lake=lake, languages=languages),
+        since=since, until=until, parallel=parallel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from prefect import get_client, get_run_logger
@@ -14,28 +14,44 @@ from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
 from flows.tasks import Work, discover_task, finish_run_task, ingest_batch_task
+from ingest import lake as lk
 from ingest import runner
+from ingest.errors import ConfigError
 from ingest.fetch import Fetcher
 from ingest.pipeline import BatchReport
 from ingest.runner import Unit
 from ingest.settings import Settings, load_settings
 
 
+def run_settings(settings: Settings | None, *, base_url: str | None, lake: str | None,
+                 languages: list[str] | str | None) -> Settings:
+    """The run's Settings: as the caller built them (the CLI passes `settings`), or, for a
+    deployment run, built here from the run's parameters, then the worker's INGEST_*
+    environment, then defaults: a parameter nobody set never hides the worker's setting.
+    The lake path is checked before anything runs (one-line error for a wrong one)."""
+    explicit = {k: v for k, v in
+                {"base_url": base_url, "lake": lake, "languages": languages}.items()
+                if v is not None}
+    if settings is not None and explicit:
+        raise ConfigError(f"give either settings or {', '.join(sorted(explicit))}, not both")
+    built = settings if settings is not None else load_settings(**explicit)  # type: ignore[arg-type]
+    lk.check_lake(built.lake, create=True)
+    return built
+
+
 def host_limit_name(base_url: str) -> str:
     return "press-lake-host-" + re.sub(r"[^a-z0-9]+", "-", urlsplit(base_url).netloc.lower())
 
 
-MAX_PARALLEL_PER_HOST = 4
-
-
-def ensure_host_limit(base_url: str) -> str:
-    """A Prefect global concurrency limit per newsroom host (MAX_PARALLEL_PER_HOST slots):
-    every parallel run on this Prefect server (any worker, any machine) holds as many slots
-    as it runs chunks at once, so together they never exceed it. Inside a run, the shared
-    rate limiter still paces requests: the limit is a second guard, not the only one."""
-    name = host_limit_name(base_url)
+def ensure_host_limit(settings: Settings) -> str:
+    """A Prefect global concurrency limit per newsroom host (`max_parallel_per_host`
+    slots): every parallel run on this Prefect server (any worker, any machine) holds as
+    many slots as it runs chunks at once, so together they never exceed it. Inside a run,
+    the shared rate limiter still paces requests: the limit is a second guard."""
+    name = host_limit_name(settings.base_url)
     with get_client(sync_client=True) as client:
-        client.upsert_global_concurrency_limit_by_name(name, limit=MAX_PARALLEL_PER_HOST)
+        client.upsert_global_concurrency_limit_by_name(name,
+                                                       limit=settings.max_parallel_per_host)
     return name
 
 
@@ -55,9 +71,9 @@ def run_units_prefect(units: Sequence[Unit], fetcher: Fetcher, settings: Setting
             except Exception as exc:
                 yield unit, exc
         return
-    parallel = min(parallel, MAX_PARALLEL_PER_HOST)
+    parallel = min(parallel, settings.max_parallel_per_host)
     # One acquisition for the whole run: per-unit slot polling costs seconds a unit.
-    with concurrency(ensure_host_limit(settings.base_url), occupy=parallel, strict=True,
+    with concurrency(ensure_host_limit(settings), occupy=parallel, strict=True,
                      timeout_seconds=6 * 3600):
         yield from _windowed(units, parallel, call)
 
@@ -84,12 +100,10 @@ PREFECT_STEPS = runner.Steps(
 )
 
 
-def run_ingest(flow: str, mode: str, *, base_url: str | None, lake: str | None,
-               languages: list[str] | str | None, since: date | None = None,
+def run_ingest(flow: str, mode: str, settings: Settings, *, since: date | None = None,
                until: date | None = None, parallel: int = 1) -> State:
     """Run and end the flow run in a state that says what happened: a partial run (some
     URLs failed, retried next time) names the URLs and reasons in its state message."""
-    settings = load_settings(base_url=base_url, lake=lake, languages=languages)
     row = runner.run(settings, flow, mode, since=since, until=until, steps=PREFECT_STEPS,
                      parallel=parallel, logger=get_run_logger())
     result: BatchReport = row.pop("report")
@@ -99,3 +113,41 @@ def run_ingest(flow: str, mode: str, *, base_url: str | None, lake: str | None,
         message += "; failed: " + "; ".join(
             f"{f['url']}: {f['reason']}" for f in result.failures[:5])
     return Completed(message=message[:4000], data=row)
+
+
+def superseded_by() -> str | None:
+    """For a run the scheduler created: a newer scheduled run of the same deployment that
+    is already due, if there is one (its name); None otherwise, and for any other run.
+
+    The daily flow is incremental, so after a worker outage one run catches up with every
+    missed day: of a backlog of late scheduled runs only the newest crawls, the older ones
+    end at once as Cancelled ("Skipped"). Runs triggered by hand are never skipped.
+    """
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterExpectedStartTime,
+        FlowRunFilterId,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.runtime import deployment, flow_run
+
+    if not deployment.id or not flow_run.id:
+        return None  # a local call (ingest run): no schedule behind it
+    with get_client(sync_client=True) as client:
+        me = client.read_flow_run(flow_run.id)
+        mine = me.expected_start_time
+        if not me.auto_scheduled or me.deployment_id is None or mine is None:
+            return None
+        now = datetime.now(UTC)
+        due = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(not_any_=[me.id]),
+            deployment_id=FlowRunFilterDeploymentId(any_=[me.deployment_id]),
+            expected_start_time=FlowRunFilterExpectedStartTime(after_=mine, before_=now)),
+            limit=100)
+    broken = (StateType.CANCELLED, StateType.CRASHED, StateType.FAILED)
+    newer = [r for r in due if r.auto_scheduled and r.expected_start_time
+             and r.expected_start_time > mine
+             and not (r.state is not None and r.state.type in broken
+                      and r.state.name != "Skipped")]
+    return max(newer, key=lambda r: r.expected_start_time).name if newer else None

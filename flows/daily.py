@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from prefect import flow
+from prefect.states import Cancelled, State
 
-from flows.common import run_ingest
-from ingest.settings import DEFAULT_BASE_URL, DEFAULT_LAKE, LANGUAGES
+from flows.common import run_ingest, run_settings, superseded_by
+from ingest.settings import Settings
 
 
 @flow(name="daily", log_prints=True)
 def daily(
-    base_url: str = DEFAULT_BASE_URL,
-    lake: str = DEFAULT_LAKE,
-    languages: list[str] = list(LANGUAGES),  # noqa: B006 - Prefect parameter default
-) -> dict:
-    """Discover through sitemaps and listings; fetch only new, changed and due-for-recheck pages."""
-    return run_ingest("daily", "daily", base_url=base_url, lake=lake, languages=languages)
+    base_url: str | None = None,
+    lake: str | None = None,
+    languages: list[str] | None = None,
+    settings: Settings | None = None,
+) -> State:
+    """Discover through sitemaps and listings; fetch only new, changed and due-for-recheck pages.
+
+    `base_url`, `lake`, `languages`: unset, they come from the worker's INGEST_BASE_URL,
+    INGEST_LAKE, INGEST_LANGUAGES (then the defaults: the live site, data/lake, all four).
+    `settings`: a whole Settings built by the caller (the `ingest` CLI), instead of those.
+    """
+    newer = superseded_by()
+    if newer is not None:
+        return Cancelled(name="Skipped", message=f"skipped: the newer scheduled run {newer} "
+                         "is already due and catches up with this one")
+    return run_ingest("daily", "daily", run_settings(
+        settings, base_url=base_url, lake=lake, languages=languages))

@@ -49,13 +49,54 @@ def test_parse_missing_file_is_a_clear_error(tmp_path):
     assert done.returncode == 1 and "cannot read" in done.stderr
 
 
-def test_query_on_an_empty_lake_has_every_view(tmp_path):
+def test_init_makes_a_valid_empty_lake_with_every_view(tmp_path):
+    lake = tmp_path / "new" / "lake"
+    done = ingest("init", "--lake", str(lake))
+    assert done.returncode == 0, done.stderr
+    assert (lake / "manifest.json").is_file() and (lake / "lake.duckdb").is_file()
     for view in ("releases", "release_blocks", "quotes", "quarantine", "ingest_runs",
-                 "release_revisions", "release_status", "release_families"):
-        done = ingest("query", f"SELECT count(*) AS n FROM {view}", "--lake", str(tmp_path),
+                 "release_revisions", "release_status", "release_families", "pages",
+                 "sitemaps"):
+        done = ingest("query", f"SELECT count(*) AS n FROM {view}", "--lake", str(lake),
                       "--format", "json")
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout) == [{"n": 0}]
+    again = ingest("init", "--lake", str(lake))  # an existing lake is left as it is
+    assert again.returncode == 0 and "version 1" in again.stdout
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_wrong_lake_paths_are_one_line_errors_and_create_nothing(tmp_path):
+    missing = tmp_path / "no-such-lake"
+    for command in (["query", "SELECT count(*) FROM releases"], ["replay"], ["reprocess"],
+                    ["views"]):
+        done = ingest(*command, "--lake", str(missing))
+        _one_line_error(done, "no lake at", str(missing), "--lake")
+        assert done.stdout == ""
+        assert not missing.exists(), command
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _one_line_error(ingest("query", "SELECT 1", "--lake", str(empty)), "no lake yet",
+                    "ingest init")
+    assert list(empty.iterdir()) == []
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a lake")
+    for command in (["run"], ["backfill", "--since", "2024-01-01", "--until", "2024-01-31"],
+                    ["query", "SELECT 1"], ["init"]):
+        _one_line_error(ingest(*command, "--lake", str(a_file)), "is a file", str(a_file))
+    assert a_file.read_text() == "not a lake"
+    home_like = tmp_path / "home"
+    home_like.mkdir()
+    (home_like / "thesis.tex").write_text("x")
+    _one_line_error(ingest("run", "--lake", str(home_like)), "is not a lake", "thesis.tex")
+    assert sorted(p.name for p in home_like.iterdir()) == ["thesis.tex"]
 
 
 def test_bad_options_are_refused(tmp_path):

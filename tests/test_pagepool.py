@@ -60,10 +60,9 @@ def srv():
 
 
 def run_batch(srv, tmp_path, monkeypatch, workers: str, **overrides):
-    monkeypatch.setenv("INGEST_PARSE_WORKERS", workers)
     srv.log.clear()
     settings = load_settings(base_url=srv.base_url, lake=tmp_path / workers, env={},
-                             max_retries=0, **overrides)
+                             max_retries=0, parse_workers=int(workers), **overrides)
     fetcher = Fetcher(build_session(settings), settings)
     pages = pipeline.fetch_pages(plans(srv.base_url), fetcher, settings)
     return settings, fetcher, pages, srv.paths()
@@ -128,8 +127,8 @@ def test_every_error_crosses_a_process_boundary(exc):
     assert type(back) is type(exc) and str(back) == str(exc) and back.__dict__ == exc.__dict__
 
 
-def test_worker_count_comes_from_the_environment(monkeypatch):
-    monkeypatch.setenv("INGEST_PARSE_WORKERS", "0")
-    assert pagepool.workers() == 0 and pagepool.pool() is None
-    monkeypatch.delenv("INGEST_PARSE_WORKERS")
-    assert pagepool.workers() >= 1
+def test_worker_count_comes_from_the_settings(tmp_path):
+    inline = load_settings(lake=tmp_path, env={"INGEST_PARSE_WORKERS": "0"})
+    assert pagepool.workers(inline) == 0 and pagepool.pool(inline) is None
+    auto = load_settings(lake=tmp_path, env={})
+    assert auto.parse_workers is None and 1 <= pagepool.workers(auto) <= 4

@@ -6,37 +6,34 @@
     ingest query "SQL" [--lake D] [--format table|csv|json|chart]      SQL over the views
     ingest replay [--reason CODE] [--lake D]  re-parse quarantined raw pages, no refetch
     ingest reprocess [--since D] [--languages L] [--lake D]   re-parse the raw zone
-    ingest views [--lake D]                   rebuild <lake>/lake.duckdb
+    ingest views [--lake D]                   rebuild <lake>/lake.duckdb (after moving a lake)
+    ingest init [--lake D]                    make D a valid empty lake
     ingest demo [--lake D]                    fixture newsroom on 127.0.0.1 -> daily flow -> queries
+
+Every setting can also come from INGEST_* environment variables (INGEST_BASE_URL,
+INGEST_LAKE, INGEST_REQUESTS_PER_SECOND, INGEST_BATCH_SIZE, INGEST_PARSE_WORKERS, ...);
+flags win. They are read once, here, into one Settings passed down.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.errors import ConfigError, ExtractError, IngestError
 from ingest.storage import ObjectLake
 
+if TYPE_CHECKING:
+    from ingest.settings import Settings
+
 EXIT_ERROR = 1
 EXIT_NOT_A_RELEASE = 2
-
-
-def _prefect_defaults() -> None:
-    """Prefect settings that make a local run start reliably and quietly on 2 cores.
-
-    Set before Prefect is imported; explicit environment values still win. They mirror
-    prefect.toml, which Prefect only reads from the current directory.
-    """
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    os.environ.setdefault("PREFECT_TASKS_DEFAULT_NO_CACHE", "true")
+EXIT_PARTIAL = 3
 
 
 def _iso_date(value: str) -> date:
@@ -90,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--languages", help="comma-separated subset of en,fr,es,ar")
     p.add_argument("--lake")
 
-    p = sub.add_parser("views", help="rebuild <lake>/lake.duckdb")
+    p = sub.add_parser("views", help="rebuild <lake>/lake.duckdb (e.g. after moving a lake)")
+    p.add_argument("--lake")
+
+    p = sub.add_parser("init", help="make a directory (or s3:// prefix) a valid empty lake")
     p.add_argument("--lake")
 
     p = sub.add_parser("demo", help="serve the fixture newsroom and run the daily flow on it")
@@ -115,12 +115,22 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings_env(args: argparse.Namespace) -> None:
+def _settings(args: argparse.Namespace, *, create: bool) -> Settings:
+    """The run's one Settings, from the flags, then INGEST_* variables, then defaults; the
+    lake path is checked here, so a wrong one is a one-line error before any work."""
+    from ingest import lake as lk
+    from ingest.settings import load_settings
+
+    overrides: dict[str, object] = {}
     if getattr(args, "rate", None) is not None:
-        os.environ["INGEST_REQUESTS_PER_SECOND"] = str(args.rate)
+        overrides["requests_per_second"] = args.rate
+    settings = load_settings(base_url=getattr(args, "base_url", None), lake=args.lake,
+                             languages=getattr(args, "languages", None), **overrides)
+    lk.check_lake(settings.lake, create=create)
+    return settings
 
 
-def _run_plain(settings: object, flow: str, mode: str, **options: object) -> dict:
+def _run_plain(settings: Settings, flow: str, mode: str, **options: object) -> dict:
     import logging
 
     from ingest import runner
@@ -132,40 +142,50 @@ def _run_plain(settings: object, flow: str, mode: str, **options: object) -> dic
     return row
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from ingest.settings import load_settings
+def run_flow(load: Callable[[], Callable[..., dict]], **params: object) -> dict:
+    """Run a Prefect flow in this process (a temporary API server unless PREFECT_API_URL
+    is set) with the project's Prefect settings (prefect.toml) as defaults, from any
+    directory. `load` imports the flow inside those settings."""
+    from flows.prefect_settings import project_defaults
 
-    _settings_env(args)
-    settings = load_settings(base_url=args.base_url, lake=args.lake, languages=args.languages)
+    with project_defaults():
+        return load()(**params)
+
+
+def _daily() -> Callable[..., dict]:
+    from flows.daily import daily
+
+    return daily  # type: ignore[return-value]
+
+
+def _backfill() -> Callable[..., dict]:
+    from flows.backfill import backfill
+
+    return backfill  # type: ignore[return-value]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args, create=True)
     if args.engine == "plain":
         row = _run_plain(settings, "daily", "daily")
     else:
-        from flows.daily import daily
-
-        row = daily(base_url=settings.base_url, lake=str(settings.lake),
-                    languages=list(settings.languages))
+        row = run_flow(_daily, settings=settings)
     _print_run(row)
-    return 0 if row["status"] == "completed" else 3
+    return 0 if row["status"] == "completed" else EXIT_PARTIAL
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from ingest.settings import load_settings
-
     if args.since > args.until:
         raise ConfigError(f"--since {args.since} is after --until {args.until}")
-    _settings_env(args)
-    settings = load_settings(base_url=args.base_url, lake=args.lake, languages=args.languages)
+    settings = _settings(args, create=True)
     if args.engine == "plain":
         row = _run_plain(settings, "backfill", "backfill", since=args.since, until=args.until,
                          parallel=args.parallel)
     else:
-        from flows.backfill import backfill
-
-        row = backfill(since=args.since, until=args.until, base_url=settings.base_url,
-                       lake=str(settings.lake), languages=list(settings.languages),
-                       parallel=args.parallel)
+        row = run_flow(_backfill, since=args.since, until=args.until, parallel=args.parallel,
+                       settings=settings)
     _print_run(row)
-    return 0 if row["status"] == "completed" else 3
+    return 0 if row["status"] == "completed" else EXIT_PARTIAL
 
 
 def _print_run(row: dict) -> None:
@@ -176,9 +196,8 @@ def _print_run(row: dict) -> None:
 
 
 def _lake(value: str | None) -> Path | ObjectLake:
-    from ingest.settings import load_settings
-
-    return load_settings(lake=value).lake
+    """An existing lake (one-line error for a missing path, a file, a non-lake)."""
+    return _settings(argparse.Namespace(lake=value), create=False).lake
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -197,19 +216,29 @@ def cmd_views(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from ingest import lake as lk
+    from ingest import views
+
+    settings = _settings(args, create=True)
+    manifest = lk.init_lake(settings.lake)
+    built = views.build_views_db(settings.lake)
+    print(f"lake {settings.lake}: manifest version {manifest.version}, "
+          f"{len(manifest.all_files())} data files" + (f"; views in {built}" if built else ""))
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from ingest import maintenance
 
-    _print_run(maintenance.replay(_lake(args.lake), reason=args.reason))
+    _print_run(maintenance.replay(_settings(args, create=False), reason=args.reason))
     return 0
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from ingest import maintenance
-    from ingest.settings import parse_languages
 
-    row = maintenance.reprocess(_lake(args.lake), since=args.since,
-                                languages=parse_languages(args.languages))
+    row = maintenance.reprocess(_settings(args, create=False), since=args.since)
     _print_run(row)
     print(f"re-parsed with the new parser version only: {row['reparsed']}")
     return 0
@@ -218,18 +247,16 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest import demo
 
-    return demo.run_demo(Path(args.lake))
+    return demo.run_demo(_settings(args, create=True), run_flow, _daily)
 
 
 COMMANDS = {"parse": cmd_parse, "run": cmd_run, "backfill": cmd_backfill, "query": cmd_query,
             "views": cmd_views, "replay": cmd_replay, "reprocess": cmd_reprocess,
-            "demo": cmd_demo}
+            "init": cmd_init, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in ("run", "backfill", "demo"):
-        _prefect_defaults()
     try:
         return COMMANDS[args.command](args)
     except IngestError as exc:

@@ -3,12 +3,14 @@ lake, then show what an analyst sees. The server runs in this process and stops 
 
 from __future__ import annotations
 
-import os
+import dataclasses
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest import output, views
-from ingest.settings import LANGUAGES
+from ingest.settings import LANGUAGES, Settings
 
 DEMO_QUERIES: list[tuple[str, str, str]] = [
     ("Releases per language and year", "chart",
@@ -45,17 +47,30 @@ DEMO_QUERIES: list[tuple[str, str, str]] = [
 ]
 
 
-def run_demo(lake: Path) -> int:
-    from flows.daily import daily
+def _shown(path: Path) -> str:
+    """A path as the user can type it from here: relative when it is below the CWD."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def run_demo(settings: Settings, run_flow: Callable[..., dict],
+             load_daily: Callable[[], Callable[..., dict]]) -> int:
+    """Serve the fixture newsroom, run the daily flow on it twice into `settings.lake`, show
+    the analyst queries. `run_flow(load_daily, settings=...)` runs the flow (the CLI gives
+    its own runner, so this module never imports the flows)."""
     from ingest.newsroom import NewsroomServer, NewsroomSite
 
-    os.environ.setdefault("INGEST_REQUESTS_PER_SECOND", "0")  # our own server: no delay
-    lake = lake.resolve()
+    lake = settings.lake
     with NewsroomServer(NewsroomSite(), max_seconds=900) as server:
         print(f"fixture newsroom serving on {server.base_url} (stops with this process)")
+        # Our own server on loopback: no politeness delay.
+        run = dataclasses.replace(settings, base_url=server.base_url, requests_per_second=0.0,
+                                  languages=LANGUAGES)
         for attempt in ("first", "second"):
             t0 = time.perf_counter()
-            row = daily(base_url=server.base_url, lake=str(lake), languages=list(LANGUAGES))
+            row = run_flow(load_daily, settings=run)
             print(f"{attempt} daily run: {row['status']} in {time.perf_counter() - t0:.1f} s: "
                   f"fetched {row['fetched']}, new {row['new']}, updated {row['updated']}, "
                   f"unchanged {row['unchanged']}, quarantined {row['quarantined']}, "
@@ -63,6 +78,12 @@ def run_demo(lake: Path) -> int:
     for title, fmt, sql in DEMO_QUERIES:
         print(f"\n== {title}\n-- {sql}")
         print(output.render(views.run_query(lake, sql), fmt), end="")
-    print(f"\nLake: {lake}\nOpen it in DuckDB: duckdb {lake / views.VIEWS_DB}\n"
-          f"or: uv run ingest query \"SELECT * FROM releases LIMIT 5\" --lake {lake}")
+    bin_dir = Path(sys.executable).parent
+    where = _shown(lake) if isinstance(lake, Path) else str(lake)
+    print(f"\nLake: {lake}")
+    if isinstance(lake, Path):
+        print(f"Open it in DuckDB:  {_shown(bin_dir / 'duckdb')} "
+              f"{_shown(lake / views.VIEWS_DB)}")
+    print(f"Ask it from here:   {_shown(bin_dir / 'ingest')} query "
+          f"\"SELECT * FROM releases LIMIT 5\" --lake {where}")
     return 0

@@ -52,7 +52,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest.errors import LakeError, LeaseError
+from ingest.errors import ConfigError, LakeError, LeaseError
 from ingest.rawzone import load_raw, raw_relpath, store_raw  # noqa: F401 (part of lake's API)
 from ingest.storage import ObjectLake, remote
 
@@ -246,6 +246,69 @@ def _commit_remote(store: ObjectLake, current: Manifest, new: Manifest) -> Manif
     with contextlib.suppress(OSError):
         store.put(MANIFEST, payload)  # convenience copy for tools; readers list history
     return new
+
+
+# ---- where a lake is ---------------------------------------------------------------------
+
+# What a lake directory holds; anything else means the path is not (only) a lake.
+_LAKE_ENTRIES = frozenset({*PARTITIONED, *UNPARTITIONED, MANIFEST, MANIFEST_HISTORY, STAGING,
+                           "raw", ".writer.lock", "lake.duckdb", "README.md"})
+
+
+def has_commit(lake: Lake) -> bool:
+    """True once a manifest has been committed (a lake, possibly an empty one)."""
+    store = remote(lake)
+    if store is not None:
+        return bool(_history_versions(store))
+    return (lake / MANIFEST).is_file()
+
+
+def check_lake(lake: Lake, *, create: bool) -> None:
+    """Refuse a lake path that is wrong, before anything reads or writes it.
+
+    `create=False` (query, replay, reprocess, views): the lake must exist. `create=True`
+    (run, backfill, init): a new or empty directory becomes a lake; a file, or a directory
+    holding other things, is refused. Raises ConfigError with a one-line message.
+    """
+    hint = "check --lake / INGEST_LAKE (or the flow's lake parameter)"
+    if remote(lake) is not None:
+        if not create and not has_commit(lake):
+            raise ConfigError(f"no lake at {lake} (no {MANIFEST_HISTORY}/ there): {hint}")
+        return
+    assert isinstance(lake, Path)
+    if lake.exists() and not lake.is_dir():
+        raise ConfigError(f"lake {lake} is a file, not a directory: {hint}")
+    if not lake.exists():
+        if create:
+            return
+        raise ConfigError(f"no lake at {lake} (no such directory): {hint}; a lake is "
+                          "created by `ingest run`, `ingest backfill` or `ingest init`")
+    if has_commit(lake):
+        return
+    others = sorted(p.name for p in lake.iterdir() if p.name not in _LAKE_ENTRIES
+                    and not p.name.startswith(".lake.duckdb."))
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise ConfigError(f"{lake} is not a lake (no {MANIFEST}) and holds other files "
+                          f"({shown}): {hint}, or give an empty or new directory")
+    if not create:
+        raise ConfigError(f"{lake} has no lake yet (no {MANIFEST}): {hint}; create one with "
+                          f"`ingest init --lake {lake}` or a run")
+
+
+def init_lake(lake: Lake) -> Manifest:
+    """Make `lake` a valid empty lake (a committed manifest naming no file); an existing
+    lake is left as it is. Returns its manifest."""
+    check_lake(lake, create=True)
+    if has_commit(lake):
+        return read_manifest(lake)
+    if isinstance(lake, Path):
+        lake.mkdir(parents=True, exist_ok=True)
+    with writer_lock(lake):
+        current = read_manifest(lake)
+        if current.version:
+            return current
+        return commit(lake, current, {}, run_id="init")
 
 
 # ---- data files -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Both record themselves in ingest_runs and rebuild the views, like a flow run.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,8 @@ from ingest import lake as lk
 from ingest import pipeline, views
 from ingest import schemas as sc
 from ingest.pipeline import BatchReport, PagePlan
-from ingest.settings import LANGUAGES, Settings, load_settings
+from ingest.settings import Settings, load_settings, parse_languages
+from ingest.storage import ObjectLake
 
 
 def _run(settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str, str],
@@ -52,9 +54,17 @@ def _plan(row: dict) -> PagePlan:
     return PagePlan(path=row["path"], url=row["url"], language=row["language"], reason="replay")
 
 
-def replay(lake: Path, *, reason: str | None = None) -> dict:
+def _settings(target: Settings | Path | ObjectLake, **values: object) -> Settings:
+    """The caller's Settings (the CLI builds them at the edge), or plain ones for a lake
+    given by itself (library use): no environment is read here."""
+    if isinstance(target, Settings):
+        return dataclasses.replace(target, **values) if values else target  # type: ignore[arg-type]
+    return load_settings(lake=target, env={}, **values)
+
+
+def replay(target: Settings | Path | ObjectLake, *, reason: str | None = None) -> dict:
     """Re-parse quarantined pages from the raw zone; returns the run's counts."""
-    settings = load_settings(lake=lake)
+    settings = _settings(target)
     manifest = lk.read_manifest(settings.lake)
     rows = lk.read_data_file(settings.lake, manifest.file("quarantine"), sc.QUARANTINE)
     rows = rows.filter(pl.col("raw_path").is_not_null() & pl.col("language").is_not_null())
@@ -65,10 +75,11 @@ def replay(lake: Path, *, reason: str | None = None) -> dict:
                 {r["path"]: r["raw_path"] for r in picked}, {"reason": reason})
 
 
-def reprocess(lake: Path, *, since: date | None = None,
-              languages: Sequence[str] = LANGUAGES) -> dict:
+def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None,
+              languages: Sequence[str] | None = None) -> dict:
     """Re-parse every raw page behind the lake (in range) with the current parser."""
-    settings = load_settings(lake=lake, languages=list(languages))
+    settings = _settings(target, **({"languages": parse_languages(languages)}
+                                    if languages is not None else {}))
     state = pipeline.load_pages_state(settings.lake)
     rows = state.filter(
         pl.col("raw_path").is_not_null()

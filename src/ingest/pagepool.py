@@ -14,8 +14,8 @@ batches (MIN_PAGES_FOR_POOL pages or more) use a small process pool, in one of t
 Outcomes travel back as plain tuples and our own small types; errors pickle (errors.py).
 Workers are started with `spawn` (polars and fork do not mix) and import neither polars nor
 the lake, which re-imports the main module: a script that runs flows or `runner.run` at
-import time needs the usual `if __name__ == "__main__":` guard, or `INGEST_PARSE_WORKERS=0`
-to work inline.
+import time needs the usual `if __name__ == "__main__":` guard, or `parse_workers=0`
+(`INGEST_PARSE_WORKERS=0`) to work inline.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class PageDone(NamedTuple):
 
 _pool: ProcessPoolExecutor | None = None
 _pool_pid: int | None = None
+_pool_size = 0
 _worker_fetchers: dict[str, Fetcher] = {}  # in a worker: one keep-alive session per settings
 
 
@@ -81,35 +82,33 @@ def timed_outcome(body: bytes, url: str) -> Timed:
     return outcome, time.perf_counter() - started
 
 
-def workers() -> int:
-    """INGEST_PARSE_WORKERS (0 = work inline), default 3 on a machine with 2+ cores: an
-    unpaced worker waits on the server part of the time, so one more than the cores keeps
-    them busy."""
-    raw = os.environ.get("INGEST_PARSE_WORKERS")
-    if raw is not None and raw.strip():
-        return max(0, int(raw))
-    cores = os.cpu_count() or 1
-    return 1 if cores == 1 else min(cores + 1, 4)
+def workers(settings: Settings) -> int:
+    """How many worker processes (Settings.parse_workers; 0 = work inline)."""
+    return settings.workers
 
 
-def pool() -> ProcessPoolExecutor | None:
+def pool(settings: Settings) -> ProcessPoolExecutor | None:
     """The process's pool, started on first use; None where children cannot be started
     (a daemonic process such as a Dask worker) or when disabled."""
-    global _pool, _pool_pid
-    if workers() == 0 or mp.current_process().daemon:
+    global _pool, _pool_pid, _pool_size
+    size = workers(settings)
+    if size == 0 or mp.current_process().daemon:
         return None
     # A worker that died (OOM killer, segfault) breaks the pool for good: start a new one,
     # so the retry of the failed unit has somewhere to run.
-    if _pool is None or _pool_pid != os.getpid() or getattr(_pool, "_broken", False):
+    if (_pool is None or _pool_pid != os.getpid() or getattr(_pool, "_broken", False)
+            or _pool_size != size):
+        if _pool is not None and _pool_pid == os.getpid():
+            _pool.shutdown(wait=False, cancel_futures=True)
         # spawn, not fork: polars in a forked child hangs (STACK_NOTES pitfall 14).
-        _pool = ProcessPoolExecutor(max_workers=workers(), mp_context=mp.get_context("spawn"))
-        _pool_pid = os.getpid()
+        _pool = ProcessPoolExecutor(max_workers=size, mp_context=mp.get_context("spawn"))
+        _pool_pid, _pool_size = os.getpid(), size
     return _pool
 
 
-def submit(body: bytes, url: str) -> Future[Timed] | None:
+def submit(settings: Settings, body: bytes, url: str) -> Future[Timed] | None:
     """Parse one already-fetched body in a worker (the paced mode)."""
-    p = pool()
+    p = pool(settings)
     return p.submit(timed_outcome, body, url) if p is not None else None
 
 
@@ -120,7 +119,7 @@ def submit_fetches(settings: Settings, robots: dict, jobs: list[PageJob],
     `robots` is the parent's parsed robots.txt per origin, so workers never fetch it again.
     The future gives one PageDone per job, in order, and the number of requests made.
     """
-    p = pool()
+    p = pool(settings)
     return p.submit(fetch_slice, settings, robots, jobs) if p is not None else None
 
 

@@ -35,8 +35,6 @@ from ingest.extract import PARSER_VERSION
 from ingest.fetch import Fetcher, FetchResult
 from ingest.settings import LANGUAGES, Settings
 
-RECHECK_AFTER_DAYS = (1, 7)
-
 
 @dataclass(frozen=True, slots=True)
 class PagePlan:
@@ -182,13 +180,13 @@ def discover_releases(
 
 
 def _due_recheck(published: date | None, last_fetched: datetime | None, today: date,
-                 window_days: int) -> bool:
+                 after_days: Sequence[int], window_days: int) -> bool:
     """Re-check 1 and 7 days after publication: when such a point has passed since we
     last fetched the page (and only then), so each release is re-checked at most twice.
     Releases older than the window are left alone, even after a long pause of the schedule."""
     if published is None or last_fetched is None or (today - published).days > window_days:
         return False
-    for days in RECHECK_AFTER_DAYS:
+    for days in after_days:
         checkpoint = published + timedelta(days=days)
         if last_fetched.date() < checkpoint <= today:
             return True
@@ -218,7 +216,7 @@ def plan_fetches(
     if mode == "daily":
         # Only rows a daily run can act on: listed now, failed, or inside the re-check
         # window; the rest of a large archive is never turned into Python dicts.
-        window_start = today - timedelta(days=2 * settings.recheck_days)
+        window_start = today - timedelta(days=settings.recheck_window_days)
         state = state.filter(
             pl.col("path").is_in(pl.Series(list(candidates), dtype=pl.String).implode())
             | (pl.col("status") == "failed") | (pl.col("published_date") >= window_start))
@@ -262,7 +260,8 @@ def plan_fetches(
             if st["status"] == "failed":
                 add(path, st["language"], "retry", st, None)
             elif st["status"] == "ok" and _due_recheck(
-                    st["published_date"], st["last_fetched_at"], today, 2 * settings.recheck_days):
+                    st["published_date"], st["last_fetched_at"], today,
+                    settings.recheck_after_days, settings.recheck_window_days):
                 add(path, st["language"], "recheck", st, None)
     # Batches grouped by partition keep each publish to few partition files.
     return sorted(plans.values(), key=lambda p: (p.language, p.path))
@@ -275,9 +274,6 @@ def batches(plans: Sequence[PagePlan], size: int) -> Iterator[list[PagePlan]]:
 
 # ---- fetch ------------------------------------------------------------------------------
 
-FETCH_THREADS = 2  # paced mode: the rate limiter, not the CPU, sets the pace
-
-
 def fetch_pages(
     plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings,
     progress: Callable[[int], None] | None = None,
@@ -286,11 +282,11 @@ def fetch_pages(
 
     Failures are returned, not raised: one bad URL must not stop the batch. Big batches
     use the worker processes of `pagepool`: with no politeness delay, workers fetch, keep
-    and extract whole slices; with a delay, two threads fetch here under the shared rate
-    limit and each body goes to a worker to parse as it arrives.
+    and extract whole slices; with a delay, `fetch_threads` threads fetch here under the
+    shared rate limit and each body goes to a worker to parse as it arrives.
     """
     big = len(plans) >= pagepool.MIN_PAGES_FOR_POOL
-    if big and not fetcher.limiter.paced and pagepool.pool() is not None:
+    if big and not fetcher.limiter.paced and pagepool.pool(settings) is not None:
         return _fetch_in_workers(plans, fetcher, settings, progress)
 
     def one(plan: PagePlan, getter: Fetcher) -> FetchedPage:
@@ -298,7 +294,7 @@ def fetch_pages(
         result, raw, error = pagepool.fetch_and_keep(getter, settings, job)
         page = FetchedPage(plan, result=result, raw_path=raw, error=error)
         if big and result is not None and raw is not None:
-            page.parsed = pagepool.submit(result.body, plan.url)
+            page.parsed = pagepool.submit(settings, result.body, plan.url)
         return page
 
     if not big:
@@ -317,7 +313,8 @@ def fetch_pages(
             siblings.append(local.fetcher)
         return one(plan, local.fetcher)
 
-    with ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="fetch") as ex:
+    with ThreadPoolExecutor(max_workers=settings.fetch_threads,
+                            thread_name_prefix="fetch") as ex:
         out = list(ex.map(threaded, plans))
     fetcher.requests_made += sum(f.requests_made for f in siblings)
     if progress:
@@ -334,7 +331,7 @@ def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Set
     origins = {urlsplit(p.url)[:2]: p.url for p in plans}
     robots = fetcher.robots.loaded(origins.values()) if settings.respect_robots else {}
     # Small slices keep every worker busy to the end of the batch; each costs one pickle.
-    size = max(8, min(64, len(plans) // (4 * pagepool.workers()) or 1))
+    size = max(8, min(64, len(plans) // (4 * pagepool.workers(settings)) or 1))
     slices = [plans[i:i + size] for i in range(0, len(plans), size)]
     futures = []
     for part in slices:
@@ -475,9 +472,6 @@ def land_pages(
     return report
 
 
-PARTITION_THREADS = 4  # partitions of one commit rewritten side by side
-
-
 def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
              quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
              report: BatchReport, *, run_id: str, now: datetime, unit: str | None) -> None:
@@ -585,7 +579,7 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     # Partitions are independent, and polars reads and writes outside the GIL: a daily
     # run that touches a dozen partitions rewrites them side by side.
     changes: dict[str, dict[str, str | None]] = {t: {} for t in lk.PARTITIONED}
-    with ThreadPoolExecutor(max_workers=PARTITION_THREADS,
+    with ThreadPoolExecutor(max_workers=settings.partition_threads,
                             thread_name_prefix="partition") as ex:
         for key, files in zip(touched, ex.map(rewrite, touched), strict=True):
             for table, rel in files.items():

@@ -6,7 +6,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,7 +38,13 @@ LISTING_PATHS: Mapping[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything a run needs to know, fixed for its whole duration."""
+    """Everything a run needs to know, fixed for its whole duration.
+
+    Built once at the edge (`load_settings`: the CLI, or a deployment's flow entry) and
+    passed down, never read from the environment below it. It is a flow parameter: it
+    round-trips through Prefect's JSON (paths as strings, an object-store lake as
+    `{"uri", "endpoint_url"}`, tuples as lists), checked again on the way in.
+    """
 
     base_url: str = DEFAULT_BASE_URL
     lake: Path | ObjectLake = Path(DEFAULT_LAKE)  # a directory, or s3://bucket/prefix
@@ -60,10 +66,55 @@ class Settings:
     listing_paths: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: LISTING_PATHS)
     article_patterns: Mapping[str, str] = field(default_factory=lambda: ARTICLE_PATTERNS)
     max_listing_pages: int = 500
-    # Re-check releases this many days after publication with a conditional GET,
-    # because newsrooms edit fresh releases.
-    recheck_days: int = 7
-    batch_size: int = 500
+    # A daily run re-checks a release this many days after publication (conditional GET),
+    # because newsrooms edit fresh releases; it looks back twice the last of them, so a
+    # paused schedule still catches up, and older releases are left to backfills.
+    recheck_after_days: tuple[int, ...] = (1, 7)
+    batch_size: int = 500  # pages per unit of work: one commit, one retry
+    # Concurrency. parse_workers: processes that fetch/parse big batches (None: one more
+    # than the cores, at most 4; 0: everything inline). fetch_threads: fetching threads
+    # under a politeness delay (the rate limiter, not the CPU, sets the pace).
+    # partition_threads: partitions of one commit rewritten side by side.
+    # max_parallel_per_host: backfill chunks at once against one newsroom host, across
+    # every run on the Prefect server (a global concurrency limit of that many slots).
+    parse_workers: int | None = None
+    fetch_threads: int = 2
+    partition_threads: int = 4
+    max_parallel_per_host: int = 4
+
+    def __post_init__(self) -> None:
+        # Also runs when Prefect rebuilds Settings from a flow run's JSON parameters.
+        checks = {
+            "batch_size": self.batch_size >= 1,
+            "fetch_threads": self.fetch_threads >= 1,
+            "partition_threads": self.partition_threads >= 1,
+            "max_parallel_per_host": self.max_parallel_per_host >= 1,
+            "parse_workers": self.parse_workers is None or self.parse_workers >= 0,
+            "requests_per_second": self.requests_per_second >= 0,
+            "recheck_after_days": bool(self.recheck_after_days)
+            and all(d >= 1 for d in self.recheck_after_days),
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ConfigError(", ".join(f"setting {b}={getattr(self, b)!r} is out of range"
+                                        for b in bad))
+        if isinstance(self.lake, Path) and re.match(r"^[a-zA-Z][\w+.-]*:/", str(self.lake)):
+            # A URI that went through a str -> Path conversion ("s3://b" became "s3:/b").
+            raise ConfigError(f"lake {str(self.lake)!r} looks like a mangled URI: pass an "
+                              "object-store lake as {'uri': 's3://...'} or use load_settings")
+
+    @property
+    def recheck_window_days(self) -> int:
+        return 2 * max(self.recheck_after_days)
+
+    @property
+    def workers(self) -> int:
+        """parse_workers resolved: an unpaced worker waits on the server part of the time,
+        so one more than the cores keeps them busy."""
+        if self.parse_workers is not None:
+            return self.parse_workers
+        cores = os.cpu_count() or 1
+        return 1 if cores == 1 else min(cores + 1, 4)
 
     @property
     def compiled_patterns(self) -> dict[str, re.Pattern[str]]:
@@ -90,20 +141,49 @@ def parse_languages(value: str | Iterable[str] | None) -> tuple[str, ...]:
     return langs
 
 
-def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"environment variable {name}={raw!r} is not a number") from exc
-
-
 def _is_loopback(base_url: str) -> bool:
     """A newsroom mirror on this machine: politeness delays only slow our own server."""
     host = (urlsplit(base_url).hostname or "").lower()
     return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
+ENV_PREFIX = "INGEST_"
+# Settings an operator may set as INGEST_<NAME> (flags and explicit values win). The
+# newsroom shape (patterns, listing and sitemap paths) is not an environment matter.
+_NOT_FROM_ENV = frozenset({"base_url", "lake", "languages", "listing_paths",
+                           "article_patterns"})
+
+
+def env_names() -> dict[str, str]:
+    """Environment variable -> setting, for every setting the environment can give."""
+    names = {f"{ENV_PREFIX}{name.upper()}": name for name in Settings.__dataclass_fields__
+             if name not in _NOT_FROM_ENV}
+    return {"INGEST_BASE_URL": "base_url", "INGEST_LAKE": "lake",
+            "INGEST_LANGUAGES": "languages", **names}
+
+
+def _from_env(name: str, raw: str) -> object:
+    """An environment string as the type of the setting's default."""
+    default = Settings.__dataclass_fields__[name].default
+    var = f"{ENV_PREFIX}{name.upper()}"
+    try:
+        if isinstance(default, bool):
+            low = raw.strip().lower()
+            if low not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(raw)
+            return low in ("1", "true", "yes", "on")
+        if isinstance(default, int) or (default is None and name == "parse_workers"):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            items = [x.strip() for x in raw.split(",") if x.strip()]
+            return tuple(int(x) for x in items) if default and isinstance(
+                default[0], int) else tuple(items)
+    except ValueError as exc:
+        kind = "a number" if not isinstance(default, bool) else "true or false"
+        raise ConfigError(f"environment variable {var}={raw!r} is not {kind}") from exc
+    return raw
 
 
 def load_settings(
@@ -114,26 +194,30 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     **overrides: object,
 ) -> Settings:
-    """Build the run's Settings from explicit values, then INGEST_* env vars, then defaults."""
+    """Build the run's Settings: explicit values (flags, flow parameters), then INGEST_*
+    environment variables (`env_names()`), then defaults. The one place that reads the
+    environment; `env` defaults to the process's (pass {} to ignore it).
+
+    The rate defaults to 1 request/s, or 0 for a newsroom mirror on this machine.
+    """
     env = os.environ if env is None else env
+    unknown = set(overrides) - set(Settings.__dataclass_fields__) - {"base_url", "lake"}
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {sorted(unknown)}")
     base = (base_url or env.get("INGEST_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     if not re.match(r"^https?://[^/]+", base):
         raise ConfigError(f"base URL {base!r} must be an absolute http(s) URL")
+    # The object-store endpoint comes from the same environment (INGEST_S3_ENDPOINT_URL,
+    # then the AWS_ENDPOINT_URL* variables botocore knows).
     lake_path = parse_lake(lake or env.get("INGEST_LAKE") or DEFAULT_LAKE, env)
     langs = parse_languages(languages if languages is not None else env.get("INGEST_LANGUAGES"))
-    settings = Settings(
-        base_url=base,
-        lake=lake_path,
-        languages=langs,
-        requests_per_second=_float_env(env, "INGEST_REQUESTS_PER_SECOND",
-                                       0.0 if _is_loopback(base) else 1.0),
-        batch_size=int(_float_env(env, "INGEST_BATCH_SIZE", 500)),
-    )
-    if overrides:
-        unknown = set(overrides) - set(Settings.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"unknown setting(s): {sorted(unknown)}")
-        settings = replace(settings, **overrides)  # type: ignore[arg-type]
-    if settings.batch_size < 1:
-        raise ConfigError("batch_size must be at least 1")
-    return settings
+    values: dict[str, object] = {"requests_per_second": 0.0 if _is_loopback(base) else 1.0}
+    for var, name in env_names().items():
+        raw = env.get(var)
+        if name not in _NOT_FROM_ENV and raw is not None and raw.strip() != "":
+            values[name] = _from_env(name, raw)
+    values.update(overrides)
+    try:
+        return Settings(base_url=base, lake=lake_path, languages=langs, **values)  # type: ignore[arg-type]
+    except TypeError as exc:  # pragma: no cover - guarded by the unknown-name check
+        raise ConfigError(str(exc)) from exc

@@ -13,17 +13,16 @@ needs, each ONE request to the store:
 - `delete` (optionally `If-Match`), `get`, `listing`.
 
 Endpoint: `INGEST_S3_ENDPOINT_URL`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`
-(read once, by `parse_lake` from the settings' environment). Credentials and region come
-from the standard AWS chain (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-`AWS_DEFAULT_REGION`, profiles, instance roles), read by botocore itself: they are never
-copied into Settings, run parameters or logs.
+(read once, by `parse_lake`, from the environment mapping the settings loader hands it).
+Credentials and region come from the standard AWS chain (`AWS_ACCESS_KEY_ID`,
+`AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, profiles, instance roles), read by botocore
+itself: they are never copied into Settings, run parameters or logs.
 """
 
 from __future__ import annotations
 
 import errno
 import functools
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,11 +39,15 @@ def is_uri(value: object) -> bool:
 
 
 def remote(lake: Path | ObjectLake | str) -> ObjectLake | None:
-    """The object store behind `lake`, or None for a local directory."""
+    """The object store behind `lake`, or None for a local directory.
+
+    A bare `s3://` string gets no endpoint from us (botocore still reads AWS_ENDPOINT_URL*
+    itself): pass the Settings' lake, which `load_settings` built with the endpoint.
+    """
     if isinstance(lake, ObjectLake):
         return lake
     if is_uri(lake):
-        found = parse_lake(str(lake), os.environ)
+        found = parse_lake(str(lake), {})
         return found if isinstance(found, ObjectLake) else None
     return None
 

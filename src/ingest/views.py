@@ -38,15 +38,13 @@ _TABLE_SCHEMAS = {
 
 
 def sql_dir() -> Path:
-    """The view definitions: INGEST_SQL_DIR, the repository's `sql/`, or the packaged copy."""
-    if os.environ.get("INGEST_SQL_DIR"):
-        return Path(os.environ["INGEST_SQL_DIR"])
+    """The view definitions: the repository's `sql/`, or the copy packaged in the wheel."""
     here = Path(__file__).resolve()
     for candidate in (here.parents[2] / "sql", here.parent / "sql"):
         if candidate.is_dir():
             return candidate
     raise LakeError(str(here.parents[2] / "sql"), "view definitions not found; "
-                    "set INGEST_SQL_DIR to the repository's sql/ folder")
+                    "reinstall press-lake (the wheel carries them as ingest/sql)")
 
 
 def _duck_type(dtype: pl.DataType) -> str:
