@@ -1,21 +1,32 @@
-"""Shared fixtures. Servers bind 127.0.0.1 only and are stopped by the objects we started."""
+"""Shared fixtures. Servers bind 127.0.0.1 only and are stopped by the objects we started.
+
+Prefect's project settings come from prefect.toml (flows/prefect_settings.py), applied by
+the `prefect` fixture below whatever directory pytest runs from (subprocesses started from
+the repository root read the file themselves); only test-specific choices are set here.
+"""
 
 from __future__ import annotations
 
 import os
 
-# Before anything imports Prefect: quiet, offline, patient on 2 cores.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-os.environ.setdefault("PREFECT_TASKS_DEFAULT_NO_CACHE", "true")
+# Before anything imports Prefect: quieter logs in tests, and no SDK telemetry.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import pytest
 
 
 @pytest.fixture(scope="session")
-def prefect():
+def prefect_project_settings():
+    """The project's prefect.toml as Prefect's settings for every test (as `ingest` does)."""
+    from flows.prefect_settings import project_defaults
+
+    with project_defaults():
+        yield
+
+
+@pytest.fixture(scope="session")
+def prefect(prefect_project_settings):
     """One Prefect API for the whole session (a temporary server; ~30 s to start here)."""
     from prefect.testing.utilities import prefect_test_harness
 
