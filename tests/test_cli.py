@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,74 @@ def test_bad_options_are_refused(tmp_path):
     assert done.returncode == 2 and "ISO date" in done.stderr
     done = ingest("run", "--languages", "en,de", "--lake", str(tmp_path))
     assert done.returncode == 1 and "unknown language" in done.stderr
+
+
+DUCKDB = Path(sys.executable).parent / "duckdb"  # the duckdb-cli package's command
+
+
+def _small_lake(lake: Path) -> None:
+    from datetime import UTC, datetime
+
+    from ingest import pipeline, views
+    from ingest.fetch import FetchResult
+    from ingest.settings import load_settings
+
+    settings = load_settings(lake=lake, env={})
+    now = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
+    pages = []
+    for lang, path in (("en", URLS["en"]), ("fr", URLS["fr"])):
+        title = "Operation Lionfish seizes 40 tonnes of drugs worth millions"
+        html = (f'<html lang="{lang}"><head><title>{title}</title></head><body><article>'
+                f'<h1>{title}</h1><time datetime="2023-05-04">2023-05-04</time><p>LYON, '
+                "France – Police in 30 countries seized drugs worth USD 2 billion.</p>"
+                "<p>More than 200 people were arrested during Operation Lionfish.</p>"
+                "</article></body></html>").encode()
+        plan = pipeline.PagePlan(path=path.split("interpol.int", 1)[1], url=path,
+                                 language=lang, reason="new")
+        res = FetchResult(url=path, final_url=path, status=200, body=html, headers={},
+                          fetched_at=now, elapsed_s=0.01)
+        pages.append(pipeline.FetchedPage(plan, result=res))
+    report = pipeline.land_pages(pages, settings, run_id="r1", now=now)
+    assert report.counts["new"] == 2
+    views.build_views_db(lake)
+
+
+VIEW_QUERY = ("SELECT (SELECT count(*) FROM releases), (SELECT count(*) FROM release_blocks), "
+              "(SELECT count(*) FROM release_revisions), (SELECT count(*) FROM pages), "
+              "(SELECT count(*) FROM release_families), (SELECT count(*) FROM release_places), "
+              "(SELECT count(*) FROM search_releases('lionfish'))")
+
+
+def _duckdb_cli(db: Path, sql: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(DUCKDB), "-readonly", "-csv", "-noheader", str(db), "-c", sql],
+                          capture_output=True, text=True, cwd=cwd, timeout=60)
+
+
+def test_the_projects_duckdb_cli_opens_lake_duckdb_from_anywhere(tmp_path):
+    lake = tmp_path / "lake"
+    _small_lake(lake)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = _duckdb_cli(lake / "lake.duckdb", VIEW_QUERY, cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2,4,2,2,2,2,2"
+
+
+def test_a_moved_lake_works_after_ingest_views(tmp_path):
+    lake = tmp_path / "lake"
+    _small_lake(lake)
+    moved = tmp_path / "moved" / "lake"
+    moved.parent.mkdir()
+    shutil.move(lake, moved)
+    # Before the documented command, DuckDB names the files it cannot find.
+    stale = _duckdb_cli(moved / "lake.duckdb", "SELECT count(*) FROM releases", cwd=tmp_path)
+    assert stale.returncode != 0 and str(lake) in stale.stderr
+    done = ingest("views", "--lake", str(moved))
+    assert done.returncode == 0, done.stderr
+    ok = _duckdb_cli(moved / "lake.duckdb", VIEW_QUERY, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "2,4,2,2,2,2,2"
+    # `ingest query` needs nothing: it builds its views from the manifest wherever it is.
+    q = ingest("query", "SELECT count(*) AS n FROM releases", "--lake", str(moved),
+               "--format", "csv")
+    assert q.returncode == 0 and q.stdout.splitlines() == ["n", "2"]

@@ -29,6 +29,9 @@ from ingest.errors import LakeError, QueryError
 from ingest.storage import ObjectLake
 
 VIEWS_DB = "lake.duckdb"
+# The DuckDB Python package (2.0) writes storage version 69 by default, which the newest
+# DuckDB CLI on PyPI (duckdb-cli 1.5.6, reads 64-68) refuses; v1.5.0 is read by both.
+VIEWS_STORAGE_VERSION = "v1.5.0"
 _READ = re.compile(r"read_parquet\('\{\{lake\}\}/(?P<glob>[^']+)'(?:[^()]|\([^()]*\))*\)")
 _TABLE_SCHEMAS = {
     "releases": sc.RELEASES, "release_blocks": sc.BLOCKS, "quotes": sc.QUOTES,
@@ -128,10 +131,17 @@ def build_views_db(lake: Path | ObjectLake) -> Path | None:
     target = lake / VIEWS_DB
     tmp = lake / f".{VIEWS_DB}.{os.getpid()}.new"
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect()
     try:
+        # Written in a storage format the DuckDB CLI the project installs can open
+        # (duckdb-cli, see VIEWS_STORAGE_VERSION); the views themselves are SQL text.
+        path = str(tmp).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS views_db (STORAGE_VERSION '{VIEWS_STORAGE_VERSION}')")
+        con.execute("USE views_db")
         create_views(con, lake)
-        con.execute("CHECKPOINT")
+        con.execute("CHECKPOINT views_db")
+        con.execute("USE memory")
+        con.execute("DETACH views_db")
     finally:
         con.close()
     os.replace(tmp, target)
