@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import polars as pl
 import pytest
 
 from ingest import lake as lk
@@ -101,3 +102,25 @@ def test_redirects_are_recorded(settings):
     status = connect(settings.lake).sql(
         "SELECT redirected_to FROM release_status").fetchall()
     assert status == [(BASE + "/en/News-and-Events/News/2023/new-slug",)]
+
+
+def test_release_revisions_are_checked_against_their_contract_before_they_land(settings):
+    """A revisions file broken by anything (an older release of this code, a hand edit)
+    is not carried forward: the publish that would rewrite it is refused whole."""
+    from ingest.errors import ValidationError
+
+    path = "/en/News-and-Events/News/2023/edited"
+    pipeline.land_pages([page(path, "2023-05-04")], settings, run_id="r1", now=NOW)
+    manifest = lk.read_manifest(settings.lake)
+    key = lk.partition_key("en", 2023)
+    revs = lk.read_data_file(settings.lake, manifest.file("release_revisions", key),
+                             sc.REVISIONS, key)
+    broken = revs.with_columns(revision=pl.lit(0, pl.Int32))  # revisions count from 1
+    rel = lk.write_data_file(settings.lake, "release_revisions", key, broken,
+                             manifest.version + 1)
+    manifest = lk.commit(settings.lake, manifest, {"release_revisions": {key: rel}},
+                         run_id="hand-edit")
+    edited = page(path, "2023-05-04", body="Police in 31 countries seized drugs worth more.")
+    with pytest.raises(ValidationError, match="release_revisions"):
+        pipeline.land_pages([edited], settings, run_id="r2", now=NOW)
+    assert lk.read_manifest(settings.lake).version == manifest.version  # nothing landed

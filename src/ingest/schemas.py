@@ -225,6 +225,18 @@ class RevisionModel(pa.DataFrameModel):
         unique = ["release_id", "revision"]
 
 
+def check_whole(model: type[pa.DataFrameModel], frame: pl.DataFrame,
+                dataset: str) -> pl.DataFrame:
+    """Validate a frame our own merge rules built (no page to quarantine): any failing row
+    means the code is wrong, so the batch is refused with ValidationError."""
+    try:
+        return model.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases.select("column", "check").unique().head(5)
+        detail = "; ".join(f"{c}:{k}" for c, k in cases.iter_rows())
+        raise ValidationError(dataset, detail) from exc
+
+
 def split_valid(
     model: type[pa.DataFrameModel], frame: pl.DataFrame, dataset: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
