@@ -1,19 +1,26 @@
 # Everything a fresh machine needs, from Python 3.11+ and make alone.
-#   make demo   bootstrap uv if missing, install from uv.lock, run the demo
-#   make test   the same install, then lint and the test suite
-#   make bench  the benchmark (separate from tests: timings are measurements)
+#   make demo       bootstrap uv if missing, install from uv.lock, run the demo
+#   make test       the same install, then lint and the whole test suite
+#   make test-fast  lint and the unit tests only (no servers, no Prefect; under a minute)
+#   make bench      the benchmark (separate from tests: timings are measurements)
+#   make deploy     the Prefect deployments (= prefect --no-prompt deploy --all)
+#   make clean      empty data/lake, leaving a valid empty lake; make distclean: also .venv
+# Commands run from the environment in .venv/bin (ingest, prefect, duckdb): use them
+# directly, or `source .venv/bin/activate` to put them on PATH.
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+BIN := $(CURDIR)/.venv/bin
+LAKE ?= data/lake
 
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
-export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+# Prefect's settings live in prefect.toml (read from this directory); DO_NOT_TRACK is the
+# client-side telemetry switch, which is not a Prefect setting.
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test lint bench deploy clean
+.PHONY: install demo test test-fast lint bench deploy clean distclean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -26,21 +33,29 @@ $(CURDIR)/.tools/bin/uv:
 install: .venv/.installed
 
 demo: install
-	$(UV) run ingest demo --lake data/lake
+	$(BIN)/ingest demo --lake $(LAKE)
 
 lint: install
-	$(UV) run ruff check .
+	$(BIN)/ruff check .
 
 test: lint
-	$(UV) run pytest -q
+	$(BIN)/pytest -q
+
+test-fast: lint
+	$(BIN)/pytest -q -m "not slow and not integration"
 
 bench: install
-	$(UV) run python -m bench.run
+	$(BIN)/python -m bench.run
 
 deploy: install
-	PRESS_LAKE_ROOT=$(CURDIR) $(UV) run prefect --no-prompt deploy --all
+	$(BIN)/prefect --no-prompt deploy --all
 
-clean:
-	rm -rf .venv .tools data/lake/releases data/lake/release_blocks data/lake/quotes \
-	  data/lake/quarantine data/lake/ingest_runs data/lake/state data/lake/raw data/lake/_staging \
-	  data/lake/lake.duckdb
+# The lake's data goes; a valid empty lake (manifest, views) stays, so every command and
+# `.venv/bin/duckdb data/lake/lake.duckdb` still work.
+clean: install
+	find $(LAKE) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	$(BIN)/ingest init --lake $(LAKE)
+
+distclean:
+	find $(LAKE) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf .venv .tools .pytest_cache .ruff_cache bench/results

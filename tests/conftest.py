@@ -15,6 +15,27 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import pytest
 
+# Test markers (pyproject.toml): `make test-fast` runs `-m "not slow and not integration"`
+# (the unit tests, under a minute), `make test` runs everything. A test file marks itself
+# with `pytestmark`; the files below are marked here, by name, to keep their code as it is.
+SLOW = {  # a Prefect API, a deployment, worker processes, benchmarks, crash loops
+    "test_flows.py", "test_deployment.py", "test_scale_out.py", "test_integrity.py",
+    "test_object_store.py", "test_bench.py",
+}
+INTEGRATION = SLOW | {  # real servers on 127.0.0.1 (the fixture newsroom, scripted HTTP)
+    "test_fetch.py", "test_fetch_state.py", "test_maintenance.py", "test_newsroom.py",
+    "test_no_lastmod_site.py", "test_pagepool.py",
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        name = item.path.name
+        if name in SLOW:
+            item.add_marker(pytest.mark.slow)
+        if name in INTEGRATION:
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(scope="session")
 def prefect_project_settings():

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 GOLDEN = Path(__file__).parent / "golden"
+REPO = Path(__file__).resolve().parents[1]
 URLS = {
     "en": "https://www.interpol.int/en/News-and-Events/News/2023/x",
     "fr": "https://www.interpol.int/fr/Actualites-et-evenements/Actualites/2023/x",
@@ -176,3 +177,21 @@ def test_a_moved_lake_works_after_ingest_views(tmp_path):
     q = ingest("query", "SELECT count(*) AS n FROM releases", "--lake", str(moved),
                "--format", "csv")
     assert q.returncode == 0 and q.stdout.splitlines() == ["n", "2"]
+
+
+@pytest.mark.slow  # runs make (and, on a fresh checkout, the install)
+def test_make_clean_leaves_a_valid_empty_lake(tmp_path):
+    lake = tmp_path / "lake"
+    _small_lake(lake)
+    (lake / "README.md").write_text("kept")
+    done = subprocess.run(["make", "-s", "-C", str(REPO), "clean", f"LAKE={lake}"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert not (lake / "releases").exists() and not (lake / "raw").exists()
+    assert (lake / "README.md").read_text() == "kept"
+    q = ingest("query", "SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM "
+               "pages) AS n", "--lake", str(lake), "--format", "csv")
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.splitlines() == ["n", "0"]
+    cli = _duckdb_cli(lake / "lake.duckdb", VIEW_QUERY, cwd=tmp_path)
+    assert cli.returncode == 0 and cli.stdout.strip() == "0,0,0,0,0,0,0", cli.stderr
