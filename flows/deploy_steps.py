@@ -37,5 +37,9 @@ def locate_checkout(deployment: str = DAILY_DEPLOYMENT,
         except ObjectNotFound:
             current = None
         if current is not None:
-            active = any(s.active for s in current.schedules if s.slug == schedule_slug)
+            # Schedules deployed before they had a slug count as this one (an upgrade
+            # keeps the operator's choice too).
+            ours = ([s for s in current.schedules if s.slug == schedule_slug]
+                    or [s for s in current.schedules if s.slug is None])
+            active = any(s.active for s in ours)
     return {"directory": str(root), "daily_schedule_active": active}
