@@ -10,6 +10,7 @@ FROM read_parquet('{{lake}}/release_revisions/*/*/*.parquet', hive_partitioning 
 -- Releases whose page disappeared (404/410) or now redirects elsewhere.
 CREATE OR REPLACE VIEW release_status AS
 SELECT p.release_id, p.url, p.language, p.status, p.http_status, p.redirected_to,
-       p.last_fetched_at, p.last_seen_at, p.last_error
+       p.last_fetched_at, p.last_seen_at, p.last_error, p.encoding, p.encoding_source,
+       p.encoding_suspect
 FROM read_parquet('{{lake}}/pages/*.parquet') AS p
 WHERE p.release_id IS NOT NULL;

@@ -46,11 +46,31 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not rate >= 0 or rate == float("inf"):  # also NaN
+        raise argparse.ArgumentTypeError(f"{value!r} must be a finite number >= 0") from None
+    return rate
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return n
+
+
 def _add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", help="newsroom root (default: INGEST_BASE_URL or the live site)")
     p.add_argument("--lake", help="lake root (default: INGEST_LAKE or data/lake)")
     p.add_argument("--languages", help="comma-separated subset of en,fr,es,ar")
-    p.add_argument("--rate", type=float, default=None,
+    p.add_argument("--rate", type=_rate, default=None,
                    help="max requests per second per host (default 1; 0 = no delay)")
     p.add_argument("--engine", choices=["prefect", "plain"], default="prefect",
                    help="prefect (default): the deployed flow, run locally with retries, "
@@ -72,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backfill", help="run the backfill flow over a date range")
     p.add_argument("--since", type=_iso_date, required=True)
     p.add_argument("--until", type=_iso_date, required=True)
-    p.add_argument("--parallel", type=int, default=2,
+    p.add_argument("--parallel", type=_positive_int, default=2,
                    help="chunks (language x year) fetched at once (default 2)")
     _add_source_options(p)
 
@@ -145,7 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         row = daily(base_url=settings.base_url, lake=str(settings.lake),
                     languages=list(settings.languages))
     _print_run(row)
-    return 0 if row["status"] == "completed" else 3
+    return _exit_code(row)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -165,6 +185,15 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                        lake=str(settings.lake), languages=list(settings.languages),
                        parallel=args.parallel)
     _print_run(row)
+    return _exit_code(row)
+
+
+def _exit_code(row: dict) -> int:
+    """0 completed, 3 partial (resumable), 1 failed (the reason on stderr, one line)."""
+    if row["status"] == "failed":
+        print(f"error: run {row['run_id']} failed: {row.get('error')}".splitlines()[0],
+              file=sys.stderr)
+        return EXIT_ERROR
     return 0 if row["status"] == "completed" else 3
 
 

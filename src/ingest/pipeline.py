@@ -474,6 +474,7 @@ def land_pages(
             if suspect:
                 report.count(plan.language, "encoding_suspect")
         if kind == "ok":
+            report.count(plan.language, "extracted")
             rec = dict(value)  # type: ignore[call-overload]
             rec.update(path=plan.path, parser_version=PARSER_VERSION)
             records.append(rec)
@@ -574,6 +575,27 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
             closing[old["release_id"]] = "gone"
             old_partition[old["release_id"]] = lk.partition_key(
                 old["language"], old["published_date"].year)
+
+    # A new version that lost fields the stored one had (a redesign the extractor half
+    # understands) does not replace it: it is quarantined and the run fails loudly.
+    emptied = _emptied_fields(lake, manifest, releases, {
+        rid: key for rid, key in old_partition.items() if closing.get(rid) != "gone"})
+    for rid, (path, url, lang, fields) in emptied.items():
+        changed_ids.remove(rid)
+        old_partition.pop(rid, None)
+        kind = "updated" if closing.pop(rid, None) else "reparsed"
+        report.counts[kind] -= 1
+        report.by_language[lang][kind] -= 1
+        report.emptied.append({"url": url, "fields": ", ".join(fields)})
+        rejects.append({"url": url, "path": path, "language": lang, "stage": "validate",
+                        "reason": "fields_emptied",
+                        "detail": f"the stored release has {', '.join(fields)}; the new "
+                                  "extraction has none: kept the stored version",
+                        "raw_path": (state_updates.get(path) or {}).get("raw_path"),
+                        "parser_version": PARSER_VERSION})
+    if emptied:
+        gone_ids = pl.Series(list(emptied), dtype=pl.String).implode()
+        releases = releases.filter(~pl.col("release_id").is_in(gone_ids))
 
     validated = releases
     ids = pl.Series(changed_ids, dtype=pl.String).implode()
@@ -694,6 +716,40 @@ def save_fetch_log(lake: Path, rows: Sequence[Mapping[str, object]], *, run_id: 
         lk.commit(lake, manifest, {"fetch_log": {"": rel}}, run_id=run_id, now=now)
 
 
+# A body that shrank below this share of its stored word count counts as emptied.
+EMPTIED_BODY_SHARE = 0.2
+# Release columns that, once filled, a re-extraction must not lose.
+KEPT_FIELDS = ("subtitle", "dateline")
+
+
+def _emptied_fields(lake: Path, manifest: lk.Manifest, releases: pl.DataFrame,
+                    old_partition: Mapping[str, str]) -> dict[str, tuple[str, str, str, list]]:
+    """release_id -> (path, url, language, fields) for new versions that lost fields."""
+    if not old_partition:
+        return {}
+    new = {r["release_id"]: r for r in releases.filter(
+        pl.col("release_id").is_in(pl.Series(list(old_partition), dtype=pl.String).implode())
+    ).iter_rows(named=True)}
+    out: dict[str, tuple[str, str, str, list]] = {}
+    for key in sorted(set(old_partition.values())):
+        wanted = [rid for rid, k in old_partition.items() if k == key and rid in new]
+        old_rows = lk.read_data_file(lake, manifest.file("releases", key), sc.RELEASES, key
+                                     ).filter(pl.col("release_id").is_in(
+                                         pl.Series(wanted, dtype=pl.String).implode()))
+        for old in old_rows.iter_rows(named=True):
+            cur = new[old["release_id"]]
+            lost = [f for f in KEPT_FIELDS if old[f] and not cur[f]]
+            if (old["word_count"] or 0) >= 20 and (
+                    cur["word_count"] or 0) < EMPTIED_BODY_SHARE * old["word_count"]:
+                lost.append("body_text")
+            if old["translations"] not in (None, "", "{}") and cur["translations"] in (
+                    None, "", "{}"):
+                lost.append("translations")
+            if lost:
+                out[old["release_id"]] = (cur["path"], cur["url"], cur["language"], lost)
+    return out
+
+
 def _write_or_drop(lake: Path, table: str, key: str, frame: pl.DataFrame,
                    version: int) -> str | None:
     return lk.write_data_file(lake, table, key, frame, version) if frame.height else None
@@ -741,11 +797,14 @@ def new_run_id(now: datetime) -> str:
 def record_run(
     lake: Path, *, run_id: str, flow: str, parameters: Mapping[str, object],
     started_at: datetime, finished_at: datetime, discovered: int, report: BatchReport,
-    requests: int, error: str | None = None,
+    requests: int, error: str | None = None, status: str | None = None,
 ) -> dict:
-    """Append this run's row to ingest_runs; returns it."""
+    """Append this run's row to ingest_runs; returns it. `status` is the runner's verdict
+    (runner.judge_run); without one, an error fails the run and failed pages make it partial."""
     c = report.counts
-    if error is not None:
+    if status is not None:
+        pass
+    elif error is not None:
         status = "failed"
     elif c["failed"]:
         status = "partial"
@@ -758,6 +817,7 @@ def record_run(
         "discovered": discovered, "fetched": c["fetched"], "new": c["new"],
         "updated": c["updated"], "unchanged": c["unchanged"], "quarantined": c["quarantined"],
         "failed": c["failed"], "gone": c["gone"], "requests": requests, "error": error,
+        "warnings": "\n".join(report.warnings[:200]) or None,
     }
     _upsert_small_table(lake, "ingest_runs", sc.INGEST_RUNS,
                         pl.DataFrame([row], schema=sc.INGEST_RUNS), "run_id", run_id=run_id,

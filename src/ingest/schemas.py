@@ -51,6 +51,7 @@ INGEST_RUNS: dict[str, pl.DataType] = {
     "discovered": pl.Int64(), "fetched": pl.Int64(), "new": pl.Int64(), "updated": pl.Int64(),
     "unchanged": pl.Int64(), "quarantined": pl.Int64(), "failed": pl.Int64(),
     "gone": pl.Int64(), "requests": pl.Int64(), "error": pl.String(),
+    "warnings": pl.String(),  # caps reached, refused redirects, paused hosts (one per line)
 }
 PAGES: dict[str, pl.DataType] = {
     "path": pl.String(), "url": pl.String(), "language": pl.String(),
@@ -179,6 +180,7 @@ class IngestRunModel(pa.DataFrameModel):
     gone: pl.Int64 = pa.Field(ge=0)
     requests: pl.Int64 = pa.Field(ge=0)
     error: str = pa.Field(nullable=True)
+    warnings: str = pa.Field(nullable=True)
 
     class Config:
         strict = True
