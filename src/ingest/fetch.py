@@ -371,13 +371,21 @@ class GuardedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = _pool_classes(self.guard)
 
 
+class _NoFollowSession(requests.Session):
+    """A Session that never looks for a redirect target: even with allow_redirects=False,
+    requests would read a 3xx response's whole body (to compute `Response.next`), inflating
+    whatever a hostile redirect carries. The Fetcher follows redirects itself."""
+
+    def get_redirect_target(self, resp: requests.Response) -> None:  # type: ignore[override]
+        return None
+
+
 def build_session(settings: Settings, guard: AddressGuard | None = None) -> requests.Session:
     """A Session that reaches only what `guard` allows, with our User-Agent, no proxies,
     no .netrc credentials and no automatic retries or redirects."""
     guard = guard or AddressGuard(settings)
-    session = requests.Session()
+    session = _NoFollowSession()
     session.trust_env = False  # no proxy or .netrc from the environment: nothing to leak
-    session.max_redirects = 0
     adapter = GuardedAdapter(guard, pool_connections=4, pool_maxsize=8)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -841,7 +849,17 @@ class Fetcher:
         if why is not None:
             self._log(url, hop, kind, "refused_redirect", chain=chain, error=why)
             raise RefusedRedirectError(url, hop, why)
-        host = urlsplit(hop).netloc.lower()
+        parts = urlsplit(hop)
+        host = parts.netloc.lower()
+        try:  # the address too, before robots.txt of a new host is asked for
+            self.guard.address_for(parts.hostname or "", parts.port
+                                   or _DEFAULT_PORTS[parts.scheme.lower()])
+        except _AddressRefused as exc:
+            self._log(url, hop, kind, "refused_redirect", chain=chain, error=exc.reason)
+            if exc.transient:
+                self.hosts.failed(host, self.settings)
+                raise FetchError(url, f"{exc.reason}; will retry next run") from None
+            raise RefusedRedirectError(url, hop, exc.reason) from None
         decision = ""
         if self.settings.respect_robots and kind != "robots":
             try:
@@ -979,9 +997,7 @@ class Fetcher:
         try:
             for chunk in resp.raw.stream(CHUNK, decode_content=False):
                 wire += len(chunk)
-                if wire > wire_cap:
-                    if cut_ok:
-                        return bytes(out), wire, True
+                if wire > wire_cap and not cut_ok:
                     raise ResponseTooLargeError(url, "body on the wire", wire_cap)
                 room = decoded_cap - len(out)
                 try:
@@ -996,6 +1012,8 @@ class Fetcher:
                         return bytes(out), wire, True
                     raise ResponseTooLargeError(url, "body", decoded_cap)
                 out += data
+                if cut_ok and wire > wire_cap:  # compressed, yet longer than its cap
+                    return bytes(out), wire, True
                 if dl.fired or time.monotonic() > dl.at:
                     raise DeadlineExceededError(url, s.total_timeout, wire)
             if inflater:
