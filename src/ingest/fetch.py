@@ -633,6 +633,7 @@ class RobotsRules:
     state: str  # ok | none (4xx: allow all) | unavailable (5xx, 429, unreachable)
     detail: str
     parser: urllib.robotparser.RobotFileParser | None = None
+    answered: bool = True  # False: no HTTP answer at all (refused, timed out, no DNS)
 
 
 @dataclass
@@ -676,8 +677,9 @@ class RobotsPolicy:
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 return RobotsRules("none", f"HTTP {exc.status}: all allowed (RFC 9309)")
-            why = f"HTTP {exc.status}" if exc.status is not None else type(exc).__name__
-            return RobotsRules("unavailable", why)
+            if exc.status is not None:
+                return RobotsRules("unavailable", f"HTTP {exc.status}")
+            return RobotsRules("unavailable", str(exc), answered=False)
         parser = urllib.robotparser.RobotFileParser()
         parser.parse(res.body.decode("utf-8", "replace").splitlines())
         cut = " (cut at the size cap)" if res.truncated else ""

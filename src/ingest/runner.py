@@ -163,6 +163,10 @@ def judge_discovery(discovery: Discovery, fetcher: Fetcher, settings: Settings,
     root = settings.base_url + "/"
     if settings.respect_robots:
         rules = fetcher.robots.rules(root)
+        if rules.state == "unavailable" and not rules.answered and not discovery.reached:
+            return Verdict("failed", "newsroom_unreachable",
+                           f"could not reach the newsroom at {settings.base_url}: "
+                           f"robots.txt got no answer ({rules.detail}), nor did anything else")
         if rules.state == "unavailable":
             return Verdict("partial", "robots_unavailable",
                            f"robots.txt of {settings.base_url} unavailable ({rules.detail}): "

@@ -61,6 +61,8 @@ def _duck_type(dtype: pl.DataType) -> str:
         return "BIGINT"
     if dtype == pl.Float64:
         return "DOUBLE"
+    if dtype == pl.Boolean:
+        return "BOOLEAN"
     if isinstance(dtype, pl.Datetime):
         return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
     raise LakeError("sql", f"no DuckDB type for polars {dtype}")
