@@ -13,7 +13,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test lint bench deploy clean
+.PHONY: install demo test lint bench bench-hostile deploy clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -36,6 +36,11 @@ test: lint
 
 bench: install
 	$(UV) run python -m bench.run
+
+# Peak memory and wall time of runs against the hostile newsroom (gzip bomb, huge body,
+# dribble, million-URL sitemap), default safety limits: a measurement, not a test.
+bench-hostile: install
+	$(UV) run python -m bench.hostile
 
 deploy: install
 	PRESS_LAKE_ROOT=$(CURDIR) $(UV) run prefect --no-prompt deploy --all
