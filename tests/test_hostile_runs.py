@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ingest import cli, pipeline, runner
+from ingest import cli, maintenance, pipeline, runner
 from ingest import lake as lk
 from ingest.settings import load_settings
 from ingest.views import run_query
@@ -290,6 +290,11 @@ def test_encodings_by_precedence_and_suspect_text_flagged(tmp_path):
     # One invalid byte (in <title>; the h1 is intact): decoded with U+FFFD, and flagged.
     assert got["broken"]["encoding_suspect"] is True
     assert got["broken"]["title"] == "Opération Lionfish saisit de la cocaïne"
+    # Re-parsed from the raw zone (no HTTP header there), the header's charset still holds.
+    maintenance.reprocess(tmp_path, languages=["fr"])
+    again = q(tmp_path, "SELECT title, encoding_source FROM releases WHERE path LIKE '%cp1252'")
+    assert again == [{"title": "Opération Pangea démantèle un réseau",
+                      "encoding_source": "http-header"}]
     for f in (tmp_path / "releases").rglob("*.parquet"):
         table = pq.read_table(f)
         for col in table.column_names:

@@ -768,6 +768,12 @@ class Fetcher:
         self._delay_checked: set[str] = set()
         self.requests_made = 0
 
+    def __setstate__(self, state: dict) -> None:
+        # Shipped to another process (a Dask worker): robots.txt of new origins is read
+        # through this fetcher there.
+        self.__dict__.update(state)
+        self.robots.bind(self)
+
     def sibling(self) -> Fetcher:
         """A fetcher for another thread: its own session, the same run-wide state."""
         return Fetcher(build_session(self.settings, self.guard), self.settings,

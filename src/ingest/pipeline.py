@@ -376,14 +376,19 @@ def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Set
 
 
 def pages_from_raw(plans: Iterable[PagePlan], raw_paths: Mapping[str, str],
-                   settings: Settings, now: datetime) -> list[FetchedPage]:
-    """Pages rebuilt from the raw zone (replay, reprocess): no network at all."""
+                   settings: Settings, now: datetime,
+                   charsets: Mapping[str, str] | None = None) -> list[FetchedPage]:
+    """Pages rebuilt from the raw zone (replay, reprocess): no network at all. `charsets`
+    (path -> codec) stands in for the HTTP header charset the raw body was served with."""
     out = []
+    charsets = charsets or {}
     for plan in plans:
         rel = raw_paths[plan.path]
         body = lk.load_raw(settings.lake, rel)
+        charset = charsets.get(plan.path)
+        headers = {"content-type": f"text/html; charset={charset}"} if charset else {}
         result = FetchResult(url=plan.url, final_url=plan.url, status=200, body=body,
-                             headers={}, fetched_at=now, elapsed_s=0.0)
+                             headers=headers, fetched_at=now, elapsed_s=0.0)
         out.append(FetchedPage(plan, result=result, raw_path=rel, from_raw=True))
     return out
 
