@@ -58,3 +58,12 @@ def test_unknown_labels_fall_through_to_the_next_rule():
     assert encoding.codec_name("x-no-such-charset") is None
     d = decode_html(FR.encode("cp1252"), "text/html; charset=x-no-such-charset")
     assert d.source == "detected" and d.encoding == "cp1252"
+
+
+def test_detection_looks_where_the_text_stops_being_ascii():
+    """A page whose first 64 KiB are ASCII markup and scripts still gets detected."""
+    body = ("<html><head><script>" + "var x = 1;\n" * 8000 + "</script></head><body>"
+            + FR * 3 + "</body></html>").encode("cp1252")
+    assert body[:65536].isascii()
+    d = decode_html(body)
+    assert (d.encoding, d.source) == ("cp1252", "detected") and "opération" in d.markup

@@ -88,15 +88,21 @@ def meta_charset(body: bytes) -> str | None:
 LIKELY_CODEPAGES = ("utf_8", "cp1252", "iso8859_15", "cp1256", "iso8859_6")
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
 def detect(body: bytes) -> str | None:
     """The detector's best guess for bytes that name no charset (None: no idea)."""
-    sample = body[:DETECT_BYTES]
     try:
-        sample.decode("utf-8")
+        body.decode("utf-8")
         return "utf-8"  # valid non-ASCII UTF-8 is practically never another encoding
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3:  # the sample cut a character in two
-            return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # The sample starts where the text stops being ASCII: a page whose first 64 KiB are
+    # markup and scripts would tell the detector nothing.
+    first = _NON_ASCII.search(body)
+    start = max(0, first.start() - 1024) if first else 0
+    sample = body[start:start + DETECT_BYTES]
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample, cp_isolation=list(LIKELY_CODEPAGES)).best()
