@@ -37,6 +37,10 @@ SCENARIOS: dict[str, dict] = {
                                                            "workers": 3},
     "300 MB body + 100 pages, inline": {"paths": [*GOOD, ART + "huge"], "workers": 0},
     "300 MB body + 100 pages, worker pool": {"paths": [*GOOD, ART + "huge"], "workers": 3},
+    "300 MB body, chunked (no Content-Length) + 100 pages, inline": {
+        "paths": [*GOOD, ART + "huge-chunked"], "workers": 0},
+    "300 MB body, chunked (no Content-Length) + 100 pages, worker pool": {
+        "paths": [*GOOD, ART + "huge-chunked"], "workers": 3},
     "dribble (1 byte/s), inline": {"paths": [ART + "dribble"], "workers": 0},
     "dribble (1 byte/s) + 100 pages, worker pool": {"paths": [*GOOD, ART + "dribble"],
                                                     "workers": 3},

@@ -353,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     routes.update({
         "/en/News-and-Events/News/2023/bomb": bomb(),
         "/en/News-and-Events/News/2023/huge": huge(300 * 1024 * 1024),
+        "/en/News-and-Events/News/2023/huge-chunked": huge(300 * 1024 * 1024,
+                                                           declare_length=False),
         "/en/News-and-Events/News/2023/dribble": dribble(1.0),
         "/flood.xml": sitemap_flood(base, args.flood),
     })

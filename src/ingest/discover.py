@@ -364,9 +364,8 @@ def discover(
             continue
         if res.truncated or sitemap.broken:
             found.warnings.append(
-                f"sitemap {sm_url} cut at {settings.max_sitemap_bytes:,} bytes; the "
-                f"{len(sitemap.entries):,} entries before the cut were read "
-                "(INGEST_MAX_SITEMAP_BYTES)")
+                f"sitemap {sm_url} is larger than {settings.max_sitemap_bytes:,} bytes: "
+                "read up to there only (INGEST_MAX_SITEMAP_BYTES)")
         if sitemap.more:
             found.warnings.append(
                 f"sitemap {sm_url} lists more than {settings.max_urls_per_sitemap:,} URLs; "
