@@ -11,7 +11,9 @@ Messages say what failed, where (source, URL, partition, column) and what to do.
     │   │                            for this run (RFC 9309), retried next run
     │   ├── GoneError                404 / 410: the page is not there (any more)
     │   ├── RefusedRedirectError     a hop (redirect, or the URL itself) leaves the allowed
-    │   │                            hosts/ports/schemes or resolves to a forbidden address
+    │   │   │                        hosts/ports/schemes or resolves to a forbidden address
+    │   │   └── AddressRefusedError  raised inside a connection: the resolved address is
+    │   │                            forbidden (re-raised by the fetcher naming the page)
     │   ├── ResponseTooLargeError    the body passed the size cap (on the wire or inflated)
     │   ├── DeadlineExceededError    the exchange passed its total deadline (a dribbling server)
     │   └── HostPausedError          the host is paused for the rest of this run (Retry-After
@@ -97,6 +99,15 @@ class RefusedRedirectError(FetchError):
         self.reason = reason
         super().__init__(url, f"refused {hop}: {reason}; nothing kept (add the host to "
                          "Settings.allowed_hosts / INGEST_ALLOWED_HOSTS if it is the newsroom)")
+
+
+class AddressRefusedError(RefusedRedirectError):
+    """The address `host` resolves to may not be reached (or `host` does not resolve:
+    `transient`). Raised where the socket is made; the Fetcher names the page."""
+
+    def __init__(self, host: str, reason: str, transient: bool = False) -> None:
+        self.transient = transient
+        super().__init__(host, host, reason)
 
 
 class ResponseTooLargeError(FetchError):

@@ -60,6 +60,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from ingest.errors import (
+    AddressRefusedError,
     DeadlineExceededError,
     FetchError,
     GoneError,
@@ -223,7 +224,8 @@ class AddressGuard:
         return None
 
     def address_for(self, host: str, port: int) -> str:
-        """The checked, pinned address to connect to for `host`; raises _AddressRefused."""
+        """The checked, pinned address to connect to for `host`; raises
+        AddressRefusedError."""
         key = (host.lower().rstrip("."), port)
         with self._lock:
             pinned = self._pinned.get(key)
@@ -233,7 +235,8 @@ class AddressGuard:
         try:
             addresses = [str(literal)] if literal is not None else self._resolve(key[0], port)
         except OSError as exc:
-            raise _AddressRefused(f"cannot resolve {host} ({exc})", transient=True) from exc
+            raise AddressRefusedError(host, f"cannot resolve {host} ({exc})",
+                                      transient=True) from exc
         reasons = []
         for address in addresses:
             why = self.address_refusal(address)
@@ -242,19 +245,11 @@ class AddressGuard:
                     self._pinned.setdefault(key, address)
                     return self._pinned[key]
             reasons.append(why)
-        raise _AddressRefused(f"{host} resolves to {'; '.join(reasons) or 'nothing'}")
+        raise AddressRefusedError(host, f"{host} resolves to "
+                                  f"{'; '.join(reasons) or 'nothing'}")
 
 
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
-
-
-class _AddressRefused(Exception):
-    """Raised inside a connection: the resolved address is not one we may reach."""
-
-    def __init__(self, reason: str, transient: bool = False) -> None:
-        self.reason = reason
-        self.transient = transient
-        super().__init__(reason)
 
 
 # ---- deadlines ----------------------------------------------------------------------------
@@ -325,10 +320,9 @@ class _GuardedMixin:
 
     def _new_conn(self) -> socket.socket:
         host = self._dns_host  # type: ignore[attr-defined]
-        try:
-            address = self._guard.address_for(host, self.port)  # type: ignore[attr-defined]
-        except _AddressRefused:
-            raise
+        # AddressRefusedError is none of the errors urllib3 retries or wraps: it reaches
+        # the Fetcher as raised.
+        address = self._guard.address_for(host, self.port)  # type: ignore[attr-defined]
         self._dns_host = address  # connect to the checked address; TLS still checks `host`
         try:
             return super()._new_conn()  # type: ignore[misc]
@@ -406,8 +400,12 @@ def _session_guard(session: requests.Session) -> AddressGuard | None:
 
 # ---- bounded bodies -----------------------------------------------------------------------
 
-class _TooMuch(Exception):
-    pass
+class _TooMuch(ResponseTooLargeError):
+    """Inflation passed its room; the fetcher re-raises it with the page's URL (or cuts a
+    sitemap there)."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__("(body)", "inflated body", room)
 
 
 class _Inflater:
@@ -420,7 +418,8 @@ class _Inflater:
         self._started = False
 
     def feed(self, data: bytes, room: int) -> bytes:
-        """Inflate `data`; raises _TooMuch as soon as more than `room` bytes would come."""
+        """Inflate `data`; raises _TooMuch (a ResponseTooLargeError without a URL yet) as
+        soon as more than `room` bytes would come."""
         out = bytearray()
         while data:
             try:
@@ -434,7 +433,7 @@ class _Inflater:
             self._started = True
             out += piece
             if len(out) > room:
-                raise _TooMuch
+                raise _TooMuch(room)
             data = self._d.unconsumed_tail
             if self._d.eof and self._d.unused_data:  # a gzip body of several members
                 data = self._d.unused_data
@@ -444,7 +443,7 @@ class _Inflater:
     def flush(self, room: int) -> bytes:
         piece = self._d.flush(room + 1)
         if len(piece) > room:
-            raise _TooMuch
+            raise _TooMuch(room)
         return piece
 
 
@@ -862,7 +861,7 @@ class Fetcher:
         try:  # the address too, before robots.txt of a new host is asked for
             self.guard.address_for(parts.hostname or "", parts.port
                                    or _DEFAULT_PORTS[parts.scheme.lower()])
-        except _AddressRefused as exc:
+        except AddressRefusedError as exc:
             self._log(url, hop, kind, "refused_redirect", chain=chain, error=exc.reason)
             if exc.transient:
                 self.hosts.failed(host, self.settings)
@@ -918,7 +917,7 @@ class Fetcher:
             try:
                 resp = self.session.get(hop, headers=dict(headers), timeout=self.timeout,
                                         stream=True, allow_redirects=False)
-            except _AddressRefused as exc:
+            except AddressRefusedError as exc:
                 self._log(url, hop, kind, "refused_redirect", elapsed=time.monotonic() - t0,
                           error=exc.reason, **log)
                 if exc.transient:
