@@ -332,6 +332,7 @@ def test_parse_retry_after():
     (h.silent, "unavailable"), (h.respond(404, b""), "allowed"),
     (h.respond(403, b""), "allowed"), (h.respond(401, b""), "allowed"),
     (h.page(b"User-agent: *\nDisallow: /\n"), "disallowed"),
+    (h.redirect("http://evil.example/robots.txt"), "unavailable"),
 ])
 def test_robots_txt_by_rfc_9309(robots, decision):
     with h.HostileServer({"/robots.txt": robots, "/a": h.page(b"<html>a</html>")}) as srv:

@@ -673,6 +673,10 @@ class RobotsPolicy:
             res = self._fetcher.get(f"{origin}/robots.txt", kind="robots")
         except GoneError as exc:
             return RobotsRules("none", f"HTTP {exc.status}: no robots.txt, all allowed")
+        except RefusedRedirectError as exc:
+            # The host answered, but sent us somewhere we do not go: we cannot read its
+            # rules, so nothing is allowed this run (RFC 9309 lets a crawler stop there).
+            return RobotsRules("unavailable", f"redirected off the newsroom ({exc.reason})")
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 return RobotsRules("none", f"HTTP {exc.status}: all allowed (RFC 9309)")
