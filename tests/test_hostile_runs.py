@@ -336,3 +336,16 @@ def test_the_prefect_flow_run_ends_failed_with_the_reason(tmp_path, prefect, mon
     assert state.is_failed() and "could not reach the newsroom" in state.message
     with pytest.raises(RunFailedError, match="newsroom_unreachable"):
         daily(base_url=base, lake=str(tmp_path / "b"), languages=["en"])
+
+
+def test_a_new_parser_version_may_drop_fields(tmp_path, monkeypatch):
+    """Emptied fields are a redesign only under the same parser: a new parser version that
+    drops a field (a better extractor) lands, as `ingest reprocess` needs."""
+    with Site(2) as srv:
+        s = settings_for(srv.base_url, tmp_path)
+        assert run(s)["new"] == 2
+        srv.routes[f"{ART}a-0"] = h.page(h.article_html(0, subtitle=None,
+                                                        extra="<p>Updated figures.</p>"))
+        monkeypatch.setattr(pipeline, "PARSER_VERSION", "next-parser")
+        row = runner.run(s, "backfill", "backfill")
+    assert row["status"] == "completed" and row["updated"] == 1

@@ -26,6 +26,11 @@ def test_every_limit_reads_its_environment_variable():
     assert s.retry_after_budget == 10
 
 
+def test_a_base_url_with_credentials_is_refused():
+    with pytest.raises(ConfigError, match="must not carry credentials"):
+        load_settings(base_url="https://user:secret@www.interpol.int", env={})
+
+
 @pytest.mark.parametrize(("env", "message"), [
     ({"INGEST_REQUESTS_PER_SECOND": "-1"}, "requests_per_second=-1.0 is invalid"),
     ({"INGEST_REQUESTS_PER_SECOND": "nan"}, "requests_per_second=nan is invalid"),

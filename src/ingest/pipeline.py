@@ -729,7 +729,9 @@ KEPT_FIELDS = ("subtitle", "dateline")
 
 def _emptied_fields(lake: Path, manifest: lk.Manifest, releases: pl.DataFrame,
                     old_partition: Mapping[str, str]) -> dict[str, tuple[str, str, str, list]]:
-    """release_id -> (path, url, language, fields) for new versions that lost fields."""
+    """release_id -> (path, url, language, fields) for new versions that lost fields the
+    stored version had, extracted by the same parser version (so the page changed: a
+    redesign). A new parser version may drop fields on purpose (`ingest reprocess`)."""
     if not old_partition:
         return {}
     new = {r["release_id"]: r for r in releases.filter(
@@ -743,6 +745,8 @@ def _emptied_fields(lake: Path, manifest: lk.Manifest, releases: pl.DataFrame,
                                          pl.Series(wanted, dtype=pl.String).implode()))
         for old in old_rows.iter_rows(named=True):
             cur = new[old["release_id"]]
+            if old["parser_version"] != cur["parser_version"]:
+                continue  # our parser changed, not the page: a reprocess applies it
             lost = [f for f in KEPT_FIELDS if old[f] and not cur[f]]
             if (old["word_count"] or 0) >= 20 and (
                     cur["word_count"] or 0) < EMPTIED_BODY_SHARE * old["word_count"]:

@@ -124,6 +124,9 @@ def check_limits(settings: Settings) -> Settings:
             need = f"an integer >= {int(low)}" if kind is int else f"a number >= {low:g}"
             raise ConfigError(f"setting {name}={value!r} is invalid: it must be {need} "
                               f"(flag or INGEST_{name.upper()})")
+    if "@" in urlsplit(settings.base_url).netloc:
+        raise ConfigError("base URL must not carry credentials (user:password@): the "
+                          "pipeline sends none to any host")
     for host in settings.allowed_hosts:
         if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
             raise ConfigError(f"allowed host {host!r} is not 'host' or 'host:port'")
