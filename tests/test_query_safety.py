@@ -110,3 +110,20 @@ def test_the_views_file_is_read_only_on_disk_and_opens_read_only(lake):
         con.close()
     views.build_views_db(lake)  # a later commit can still replace it
     assert path.exists()
+
+
+def test_views_survive_a_file_written_before_a_column_existed(tmp_path):
+    """An upgraded lake: its fetch-state file predates the encoding columns; the views read
+    them as NULL until the next commit rewrites the file."""
+    import polars as pl
+
+    from ingest import lake as lk
+
+    settings = load_settings(lake=tmp_path, base_url=BASE, env={})
+    pipeline.land_pages([page("/en/News-and-Events/News/2023/a")], settings, run_id="r1",
+                        now=NOW)
+    old = tmp_path / lk.read_manifest(tmp_path).file("pages")
+    pl.read_parquet(old).drop("encoding", "encoding_source", "encoding_suspect"
+                              ).write_parquet(old)
+    got = views.run_query(tmp_path, "SELECT title, encoding_suspect FROM releases").to_dicts()
+    assert got == [{"title": "Operation Lionfish seizes drugs", "encoding_suspect": None}]

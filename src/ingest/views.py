@@ -90,8 +90,13 @@ def render_sql(text: str, lake: Path | ObjectLake, manifest: lk.Manifest) -> str
             return _empty_relation(glob)
         listed = ", ".join("'" + (store.url(f) if store else str(root / f)).replace("'", "''")
                            + "'" for f in files)
-        call = m.group(0)
-        return call.replace(f"'{{{{lake}}}}/{glob}'", f"[{listed}]")
+        call = m.group(0).replace(f"'{{{{lake}}}}/{glob}'", f"[{listed}]")
+        if table in lk.UNPARTITIONED:
+            # Small tables whose file may predate a column (a lake written by an older
+            # version): the typed empty relation supplies it as NULL until the next commit
+            # rewrites the file, so the views never break on an upgrade.
+            return f"(SELECT * FROM {call} UNION ALL BY NAME {_empty_relation(glob)})"
+        return call
 
     return _READ.sub(sub, text)
 
