@@ -390,3 +390,14 @@ def test_every_exchange_is_a_log_row():
                         ("page", "busy", 503, "retry"), ("page", "busy", 200, "ok")]
     assert all(r["robots"] == "allowed" for r in rows if r["kind"] == "page")
     assert rows[2]["redirect_chain"] == f'["{srv.base_url}/a"]' and rows[2]["bytes"] == 14
+
+
+def test_an_entity_bomb_sitemap_costs_nothing():
+    from ingest.discover import parse_sitemap
+
+    ents = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY l0 "lol">{ents}]>'
+            "<urlset><url><loc>&l9;</loc></url></urlset>").encode()
+    t0 = time.perf_counter()
+    sitemap = parse_sitemap(bomb)
+    assert time.perf_counter() - t0 < 2 and sitemap.entries == () and sitemap.broken
