@@ -20,7 +20,7 @@ export UV_PYTHON := $(PYTHON)
 # client-side telemetry switch, which is not a Prefect setting.
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-fast lint bench deploy clean distclean
+.PHONY: install demo test test-fast lint bench bench-hostile deploy clean distclean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -46,6 +46,11 @@ test-fast: lint
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# Peak memory and wall time of runs against the hostile newsroom (gzip bomb, huge body,
+# dribble, million-URL sitemap), default safety limits: a measurement, not a test.
+bench-hostile: install
+	$(UV) run python -m bench.hostile
 
 deploy: install
 	$(BIN)/prefect --no-prompt deploy --all

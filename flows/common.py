@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 from prefect import get_client, get_run_logger
 from prefect.concurrency.sync import concurrency
 from prefect.futures import wait
-from prefect.states import Completed, State
+from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
 from flows.tasks import Work, discover_task, finish_run_task, ingest_batch_task
 from ingest import lake as lk
 from ingest import runner
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, RunFailedError
 from ingest.fetch import Fetcher
 from ingest.pipeline import BatchReport
 from ingest.runner import Unit
@@ -107,8 +107,12 @@ def run_ingest(flow: str, mode: str, settings: Settings, *, since: date | None =
     row = runner.run(settings, flow, mode, since=since, until=until, steps=PREFECT_STEPS,
                      parallel=parallel, logger=get_run_logger())
     result: BatchReport = row.pop("report")
+    verdict = row.pop("verdict", None)
     message = (f"{row['status']}: new {row['new']}, updated {row['updated']}, unchanged "
                f"{row['unchanged']}, quarantined {row['quarantined']}, failed {row['failed']}")
+    if row["status"] == "failed":  # runner.judge_run: the run achieved nothing useful
+        error = RunFailedError(getattr(verdict, "code", None) or "failed", row["error"] or "")
+        return Failed(message=str(error)[:4000], data=error)
     if result.failures:
         message += "; failed: " + "; ".join(
             f"{f['url']}: {f['reason']}" for f in result.failures[:5])

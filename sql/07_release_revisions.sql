@@ -13,5 +13,6 @@ FROM read_parquet('{{lake}}/release_revisions/*/*/*.parquet', hive_partitioning 
 -- release_id is NULL for a page that has never landed (e.g. it failed on its first fetch).
 CREATE OR REPLACE VIEW release_status AS
 SELECT p.release_id, p.url, p.language, p.status, p.http_status, p.redirected_to,
-       p.last_fetched_at, p.last_seen_at, p.last_error
+       p.last_fetched_at, p.last_seen_at, p.last_error, p.encoding, p.encoding_source,
+       p.encoding_suspect
 FROM read_parquet('{{lake}}/pages/*.parquet') AS p;

@@ -121,6 +121,13 @@ def test_a_lake_error_in_a_worker_fails_the_batch(srv, tmp_path, monkeypatch):
     errors.FetchError("http://x/a", "timed out", status=503), errors.GoneError("http://x/a", 410),
     errors.RobotsDisallowedError("http://x/a"), errors.ExtractError("http://x/a", "no_date", "d"),
     errors.LakeError("lake/raw", "disk full"), errors.ChunkError(["en/2023"], ValueError("x")),
+    errors.RefusedRedirectError("http://x/a", "http://evil/b", "host evil is not the newsroom"),
+    errors.AddressRefusedError("cdn.x", "cdn.x resolves to 169.254.169.254", transient=False),
+    errors.ResponseTooLargeError("http://x/a", "inflated body", 1024),
+    errors.DeadlineExceededError("http://x/a", 1.5, 10),
+    errors.HostPausedError("http://x/a", "x", "Retry-After 86400 s is beyond the cap"),
+    errors.RobotsUnavailableError("http://x/a", "HTTP 503"),
+    errors.RunFailedError("nothing_discovered", "discovered no release URL"),
 ])
 def test_every_error_crosses_a_process_boundary(exc):
     back = pickle.loads(pickle.dumps(exc))

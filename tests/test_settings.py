@@ -64,7 +64,7 @@ def test_bad_settings_are_refused_with_the_name_of_what_to_fix(tmp_path):
         load_settings(lake=tmp_path, env={"INGEST_PARSE_WORKERS": "many"})
     with pytest.raises(ConfigError, match="INGEST_RESPECT_ROBOTS='perhaps' is not true or"):
         load_settings(lake=tmp_path, env={"INGEST_RESPECT_ROBOTS": "perhaps"})
-    with pytest.raises(ConfigError, match="batch_size=0 is out of range"):
+    with pytest.raises(ConfigError, match="batch_size=0 is invalid"):
         load_settings(lake=tmp_path, env={"INGEST_BATCH_SIZE": "0"})
     with pytest.raises(ConfigError, match="unknown setting"):
         load_settings(lake=tmp_path, env={}, parse_wrokers=2)

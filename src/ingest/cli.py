@@ -43,11 +43,31 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not rate >= 0 or rate == float("inf"):  # also NaN
+        raise argparse.ArgumentTypeError(f"{value!r} must be a finite number >= 0") from None
+    return rate
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return n
+
+
 def _add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", help="newsroom root (default: INGEST_BASE_URL or the live site)")
     p.add_argument("--lake", help="lake root (default: INGEST_LAKE or data/lake)")
     p.add_argument("--languages", help="comma-separated subset of en,fr,es,ar")
-    p.add_argument("--rate", type=float, default=None,
+    p.add_argument("--rate", type=_rate, default=None,
                    help="max requests per second per host (default 1; 0 = no delay)")
     p.add_argument("--engine", choices=["prefect", "plain"], default="prefect",
                    help="prefect (default): the deployed flow, run locally with retries, "
@@ -69,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backfill", help="run the backfill flow over a date range")
     p.add_argument("--since", type=_iso_date, required=True)
     p.add_argument("--until", type=_iso_date, required=True)
-    p.add_argument("--parallel", type=int, default=2,
+    p.add_argument("--parallel", type=_positive_int, default=2,
                    help="chunks (language x year) fetched at once (default 2)")
     _add_source_options(p)
 
@@ -171,7 +191,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         row = run_flow(_daily, settings=settings)
     _print_run(row)
-    return 0 if row["status"] == "completed" else EXIT_PARTIAL
+    return _exit_code(row)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -185,6 +205,15 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         row = run_flow(_backfill, since=args.since, until=args.until, parallel=args.parallel,
                        settings=settings)
     _print_run(row)
+    return _exit_code(row)
+
+
+def _exit_code(row: dict) -> int:
+    """0 completed, 3 partial (resumable), 1 failed (the reason on stderr, one line)."""
+    if row["status"] == "failed":
+        print(f"error: run {row['run_id']} failed: {row.get('error')}".splitlines()[0],
+              file=sys.stderr)
+        return EXIT_ERROR
     return 0 if row["status"] == "completed" else EXIT_PARTIAL
 
 

@@ -8,9 +8,9 @@ sitemap still names the live host works the same.
 from __future__ import annotations
 
 import functools
-import gzip
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from ingest.errors import FetchError, GoneError, IngestError
-from ingest.fetch import Fetcher
+from ingest.fetch import Fetcher, inflate_bounded
 from ingest.settings import Settings, _compile
 
 _SM_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -37,6 +37,8 @@ class SitemapEntry:
 class Sitemap:
     is_index: bool
     entries: tuple[SitemapEntry, ...]
+    more: bool = False  # entries past max_entries were left unread
+    broken: str | None = None  # the XML stopped being well-formed here (a cut body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,11 @@ class Discovery:
     # out of the date range, failed) are not in it: state never claims a read not made.
     sitemap_lastmods: dict[str, str] = field(default_factory=dict)
     from_sitemaps: int = 0
+    # Caps reached and other things the run report must say (Settings "Safety limits").
+    warnings: list[str] = field(default_factory=list)
+    # Requests to the newsroom that got an answer / that failed (unreachable, refused).
+    reached: int = 0
+    unreachable: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, cand: Candidate) -> None:
         old = self.candidates.get(cand.path)
@@ -79,11 +86,61 @@ class Discovery:
 _URL_PATH = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?([^?#]*)")
 
 
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
 def url_path(url: str) -> str:
-    """The identity of a page: its path, without query, fragment or trailing slash."""
+    """The identity of a page: its normalised path, without query, fragment or trailing slash.
+
+    Normalised once, here, by RFC 3986 section 6.2.2: percent-encoded unreserved characters
+    are decoded (`%7E` -> `~`, `%41` -> `A`), other escapes get upper-case hex (`%2f` ->
+    `%2F`), characters outside ASCII are percent-encoded as UTF-8 (an IRI and its URI are
+    one page), and dot segments are resolved (`/a/./b/../c` -> `/a/c`). Case is kept: paths
+    are case-sensitive (only the scheme and host are not, and they are not part of the
+    identity). Empty segments (`//`) are kept, as the RFC says.
+    """
     m = _URL_PATH.match(url.strip())
     path = m.group(1) if m else ""
+    if "%" in path or "/." in path or not path.isascii():
+        path = normalise_path(path)
     return path.rstrip("/") or "/"
+
+
+def normalise_path(path: str) -> str:
+    """RFC 3986 syntax-based normalisation of a path (see url_path)."""
+    if not path.isascii():
+        path = "".join(ch if ch.isascii() else "".join(f"%{b:02X}" for b in ch.encode())
+                       for ch in path)
+
+    def fix(m: re.Match[str]) -> str:
+        byte = int(m.group(1), 16)
+        return chr(byte) if byte in _UNRESERVED else f"%{m.group(1).upper()}"
+
+    path = _PCT.sub(fix, path)
+    if "/." in path or path.startswith("."):
+        path = _remove_dot_segments(path)
+    return path
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4."""
+    out: list[str] = []
+    segments = path.split("/")
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        if seg == ".":
+            if last:
+                out.append("")
+        elif seg == "..":
+            if len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        else:
+            out.append(seg)
+    result = "/".join(out)
+    return result if result.startswith("/") or not path.startswith("/") else "/" + result
 
 
 def absolute(base_url: str, path: str) -> str:
@@ -135,27 +192,72 @@ def _text(el: ET.Element | None) -> str | None:
     return el.text.strip() if el is not None and el.text and el.text.strip() else None
 
 
-def parse_sitemap(body: bytes) -> Sitemap:
-    """A sitemap or sitemap index (optionally gzipped) -> its entries. Raises ValueError."""
+def parse_sitemap(body: bytes, max_entries: int | None = None,
+                  max_bytes: int = 50 * 1024 * 1024) -> Sitemap:
+    """A sitemap or sitemap index (optionally gzipped) -> its entries, at most `max_entries`.
+
+    Parsed incrementally (each entry is dropped from the tree once read), so memory follows
+    the entries kept, not the document; a gzipped file is inflated to at most `max_bytes`.
+    A document that stops being well-formed (cut at a size cap) keeps the entries read
+    before the break; one that is not a sitemap at all raises ET.ParseError.
+    """
     if body[:2] == b"\x1f\x8b":
-        body = gzip.decompress(body)
-    root = ET.fromstring(body)
-    is_index = root.tag.endswith("sitemapindex")
-    entries = []
-    for node in root:
-        if not (node.tag.endswith("url") or node.tag.endswith("sitemap")):
-            continue
-        loc = _text(node.find(f"{_SM_NS}loc")) or _text(node.find("loc"))
-        if not loc:
-            continue
-        lastmod = _text(node.find(f"{_SM_NS}lastmod")) or _text(node.find("lastmod"))
-        alternates = {}
-        for link in node.iter(f"{_XHTML_NS}link"):
-            lang = (link.get("hreflang") or "").split("-")[0].lower()
-            if link.get("rel") == "alternate" and lang and link.get("href"):
-                alternates[lang] = link.get("href", "")
-        entries.append(SitemapEntry(loc=loc, lastmod=lastmod, alternates=alternates))
-    return Sitemap(is_index=is_index, entries=tuple(entries))
+        body, _cut = inflate_bounded(body, max_bytes)
+    parser = ET.XMLPullParser(events=("start", "end"))
+    entries: list[SitemapEntry] = []
+    is_index: bool | None = None
+    more = False
+    broken = None
+    depth = 0
+    root: ET.Element | None = None
+    try:
+        for i in range(0, len(body), 1 << 16):
+            parser.feed(body[i:i + (1 << 16)])
+            for event, node in parser.read_events():
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        root = node
+                        is_index = node.tag.endswith("sitemapindex")
+                    continue
+                depth -= 1
+                if depth != 1:
+                    continue
+                entry = _entry(node)
+                if root is not None:
+                    root.remove(node)  # keep memory flat over a million entries
+                if entry is None:
+                    continue
+                if max_entries is not None and len(entries) >= max_entries:
+                    more = True
+                    break
+                entries.append(entry)
+            if more:
+                break
+        if not more:
+            parser.close()
+    except ET.ParseError as exc:
+        if is_index is None:
+            raise
+        broken = str(exc)
+    if is_index is None:
+        raise ET.ParseError("not a sitemap: no root element")
+    return Sitemap(is_index=is_index, entries=tuple(entries), more=more, broken=broken)
+
+
+def _entry(node: ET.Element) -> SitemapEntry | None:
+    if not (node.tag.endswith("url") or node.tag.endswith("sitemap")):
+        return None
+    loc = _text(node.find(f"{_SM_NS}loc")) or _text(node.find("loc"))
+    if not loc:
+        return None
+    lastmod = _text(node.find(f"{_SM_NS}lastmod")) or _text(node.find("lastmod"))
+    alternates = {}
+    for link in node.iter(f"{_XHTML_NS}link"):
+        lang = (link.get("hreflang") or "").split("-")[0].lower()
+        if link.get("rel") == "alternate" and lang and link.get("href"):
+            alternates[lang] = link.get("href", "")
+    return SitemapEntry(loc=loc, lastmod=lastmod, alternates=alternates)
 
 
 _PAGE_PARAM = re.compile(r"(?:^|[?&])page=(\d+)")
@@ -232,21 +334,44 @@ def discover(
     sitemap_urls = [urljoin(base + "/", p.lstrip("/")) for p in settings.sitemap_paths]
     if settings.respect_robots:
         sitemap_urls = fetcher.robots.sitemaps(base + "/") + sitemap_urls
-    queue = [absolute(base, url_path(u)) for u in dict.fromkeys(sitemap_urls)]
+    # (url, depth): the robots.txt / configured sitemaps are depth 0, their children 1...
+    queue = [(absolute(base, url_path(u)), 0) for u in dict.fromkeys(sitemap_urls)]
     seen_sitemaps: set[str] = set()
     announced: dict[str, tuple[str, str]] = {}  # child URL -> (path, lastmod in the index)
+    cap_runs, cap_depth = settings.max_sitemaps_per_run, settings.max_sitemap_depth
+    skipped_deep = 0
     while queue:
-        sm_url = queue.pop(0)
-        if sm_url in seen_sitemaps or len(seen_sitemaps) > 5000:
+        sm_url, depth = queue.pop(0)
+        if sm_url in seen_sitemaps:
             continue
+        if len(seen_sitemaps) >= cap_runs:
+            found.warnings.append(
+                f"sitemaps capped at {cap_runs:,} this run; {len(queue) + 1:,} more were "
+                "not read (INGEST_MAX_SITEMAPS_PER_RUN)")
+            break
         seen_sitemaps.add(sm_url)
         try:
-            res = fetcher.get(sm_url)
-            found.pages_seen += 1
-            sitemap = parse_sitemap(res.body)
-        except (FetchError, ET.ParseError, OSError) as exc:
+            res = fetcher.get(sm_url, kind="sitemap")
+        except (FetchError, OSError) as exc:
+            _note_unreached(found, sm_url, exc)
             found.problems.append((sm_url, f"sitemap skipped: {exc}"))
             continue
+        found.reached += 1
+        found.pages_seen += 1
+        try:
+            sitemap = parse_sitemap(res.body, settings.max_urls_per_sitemap,
+                                    settings.max_sitemap_bytes)
+        except (ET.ParseError, OSError, zlib.error) as exc:
+            found.problems.append((sm_url, f"sitemap skipped: {exc}"))
+            continue
+        if res.truncated or sitemap.broken:
+            found.warnings.append(
+                f"sitemap {sm_url} is larger than {settings.max_sitemap_bytes:,} bytes: "
+                "read up to there only (INGEST_MAX_SITEMAP_BYTES)")
+        if sitemap.more:
+            found.warnings.append(
+                f"sitemap {sm_url} lists more than {settings.max_urls_per_sitemap:,} URLs; "
+                "the first were read, the rest ignored (INGEST_MAX_URLS_PER_SITEMAP)")
         if sm_url in announced:
             child, lastmod = announced.pop(sm_url)
             found.sitemap_lastmods[child] = lastmod
@@ -255,9 +380,12 @@ def discover(
                 child = url_path(entry.loc)
                 unchanged = entry.lastmod and previous_sitemaps.get(child) == entry.lastmod
                 if _lastmod_in_range(entry.lastmod, since) and (full or not unchanged):
-                    queue.append(absolute(base, child))
-                    if entry.lastmod:
-                        announced[absolute(base, child)] = (child, entry.lastmod)
+                    if depth + 1 > cap_depth:
+                        skipped_deep += 1
+                    else:
+                        queue.append((absolute(base, child), depth + 1))
+                        if entry.lastmod:
+                            announced[absolute(base, child)] = (child, entry.lastmod)
                 continue
             for loc in (entry.loc, *entry.alternates.values()):
                 hit = release_at(loc)
@@ -265,6 +393,10 @@ def discover(
                     cand = Candidate(*hit, entry.lastmod if loc == entry.loc else None)
                     if _in_range(cand, since, until):
                         found.add(cand)
+    if skipped_deep:
+        found.warnings.append(
+            f"{skipped_deep:,} sitemaps nested deeper than {cap_depth} index levels were not "
+            "read (INGEST_MAX_SITEMAP_DEPTH)")
     found.from_sitemaps = len(found.candidates)
 
     for lang in settings.languages:
@@ -272,6 +404,14 @@ def discover(
             _walk_listing(fetcher, settings, absolute(base, listing_path), known, found,
                           release_at, since=since, until=until, full=full)
     return found
+
+
+def _note_unreached(found: Discovery, url: str, exc: Exception) -> None:
+    """A request that got no usable answer from the newsroom (not a 404: that is an answer)."""
+    if isinstance(exc, GoneError):
+        found.reached += 1
+    else:
+        found.unreachable.append((url, str(exc)))
 
 
 def _walk_listing(
@@ -291,15 +431,19 @@ def _walk_listing(
     while url and url not in visited and len(visited) < settings.max_listing_pages:
         visited.add(url)
         try:
-            res = fetcher.get(url)
+            res = fetcher.get(url, kind="listing")
         except GoneError as exc:
+            found.reached += 1
             # A missing entry point is normal on a mirror that only has sitemaps.
             found.problems.append((url, f"listing page not found (HTTP {exc.status}); "
                                    "skipped - adjust Settings.listing_paths for this site"))
             return
         except IngestError as exc:
+            if isinstance(exc, FetchError):
+                _note_unreached(found, url, exc)
             found.problems.append((url, f"listing skipped: {exc}"))
             return
+        found.reached += 1
         found.pages_seen += 1
         page = parse_listing(res.body, res.final_url)
         fresh = 0

@@ -7,14 +7,29 @@ Messages say what failed, where (source, URL, partition, column) and what to do.
     ├── ConfigError                  bad settings or command-line values (fix the flag / env var)
     ├── FetchError                   a URL could not be fetched after retries (url, status)
     │   ├── RobotsDisallowedError    robots.txt forbids the URL: we never fetch it
-    │   └── GoneError                404 / 410: the page is not there (any more)
+    │   ├── RobotsUnavailableError   robots.txt answered 5xx / could not be read: disallow all
+    │   │                            for this run (RFC 9309), retried next run
+    │   ├── GoneError                404 / 410: the page is not there (any more)
+    │   ├── RefusedRedirectError     a hop (redirect, or the URL itself) leaves the allowed
+    │   │   │                        hosts/ports/schemes or resolves to a forbidden address
+    │   │   └── AddressRefusedError  raised inside a connection: the resolved address is
+    │   │                            forbidden (re-raised by the fetcher naming the page)
+    │   ├── ResponseTooLargeError    the body passed the size cap (on the wire or inflated)
+    │   ├── DeadlineExceededError    the exchange passed its total deadline (a dribbling server)
+    │   └── HostPausedError          the host is paused for the rest of this run (Retry-After
+    │                                or Crawl-delay beyond its cap, repeated failures)
     ├── ExtractError                 an HTML page could not be turned into a release (url, reason)
     │   └── NotAReleaseError         the page is not a press release (listing, error page, ...)
     ├── ValidationError              a whole batch broke a Pandera contract (dataset, column)
     ├── LakeError                    reading or publishing lake files failed (partition path)
     │   └── LeaseError               another run holds the lease on a partition set
     ├── QueryError                   analyst SQL over the views failed
-    └── ChunkError                   some chunks of a run failed after retries (others landed)
+    │   └── QueryRefusedError        the statement is not one read-only SELECT (COPY, ATTACH,
+    │                                INSTALL, DDL, several statements, files outside the lake)
+    ├── ChunkError                   some chunks of a run failed after retries (others landed)
+    └── RunFailedError               a run achieved nothing useful (newsroom unreachable,
+                                     nothing discovered, every page refused, robots forbids
+                                     all, fields emptied by a redesign): state not advanced
 
 `ExtractError.reason` is a short machine-readable code (``no_title``, ``no_date``,
 ``no_body``, ``not_html``, ``not_a_release``...) that lands in the quarantine table.
@@ -67,6 +82,63 @@ class GoneError(FetchError):
         super().__init__(url, "page is gone; it is recorded, not retried", status=status)
 
 
+class RobotsUnavailableError(FetchError):
+    """robots.txt answered 5xx, 429, or could not be fetched: RFC 9309 says disallow all."""
+
+    def __init__(self, url: str, why: str) -> None:
+        super().__init__(url, f"robots.txt unavailable ({why}); RFC 9309: nothing is "
+                         "fetched from this host in this run, the next run tries again")
+
+
+class RefusedRedirectError(FetchError):
+    """A hop we will not follow: another host, port or scheme, an IP literal, or an address
+    (as resolved) that is private, loopback or link-local. Nothing from it is kept."""
+
+    def __init__(self, url: str, hop: str, reason: str) -> None:
+        self.hop = hop
+        self.reason = reason
+        super().__init__(url, f"refused {hop}: {reason}; nothing kept (add the host to "
+                         "Settings.allowed_hosts / INGEST_ALLOWED_HOSTS if it is the newsroom)")
+
+
+class AddressRefusedError(RefusedRedirectError):
+    """The address `host` resolves to may not be reached (or `host` does not resolve:
+    `transient`). Raised where the socket is made; the Fetcher names the page."""
+
+    def __init__(self, host: str, reason: str, transient: bool = False) -> None:
+        self.transient = transient
+        super().__init__(host, host, reason)
+
+
+class ResponseTooLargeError(FetchError):
+    """The body passed a size cap while streaming; it was dropped, never read whole."""
+
+    def __init__(self, url: str, what: str, limit: int) -> None:
+        self.limit = limit
+        super().__init__(url, f"{what} passed the cap of {limit:,} bytes; dropped (raise "
+                         "INGEST_MAX_BODY_BYTES / INGEST_MAX_DECODED_BYTES if it is a real page)")
+
+
+class DeadlineExceededError(FetchError):
+    """The exchange took longer than its total deadline (connect + headers + body)."""
+
+    def __init__(self, url: str, deadline_s: float, got: int) -> None:
+        self.deadline_s = deadline_s
+        super().__init__(url, f"no complete answer within the total deadline of "
+                         f"{deadline_s:g} s ({got:,} bytes read); dropped, retried next run "
+                         "(INGEST_TOTAL_TIMEOUT)")
+
+
+class HostPausedError(FetchError):
+    """The host is paused for the rest of this run; its pages are retried by the next run."""
+
+    def __init__(self, url: str, host: str, why: str) -> None:
+        self.host = host
+        self.why = why
+        super().__init__(url, f"host {host} paused for this run: {why}; not fetched, the "
+                         "next run resumes")
+
+
 class ExtractError(IngestError):
     """An HTML page could not be turned into a release; `reason` is a short code."""
 
@@ -110,6 +182,19 @@ class LeaseError(LakeError):
 
 class QueryError(IngestError):
     """Analyst SQL over the lake views failed."""
+
+
+class QueryRefusedError(QueryError):
+    """The query is not a single read-only SELECT over the views."""
+
+
+class RunFailedError(IngestError):
+    """A run that achieved nothing useful; `reason` says why, `code` names the case."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(f"run failed [{code}]: {reason}")
 
 
 class ChunkError(IngestError):

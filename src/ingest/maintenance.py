@@ -26,16 +26,24 @@ from ingest.settings import Settings, load_settings, parse_languages
 from ingest.storage import ObjectLake
 
 
+def _header_charsets(settings: Settings) -> dict[str, str]:
+    """The charset each page's HTTP header gave (the raw zone keeps only the body)."""
+    state = pipeline.load_pages_state(settings.lake)
+    rows = state.filter(pl.col("encoding_source") == "http-header")
+    return dict(rows.select("path", "encoding").iter_rows())
+
+
 def _run(settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str, str],
          parameters: dict) -> dict:
     started = pipeline.utcnow()
+    charsets = _header_charsets(settings)
     run_id = pipeline.new_run_id(started)
     report = BatchReport()
     error = None
     try:
         for i, chunk in enumerate(pipeline.batches(plans, settings.batch_size), 1):
             now = pipeline.utcnow()
-            pages = pipeline.pages_from_raw(chunk, raw, settings, now)
+            pages = pipeline.pages_from_raw(chunk, raw, settings, now, charsets)
             report.merge(pipeline.land_pages(pages, settings, run_id=run_id, now=now,
                                              unit=f"{run_id}/batch-{i}"))
     except Exception as exc:

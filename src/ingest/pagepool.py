@@ -28,17 +28,22 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import NamedTuple
 
-from ingest import rawzone
+from ingest import encoding, rawzone
 from ingest.errors import ExtractError, FetchError
 from ingest.extract import extract_release
-from ingest.fetch import Fetcher, FetchResult, RateLimiter, build_session
+from ingest.fetch import Fetcher, FetchResult, HostBook, RateLimiter, build_session
 from ingest.settings import Settings
 
 # Below this many pages a batch works inline: starting workers costs more than it saves.
 MIN_PAGES_FOR_POOL = 64
 
 Outcome = tuple[str, object, str]  # ("ok", record, "") | ("reject", reason, detail)
-Timed = tuple[Outcome, float]  # and the seconds extraction took, for the run report
+TextInfo = tuple[str, str, bool]  # (encoding, how it was decided, encoding_suspect)
+# The outcome, the seconds extraction took (for the run report), and how the body decoded.
+Timed = tuple[Outcome, float, TextInfo | None]
+
+# What a page body may be: HTML (or no Content-Type at all, as old servers send).
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
 
 
 class PageJob(NamedTuple):
@@ -58,6 +63,7 @@ class PageDone(NamedTuple):
     outcome: Outcome | None
     parse_s: float
     error: FetchError | None
+    text: TextInfo | None = None
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -66,7 +72,7 @@ _pool_size = 0
 _worker_fetchers: dict[str, Fetcher] = {}  # in a worker: one keep-alive session per settings
 
 
-def extract_outcome(body: bytes, url: str) -> Outcome:
+def extract_outcome(body: bytes | str, url: str) -> Outcome:
     """extract_release as a plain tuple; never raises (a parser bug is a rejection)."""
     try:
         return "ok", extract_release(body, url).to_dict(), ""
@@ -76,10 +82,20 @@ def extract_outcome(body: bytes, url: str) -> Outcome:
         return "reject", "parser_error", f"{type(exc).__name__}: {exc}"
 
 
-def timed_outcome(body: bytes, url: str) -> Timed:
+def timed_outcome(body: bytes, url: str, content_type: str | None = None) -> Timed:
+    """Decode the body (encoding.decode_html: BOM, header, meta, detection), then extract."""
     started = time.perf_counter()
-    outcome = extract_outcome(body, url)
-    return outcome, time.perf_counter() - started
+    decoded = encoding.decode_html(body, content_type)
+    outcome = extract_outcome(decoded.markup, url)
+    return outcome, time.perf_counter() - started, decoded.info
+
+
+def not_html(result: FetchResult) -> Outcome | None:
+    """A page answer that is not a web page (an image, a PDF, a zip): refused, not kept."""
+    kind = result.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in _HTML_TYPES:
+        return None
+    return "reject", "not_html", f"Content-Type {kind!r} is not a web page; not kept"
 
 
 def workers(settings: Settings) -> int:
@@ -106,55 +122,65 @@ def pool(settings: Settings) -> ProcessPoolExecutor | None:
     return _pool
 
 
-def submit(settings: Settings, body: bytes, url: str) -> Future[Timed] | None:
+def submit(settings: Settings, body: bytes, url: str,
+           content_type: str | None = None) -> Future[Timed] | None:
     """Parse one already-fetched body in a worker (the paced mode)."""
     p = pool(settings)
-    return p.submit(timed_outcome, body, url) if p is not None else None
+    return p.submit(timed_outcome, body, url, content_type) if p is not None else None
 
 
-def submit_fetches(settings: Settings, robots: dict, jobs: list[PageJob],
-                   ) -> Future[tuple[list[PageDone], int]] | None:
+def submit_fetches(settings: Settings, robots: dict, jobs: list[PageJob], hosts: HostBook,
+                   ) -> Future[tuple[list[PageDone], int, list[dict]]] | None:
     """Fetch, store and extract a slice of pages in a worker (the unpaced mode).
 
-    `robots` is the parent's parsed robots.txt per origin, so workers never fetch it again.
-    The future gives one PageDone per job, in order, and the number of requests made.
+    `robots` is the parent's parsed robots.txt per origin, so workers never fetch it again;
+    `hosts` the run's paused hosts so far. The future gives one PageDone per job, in order,
+    the number of requests made and the fetch_log rows of those requests.
     """
     p = pool(settings)
-    return p.submit(fetch_slice, settings, robots, jobs) if p is not None else None
+    return p.submit(fetch_slice, settings, robots, jobs, hosts) if p is not None else None
 
 
 def fetch_slice(settings: Settings, robots: dict, jobs: list[PageJob],
-                ) -> tuple[list[PageDone], int]:
+                hosts: HostBook | None = None) -> tuple[list[PageDone], int, list[dict]]:
     """Runs in a worker: each page fetched, kept raw and extracted; a lake error raises
     (the unit fails and is retried whole), a fetch error is that page's outcome."""
-    fetcher = _fetcher_for(settings, robots)
+    fetcher = _fetcher_for(settings, robots, hosts)
     before = fetcher.requests_made
+    fetcher.log.drain()  # rows of an earlier slice that failed belong to no one now
     done = [fetch_one(fetcher, settings, job) for job in jobs]
-    return done, fetcher.requests_made - before
+    return done, fetcher.requests_made - before, fetcher.log.drain()
 
 
 def fetch_and_keep(fetcher: Fetcher, settings: Settings, job: PageJob,
-                   ) -> tuple[FetchResult | None, str | None, FetchError | None]:
+                   ) -> tuple[FetchResult | None, str | None, FetchError | None,
+                              Outcome | None]:
     """GET one page (conditionally) and keep a new body in the raw zone: (result, raw path,
-    error). A fetch error is returned (it is that page's outcome); a lake error raises."""
+    error, outcome when already decided). A fetch error is returned (it is that page's
+    outcome); a lake error raises. A body that is not a web page is refused unkept."""
     try:
         result = fetcher.get(job.url, etag=job.etag, last_modified=job.last_modified)
     except FetchError as exc:
-        return None, None, exc
+        return None, None, exc, None
     if result.status == 304:
-        return result, None, None
-    return result, rawzone.store_raw(settings.lake, settings.source, job.path, result.body), None
+        return result, None, None, None
+    refused = not_html(result)
+    if refused is not None:
+        return dataclasses.replace(result, body=b""), None, None, refused
+    raw = rawzone.store_raw(settings.lake, settings.source, job.path, result.body)
+    return result, raw, None, None
 
 
 def fetch_one(fetcher: Fetcher, settings: Settings, job: PageJob) -> PageDone:
-    result, raw, error = fetch_and_keep(fetcher, settings, job)
+    result, raw, error, outcome = fetch_and_keep(fetcher, settings, job)
     if result is None or raw is None:
-        return PageDone(result, None, None, 0.0, error)
-    outcome, parse_s = timed_outcome(result.body, job.url)
-    return PageDone(dataclasses.replace(result, body=b""), raw, outcome, parse_s, None)
+        return PageDone(result, None, outcome, 0.0, error)
+    outcome, parse_s, text = timed_outcome(result.body, job.url,
+                                           result.headers.get("content-type"))
+    return PageDone(dataclasses.replace(result, body=b""), raw, outcome, parse_s, None, text)
 
 
-def _fetcher_for(settings: Settings, robots: dict) -> Fetcher:
+def _fetcher_for(settings: Settings, robots: dict, hosts: HostBook | None) -> Fetcher:
     key = repr(settings)
     fetcher = _worker_fetchers.get(key)
     if fetcher is None:
@@ -162,6 +188,12 @@ def _fetcher_for(settings: Settings, robots: dict) -> Fetcher:
         fetcher = Fetcher(build_session(settings), settings, limiter=RateLimiter(0))
         _worker_fetchers[key] = fetcher
     fetcher.robots.adopt(robots)
+    # Host pauses belong to one run: each slice starts from the parent's, never from an
+    # earlier run's that this long-lived worker saw.
+    fetcher.hosts = HostBook()
+    if hosts is not None:
+        for host, why in hosts.paused.items():
+            fetcher.hosts.pause(host, why)
     return fetcher
 
 

@@ -30,10 +30,23 @@ from ingest import pagepool
 from ingest import schemas as sc
 from ingest import transform as tf
 from ingest.discover import Candidate, Discovery, absolute, discover
-from ingest.errors import FetchError, GoneError, RobotsDisallowedError
+from ingest.errors import (
+    FetchError,
+    GoneError,
+    HostPausedError,
+    RefusedRedirectError,
+    RobotsDisallowedError,
+    RobotsUnavailableError,
+)
 from ingest.extract import PARSER_VERSION
 from ingest.fetch import Fetcher, FetchResult
 from ingest.settings import LANGUAGES, Settings
+
+# Page statuses a run tries again: the fetch failed (or robots.txt could not be read).
+RETRY_STATUSES = ("failed", "robots_unavailable")
+# Which plans a capped run keeps first (Settings.max_planned_fetches): what is new or known
+# to be broken before what only re-checks; the rest waits for the next run.
+_PLAN_PRIORITY = {"new": 0, "retry": 1, "changed": 2, "recheck": 3, "revalidate": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +72,17 @@ class FetchedPage:
     parsed: Future[pagepool.Timed] | None = None  # extraction under way in a worker
     outcome: pagepool.Outcome | None = None  # extraction done (by the worker that fetched)
     parse_s: float = 0.0  # time extraction took, wherever it ran
+    text: pagepool.TextInfo | None = None  # how the body was decoded (encoding.decode_html)
 
     def extracted(self) -> pagepool.Outcome:
         """The extraction outcome of a fetched body, computed here if no worker did."""
         if self.outcome is None:
             if self.parsed is not None:
-                self.outcome, self.parse_s = self.parsed.result()
+                self.outcome, self.parse_s, self.text = self.parsed.result()
             else:
                 assert self.result is not None
-                self.outcome, self.parse_s = pagepool.timed_outcome(self.result.body,
-                                                                    self.plan.url)
+                self.outcome, self.parse_s, self.text = pagepool.timed_outcome(
+                    self.result.body, self.plan.url, self.result.headers.get("content-type"))
         return self.outcome
 
 
@@ -83,6 +97,10 @@ class BatchReport:
     slowest: list[tuple[float, str]] = field(default_factory=list)
     partitions: set[str] = field(default_factory=set)
     by_language: dict[str, Counter[str]] = field(default_factory=dict)
+    # Things an operator must read: caps reached, refused redirects, emptied fields.
+    warnings: list[str] = field(default_factory=list)
+    # Pages whose new extraction lost fields the stored release had: {url, fields}.
+    emptied: list[dict[str, str]] = field(default_factory=list)
 
     def count(self, language: str, key: str, n: int = 1) -> None:
         self.counts[key] += n
@@ -97,6 +115,8 @@ class BatchReport:
         self.failures.extend(other.failures)
         self.slowest = sorted(self.slowest + other.slowest, reverse=True)[:10]
         self.partitions |= other.partitions
+        self.warnings.extend(other.warnings)
+        self.emptied.extend(other.emptied)
 
 
 # ---- state ------------------------------------------------------------------------------
@@ -219,7 +239,7 @@ def plan_fetches(
         window_start = today - timedelta(days=settings.recheck_window_days)
         state = state.filter(
             pl.col("path").is_in(pl.Series(list(candidates), dtype=pl.String).implode())
-            | (pl.col("status") == "failed") | (pl.col("published_date") >= window_start))
+            | pl.col("status").is_in(RETRY_STATUSES) | (pl.col("published_date") >= window_start))
     rows = {r["path"]: r for r in state.iter_rows(named=True)}
     plans: dict[str, PagePlan] = {}
 
@@ -234,7 +254,7 @@ def plan_fetches(
         st = rows.get(path)
         if st is None:
             add(path, cand.language, "new", None, cand.lastmod)
-        elif st["status"] == "failed":
+        elif st["status"] in RETRY_STATUSES:
             add(path, cand.language, "retry", st, cand.lastmod)
         elif cand.lastmod and cand.lastmod != st["sitemap_lastmod"]:
             add(path, cand.language, "changed", st, cand.lastmod)
@@ -248,16 +268,18 @@ def plan_fetches(
         for path, st in rows.items():
             published = st["published_date"]
             if (path in plans or st["language"] not in settings.languages
-                    or st["status"] not in ("ok", "failed") or published is None
+                    or st["status"] not in ("ok", *RETRY_STATUSES, "refused_redirect")
+                    or published is None
                     or (since and published < since) or (until and published > until)):
                 continue
-            add(path, st["language"], "revalidate" if st["status"] == "ok" else "retry",
+            add(path, st["language"],
+                "revalidate" if st["status"] in ("ok", "refused_redirect") else "retry",
                 st, None)
     else:
         for path, st in rows.items():
             if path in plans or st["language"] not in settings.languages:
                 continue
-            if st["status"] == "failed":
+            if st["status"] in RETRY_STATUSES:
                 add(path, st["language"], "retry", st, None)
             elif st["status"] == "ok" and _due_recheck(
                     st["published_date"], st["last_fetched_at"], today,
@@ -265,6 +287,21 @@ def plan_fetches(
                 add(path, st["language"], "recheck", st, None)
     # Batches grouped by partition keep each publish to few partition files.
     return sorted(plans.values(), key=lambda p: (p.language, p.path))
+
+
+def cap_plans(plans: Sequence[PagePlan], limit: int) -> tuple[list[PagePlan], str | None]:
+    """At most `limit` plans, new and failed pages first; (kept, warning or None). Pure.
+
+    The pages left out stay unfetched, so the next run plans them again: a flood of URLs
+    costs runs, never an unbounded one.
+    """
+    if len(plans) <= limit:
+        return list(plans), None
+    ranked = sorted(plans, key=lambda p: (_PLAN_PRIORITY.get(p.reason, 9), p.language, p.path))
+    kept = sorted(ranked[:limit], key=lambda p: (p.language, p.path))
+    left = Counter(p.reason for p in ranked[limit:])
+    return kept, (f"planned fetches capped at {limit:,} of {len(plans):,} "
+                  f"(left for the next run: {dict(left)}; INGEST_MAX_PLANNED_FETCHES)")
 
 
 def batches(plans: Sequence[PagePlan], size: int) -> Iterator[list[PagePlan]]:
@@ -291,10 +328,11 @@ def fetch_pages(
 
     def one(plan: PagePlan, getter: Fetcher) -> FetchedPage:
         job = _job(plan)
-        result, raw, error = pagepool.fetch_and_keep(getter, settings, job)
-        page = FetchedPage(plan, result=result, raw_path=raw, error=error)
+        result, raw, error, outcome = pagepool.fetch_and_keep(getter, settings, job)
+        page = FetchedPage(plan, result=result, raw_path=raw, error=error, outcome=outcome)
         if big and result is not None and raw is not None:
-            page.parsed = pagepool.submit(settings, result.body, plan.url)
+            page.parsed = pagepool.submit(settings, result.body, plan.url,
+                                          result.headers.get("content-type"))
         return page
 
     if not big:
@@ -336,17 +374,21 @@ def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Set
     futures = []
     for part in slices:
         jobs = [_job(p) for p in part]
-        fut = pagepool.submit_fetches(settings, robots, jobs)
+        fut = pagepool.submit_fetches(settings, robots, jobs, fetcher.hosts)
         assert fut is not None
         futures.append(fut)
     out: list[FetchedPage] = []
     try:
         for part, fut in zip(slices, futures, strict=True):
-            done, requests_made = fut.result()
+            done, requests_made, log_rows = fut.result()
             fetcher.requests_made += requests_made
+            fetcher.log.extend(log_rows)
             for plan, d in zip(part, done, strict=True):
+                if isinstance(d.error, HostPausedError):  # the run learns what a worker did
+                    fetcher.hosts.pause(d.error.host, d.error.why)
                 out.append(FetchedPage(plan, result=d.result, raw_path=d.raw_path,
-                                       error=d.error, outcome=d.outcome, parse_s=d.parse_s))
+                                       error=d.error, outcome=d.outcome, parse_s=d.parse_s,
+                                       text=d.text))
             if progress:
                 progress(len(out))
     finally:
@@ -356,14 +398,19 @@ def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Set
 
 
 def pages_from_raw(plans: Iterable[PagePlan], raw_paths: Mapping[str, str],
-                   settings: Settings, now: datetime) -> list[FetchedPage]:
-    """Pages rebuilt from the raw zone (replay, reprocess): no network at all."""
+                   settings: Settings, now: datetime,
+                   charsets: Mapping[str, str] | None = None) -> list[FetchedPage]:
+    """Pages rebuilt from the raw zone (replay, reprocess): no network at all. `charsets`
+    (path -> codec) stands in for the HTTP header charset the raw body was served with."""
     out = []
+    charsets = charsets or {}
     for plan in plans:
         rel = raw_paths[plan.path]
         body = lk.load_raw(settings.lake, rel)
+        charset = charsets.get(plan.path)
+        headers = {"content-type": f"text/html; charset={charset}"} if charset else {}
         result = FetchResult(url=plan.url, final_url=plan.url, status=200, body=body,
-                             headers={}, fetched_at=now, elapsed_s=0.0)
+                             headers=headers, fetched_at=now, elapsed_s=0.0)
         out.append(FetchedPage(plan, result=result, raw_path=rel, from_raw=True))
     return out
 
@@ -376,14 +423,30 @@ def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str) -
             "raw_path": page.raw_path, "parser_version": PARSER_VERSION}
 
 
+def page_status(error: FetchError) -> str:
+    """The fetch-state status (or `paused`, which is stored as `failed`) of a fetch error."""
+    if isinstance(error, GoneError):
+        return "gone"
+    if isinstance(error, RobotsDisallowedError):
+        return "disallowed"
+    if isinstance(error, RobotsUnavailableError):
+        return "robots_unavailable"
+    if isinstance(error, RefusedRedirectError):
+        return "refused_redirect"
+    if isinstance(error, HostPausedError):
+        return "paused"
+    return "failed"
+
+
 def land_pages(
     pages: Sequence[FetchedPage], settings: Settings, *, run_id: str, now: datetime,
-    unit: str | None = None,
+    unit: str | None = None, fetch_log: Sequence[Mapping[str, object]] = (),
 ) -> BatchReport:
     """Extract, structure, validate and publish one batch; returns what happened.
 
     `unit` names this unit of work (run id + batch): if a manifest already records it, a
-    retry writes nothing again.
+    retry writes nothing again. `fetch_log` rows (every request made for the batch) commit
+    with it.
     """
     report = BatchReport()
     t0 = time.perf_counter()
@@ -400,10 +463,17 @@ def land_pages(
         base_state = {"path": plan.path, "url": plan.url, "language": plan.language,
                       "sitemap_lastmod": plan.sitemap_lastmod, "last_seen_at": now}
         if page.error is not None:
-            status = ("gone" if isinstance(page.error, GoneError) else
-                      "disallowed" if isinstance(page.error, RobotsDisallowedError) else "failed")
-            report.count(plan.language, "gone" if status == "gone" else "failed")
-            report.failures.append({"url": plan.url, "reason": str(page.error)})
+            status = page_status(page.error)
+            if status == "refused_redirect":
+                # Not a failure to retry: the newsroom sent us elsewhere and we did not go.
+                report.count(plan.language, "refused")
+                report.warnings.append(f"{plan.url}: {page.error}")
+            else:
+                report.count(plan.language, "gone" if status == "gone" else "failed")
+                report.failures.append({"url": plan.url, "reason": str(page.error)})
+            if status in ("robots_unavailable", "paused"):
+                report.count(plan.language, status)
+                status = "robots_unavailable" if status == "robots_unavailable" else "failed"
             state_updates[plan.path] = {**base_state, "status": status,
                                         "http_status": page.error.status,
                                         "last_error": str(page.error), "last_seen_at": None}
@@ -424,7 +494,14 @@ def land_pages(
             continue
         state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
         kind, value, detail = page.extracted()
+        if page.text is not None:
+            encoding, source, suspect = page.text
+            state_updates[plan.path].update(encoding=encoding, encoding_source=source,
+                                            encoding_suspect=suspect)
+            if suspect:
+                report.count(plan.language, "encoding_suspect")
         if kind == "ok":
+            report.count(plan.language, "extracted")
             rec = dict(value)  # type: ignore[call-overload]
             rec.update(path=plan.path, parser_version=PARSER_VERSION)
             records.append(rec)
@@ -466,7 +543,7 @@ def land_pages(
     tw = time.perf_counter()
     with lk.writer_lock(settings.lake):
         _publish(settings, releases, blocks, quotes, rejects, state_updates, report,
-                 run_id=run_id, now=now, unit=unit)
+                 run_id=run_id, now=now, unit=unit, fetch_log=fetch_log)
     report.timings["write"] += time.perf_counter() - tw
     report.timings["land_total"] += time.perf_counter() - t0
     return report
@@ -474,7 +551,8 @@ def land_pages(
 
 def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
              quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
-             report: BatchReport, *, run_id: str, now: datetime, unit: str | None) -> None:
+             report: BatchReport, *, run_id: str, now: datetime, unit: str | None,
+             fetch_log: Sequence[Mapping[str, object]] = ()) -> None:
     """Read-merge-write every touched table and commit them in one manifest swap.
 
     The caller holds the writer lock. The fetch state is one of the tables, so it never
@@ -521,6 +599,27 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
             closing[old["release_id"]] = "gone"
             old_partition[old["release_id"]] = lk.partition_key(
                 old["language"], old["published_date"].year)
+
+    # A new version that lost fields the stored one had (a redesign the extractor half
+    # understands) does not replace it: it is quarantined and the run fails loudly.
+    emptied = _emptied_fields(lake, manifest, releases, {
+        rid: key for rid, key in old_partition.items() if closing.get(rid) != "gone"})
+    for rid, (path, url, lang, fields) in emptied.items():
+        changed_ids.remove(rid)
+        old_partition.pop(rid, None)
+        kind = "updated" if closing.pop(rid, None) else "reparsed"
+        report.counts[kind] -= 1
+        report.by_language[lang][kind] -= 1
+        report.emptied.append({"url": url, "fields": ", ".join(fields)})
+        rejects.append({"url": url, "path": path, "language": lang, "stage": "validate",
+                        "reason": "fields_emptied",
+                        "detail": f"the stored release has {', '.join(fields)}; the new "
+                                  "extraction has none: kept the stored version",
+                        "raw_path": (state_updates.get(path) or {}).get("raw_path"),
+                        "parser_version": PARSER_VERSION})
+    if emptied:
+        gone_ids = pl.Series(list(emptied), dtype=pl.String).implode()
+        releases = releases.filter(~pl.col("release_id").is_in(gone_ids))
 
     validated = releases
     ids = pl.Series(changed_ids, dtype=pl.String).implode()
@@ -605,6 +704,9 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
                                                         version)}
     for r in rejects:
         report.count(r["language"] or "?", "quarantined")
+        if (prior.get(r["path"]) or {}).get("status") != "quarantined":
+            # Refused now, not before: the evidence that a redesign broke extraction.
+            report.count(r["language"] or "?", "newly_refused")
     report.quarantined.extend({"url": r["url"], "stage": r["stage"], "reason": r["reason"]}
                               for r in rejects)
 
@@ -612,8 +714,76 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     if new_state is not None:
         merged_state = sc.PageStateModel.validate(tf.upsert_by(state, new_state, "path"))
         changes["pages"] = {"": lk.write_data_file(lake, "pages", "", merged_state, version)}
+    if fetch_log:
+        changes["fetch_log"] = {"": _fetch_log_file(lake, manifest, fetch_log, run_id, now,
+                                                    version)}
     lk.commit(lake, manifest, changes, run_id=run_id, unit=unit,
               report={k: v for k, v in report.counts.items()}, now=now)
+
+
+# Requests older than this leave fetch_log at the next commit (a compliance review looks
+# back months, not years; the table is rewritten at every commit, so it must stay small).
+FETCH_LOG_KEEP_DAYS = 400
+
+
+def _fetch_log_file(lake: Path, manifest: lk.Manifest, rows: Sequence[Mapping[str, object]],
+                    run_id: str, now: datetime, version: int) -> str:
+    """The fetch_log table with `rows` appended (the caller holds the writer lock)."""
+    existing = lk.read_data_file(lake, manifest.file("fetch_log"), sc.FETCH_LOG)
+    new = pl.DataFrame([{**r, "run_id": run_id} for r in rows], schema=sc.FETCH_LOG)
+    merged = pl.concat([existing, new]).filter(
+        pl.col("requested_at") >= now - timedelta(days=FETCH_LOG_KEEP_DAYS))
+    merged = sc.FetchLogModel.validate(merged)
+    return lk.write_data_file(lake, "fetch_log", "", merged, version)
+
+
+def save_fetch_log(lake: Path, rows: Sequence[Mapping[str, object]], *, run_id: str,
+                   now: datetime) -> None:
+    """Commit requests made outside any batch (robots.txt, sitemaps, listings) alone."""
+    if not rows:
+        return
+    with lk.writer_lock(lake):
+        manifest = lk.read_manifest(lake)
+        rel = _fetch_log_file(lake, manifest, rows, run_id, now, manifest.version + 1)
+        lk.commit(lake, manifest, {"fetch_log": {"": rel}}, run_id=run_id, now=now)
+
+
+# A body that shrank below this share of its stored word count counts as emptied.
+EMPTIED_BODY_SHARE = 0.2
+# Release columns that, once filled, a re-extraction must not lose.
+KEPT_FIELDS = ("subtitle", "dateline")
+
+
+def _emptied_fields(lake: Path, manifest: lk.Manifest, releases: pl.DataFrame,
+                    old_partition: Mapping[str, str]) -> dict[str, tuple[str, str, str, list]]:
+    """release_id -> (path, url, language, fields) for new versions that lost fields the
+    stored version had, extracted by the same parser version (so the page changed: a
+    redesign). A new parser version may drop fields on purpose (`ingest reprocess`)."""
+    if not old_partition:
+        return {}
+    new = {r["release_id"]: r for r in releases.filter(
+        pl.col("release_id").is_in(pl.Series(list(old_partition), dtype=pl.String).implode())
+    ).iter_rows(named=True)}
+    out: dict[str, tuple[str, str, str, list]] = {}
+    for key in sorted(set(old_partition.values())):
+        wanted = [rid for rid, k in old_partition.items() if k == key and rid in new]
+        old_rows = lk.read_data_file(lake, manifest.file("releases", key), sc.RELEASES, key
+                                     ).filter(pl.col("release_id").is_in(
+                                         pl.Series(wanted, dtype=pl.String).implode()))
+        for old in old_rows.iter_rows(named=True):
+            cur = new[old["release_id"]]
+            if old["parser_version"] != cur["parser_version"]:
+                continue  # our parser changed, not the page: a reprocess applies it
+            lost = [f for f in KEPT_FIELDS if old[f] and not cur[f]]
+            if (old["word_count"] or 0) >= 20 and (
+                    cur["word_count"] or 0) < EMPTIED_BODY_SHARE * old["word_count"]:
+                lost.append("body_text")
+            if old["translations"] not in (None, "", "{}") and cur["translations"] in (
+                    None, "", "{}"):
+                lost.append("translations")
+            if lost:
+                out[old["release_id"]] = (cur["path"], cur["url"], cur["language"], lost)
+    return out
 
 
 def _write_or_drop(lake: Path, table: str, key: str, frame: pl.DataFrame,
@@ -667,11 +837,14 @@ def new_run_id(now: datetime) -> str:
 def record_run(
     lake: Path, *, run_id: str, flow: str, parameters: Mapping[str, object],
     started_at: datetime, finished_at: datetime, discovered: int, report: BatchReport,
-    requests: int, error: str | None = None,
+    requests: int, error: str | None = None, status: str | None = None,
 ) -> dict:
-    """Append this run's row to ingest_runs; returns it."""
+    """Append this run's row to ingest_runs; returns it. `status` is the runner's verdict
+    (runner.judge_run); without one, an error fails the run and failed pages make it partial."""
     c = report.counts
-    if error is not None:
+    if status is not None:
+        pass
+    elif error is not None:
         status = "failed"
     elif c["failed"]:
         status = "partial"
@@ -684,6 +857,7 @@ def record_run(
         "discovered": discovered, "fetched": c["fetched"], "new": c["new"],
         "updated": c["updated"], "unchanged": c["unchanged"], "quarantined": c["quarantined"],
         "failed": c["failed"], "gone": c["gone"], "requests": requests, "error": error,
+        "warnings": "\n".join(report.warnings[:200]) or None,
     }
     _upsert_small_table(lake, "ingest_runs", sc.INGEST_RUNS,
                         pl.DataFrame([row], schema=sc.INGEST_RUNS), "run_id", run_id=run_id,

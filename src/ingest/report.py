@@ -23,6 +23,15 @@ def markdown(row: Mapping[str, object], result: BatchReport, settings: Settings)
         "|" + "---|" * len(_COUNTS),
         "| " + " | ".join(str(row.get(c, 0)) for c in _COUNTS) + " |",
     ]
+    if row.get("status") != "completed" and row.get("error"):
+        lines += ["", f"**Why {row['status']}:** {row['error']}"]
+    if result.warnings:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {w}" for w in result.warnings[:50]]
+    if result.emptied:
+        lines += ["", "## Fields emptied (stored versions kept)", "", "| url | fields |",
+                  "|---|---|"]
+        lines += [f"| {e['url']} | {e['fields']} |" for e in result.emptied[:50]]
     if result.by_language:
         keys = ("discovered", "fetched", "new", "updated", "unchanged", "quarantined", "failed",
                 "gone")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from datetime import date
 from ingest import lake as lk
 from ingest import pipeline, views
 from ingest.discover import Discovery, classify
-from ingest.errors import ChunkError
+from ingest.errors import ChunkError, ConfigError
 from ingest.fetch import Fetcher, build_session
 from ingest.pipeline import BatchReport, PagePlan
 from ingest.settings import Settings
@@ -41,18 +42,28 @@ def batch_step(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings, 
     `fetcher` is this unit's own (see Fetcher.sibling); its request count is reported.
     """
     pages = pipeline.fetch_pages(plans, fetcher, settings)
-    report = pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow(),
-                                 unit=f"{run_id}/{label}")
+    rows = fetcher.log.drain()  # this unit's requests (and any a shared log holds) land with it
+    try:
+        report = pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow(),
+                                     unit=f"{run_id}/{label}", fetch_log=rows)
+    except BaseException:
+        fetcher.log.extend(rows)  # not committed: the retry or the run's finish takes them
+        raise
     report.counts["requests"] = fetcher.requests_made
     return report
 
 
 def finish_step(settings: Settings, run: dict, discovery: Discovery | None,
                 result: BatchReport) -> dict:
-    """Store sitemap lastmods (only after a clean run), record the run, rebuild the views."""
-    if discovery is not None and run.get("error") is None:
+    """Store sitemap lastmods (only after a clean run), the requests made outside batches,
+    record the run, rebuild the views."""
+    run = dict(run)
+    log_rows = run.pop("fetch_log", ())
+    if discovery is not None and run.get("error") is None and run.get("status") != "failed":
         pipeline.save_sitemap_state(settings.lake, discovery.sitemap_lastmods,
                                     run_id=run["run_id"], languages=settings.languages)
+    pipeline.save_fetch_log(settings.lake, log_rows, run_id=run["run_id"],
+                            now=run["finished_at"])
     row = pipeline.record_run(settings.lake, report=result, **run)
     views.build_views_db(settings.lake)
     return row
@@ -135,6 +146,99 @@ class Steps:
 PLAIN = Steps()
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How a run ended and why: `completed`, `partial` (resumable) or `failed`."""
+
+    status: str
+    code: str | None = None
+    reason: str | None = None
+
+
+# Checked after discovery: a run that cannot go on stops here, writes no page, and does not
+# advance the sitemap state.
+def judge_discovery(discovery: Discovery, fetcher: Fetcher, settings: Settings,
+                    known_pages: int) -> Verdict | None:
+    """The verdict when discovery already decides the run (else None: go on)."""
+    root = settings.base_url + "/"
+    if settings.respect_robots:
+        rules = fetcher.robots.rules(root)
+        if rules.state == "unavailable" and not rules.answered and not discovery.reached:
+            return Verdict("failed", "newsroom_unreachable",
+                           f"could not reach the newsroom at {settings.base_url}: "
+                           f"robots.txt got no answer ({rules.detail}), nor did anything else")
+        if rules.state == "unavailable":
+            return Verdict("partial", "robots_unavailable",
+                           f"robots.txt of {settings.base_url} unavailable ({rules.detail}): "
+                           "RFC 9309 says disallow all, so nothing was fetched; the next run "
+                           "tries again")
+        if fetcher.robots.forbids_everything(root) and not discovery.candidates:
+            return Verdict("failed", "robots_forbids_all",
+                           f"robots.txt of {settings.base_url} disallows the site for our "
+                           f"user agent ({settings.user_agent!r}): nothing can be fetched; "
+                           "ask the newsroom, or change the entry points")
+    if fetcher.hosts.paused and not discovery.candidates:
+        return Verdict("partial", "host_paused", _paused(fetcher))
+    if not discovery.candidates and discovery.reached == 0 and discovery.unreachable:
+        url, why = discovery.unreachable[0]
+        return Verdict("failed", "newsroom_unreachable",
+                       f"could not reach the newsroom at {settings.base_url}: "
+                       f"{len(discovery.unreachable)} sitemap/listing requests failed, first "
+                       f"{url}: {why}")
+    if not discovery.candidates:
+        had = (f"; the lake knows {known_pages:,} pages from earlier runs" if known_pages
+               else "")
+        return Verdict("failed", "nothing_discovered",
+                       f"discovered no release URL at {settings.base_url} "
+                       f"({discovery.pages_seen} sitemap/listing pages read{had}): the "
+                       "newsroom's sitemaps, listings or URL patterns changed "
+                       "(Settings.article_patterns, listing_paths, sitemap_paths)")
+    return None
+
+
+def judge_run(result: BatchReport, fetcher: Fetcher, early: Verdict | None = None,
+              error: str | None = None) -> Verdict:
+    """The run's outcome from what it did (pure over its inputs).
+
+    failed: an error, a discovery verdict, fields emptied on pages that are not empty, or
+    every page fetched this run refused by extraction; partial: pages failed, robots.txt
+    unavailable or a host paused (all resumable); completed otherwise.
+    """
+    c = result.counts
+    if error is not None:
+        return Verdict("failed", "error", error)
+    if early is not None:
+        return early
+    if result.emptied:
+        named = "; ".join(f"{e['url']} ({e['fields']})" for e in result.emptied[:10])
+        return Verdict("failed", "fields_emptied",
+                       f"{len(result.emptied)} pages lost fields their stored release had, "
+                       f"though their body is not empty: {named}; kept the stored versions, "
+                       "fix extraction and run `ingest replay --reason fields_emptied`")
+    if c["newly_refused"] and not c["extracted"]:
+        reasons = ", ".join(f"{r} x{n}" for r, n in Counter(
+            q["reason"] for q in result.quarantined).most_common(5))
+        return Verdict("failed", "all_refused",
+                       f"every page fetched with a body ({c['newly_refused']}) was refused "
+                       f"by extraction ({reasons}): a redesign? Pages are quarantined; fix "
+                       "extraction and run `ingest replay`")
+    if fetcher.hosts.paused:
+        return Verdict("partial", "host_paused", _paused(fetcher))
+    if c["robots_unavailable"]:
+        return Verdict("partial", "robots_unavailable",
+                       f"robots.txt unavailable: {c['robots_unavailable']} pages not fetched, "
+                       "retried next run")
+    if c["failed"]:
+        return Verdict("partial", "pages_failed",
+                       f"{c['failed']} pages failed and are retried next run")
+    return Verdict("completed")
+
+
+def _paused(fetcher: Fetcher) -> str:
+    return "; ".join(f"host {h} paused: {why}" for h, why in sorted(fetcher.hosts.paused.items())
+                     ) + " (the rest of the run skipped it; the next run resumes)"
+
+
 def failed_chunks(results: Iterable[tuple[Unit, BatchReport | BaseException]]) -> list[str]:
     return sorted({c for u, r in results if isinstance(r, BaseException) for c in u.chunks})
 
@@ -156,17 +260,31 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
     # once no retained snapshot names them.
     lk.sweep_staging(settings.lake)
     lk.collect_garbage(settings.lake)
+    if parallel < 1:
+        raise ConfigError(f"parallel={parallel} is invalid: run at least 1 chunk at a time")
     fetcher = Fetcher(build_session(settings), settings)
     result = BatchReport()
     discovery: Discovery | None = None
     error: str | None = None
+    early: Verdict | None = None
     try:
         discovery = steps.discover(fetcher, settings, mode, since, until)
+        result.warnings.extend(discovery.warnings)
         for cand in discovery.candidates.values():
             result.count(cand.language, "discovered")
-        plans = pipeline.plan_fetches(
-            discovery.candidates, pipeline.load_pages_state(settings.lake), settings,
-            mode=mode, today=started.date(), since=since, until=until)
+        state = pipeline.load_pages_state(settings.lake)
+        early = judge_discovery(discovery, fetcher, settings, state.height)
+        if early is not None and early.status == "failed":
+            plans: list[PagePlan] = []  # nothing to do that would not be empty or wrong
+        else:
+            plans = pipeline.plan_fetches(
+                discovery.candidates, state, settings,
+                mode=mode, today=started.date(), since=since, until=until)
+            if plans:
+                early = None  # robots.txt unavailable / a paused host: the pages say so
+        plans, capped = pipeline.cap_plans(plans, settings.max_planned_fetches)
+        if capped:
+            result.warnings.append(capped)
         units = plan_units(plans, settings)
         logger.info("run %s: %d candidates, %d pages to fetch in %d units (%d chunks)",
                     run_id, len(discovery.candidates), len(plans), len(units),
@@ -191,14 +309,20 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        verdict = judge_run(result, fetcher, early, error)
         run_row = {"run_id": run_id, "flow": flow, "parameters": params,
                    "started_at": started, "finished_at": pipeline.utcnow(),
                    "discovered": len(discovery.candidates) if discovery else 0,
                    "requests": fetcher.requests_made + result.counts["requests"],
-                   "error": error}
+                   "error": error or (verdict.reason if verdict.status != "completed"
+                                      else None),
+                   "status": verdict.status, "fetch_log": fetcher.log.drain()}
         row = steps.finish(settings, run_row, discovery, result)
+    for warning in result.warnings[:20]:
+        logger.warning("run %s: %s", run_id, warning)
     if row["status"] == "partial":
         failed = "; ".join(f"{f['url']}: {f['reason']}" for f in result.failures[:5])
-        logger.warning("run %s partial: %d pages failed (retried next run): %s",
-                       run_id, row["failed"], failed)
-    return {**row, "report": result}
+        logger.warning("run %s partial: %s; failed: %s", run_id, verdict.reason, failed)
+    elif row["status"] == "failed":
+        logger.error("run %s failed [%s]: %s", run_id, verdict.code, verdict.reason)
+    return {**row, "report": result, "verdict": verdict}

@@ -51,6 +51,7 @@ INGEST_RUNS: dict[str, pl.DataType] = {
     "discovered": pl.Int64(), "fetched": pl.Int64(), "new": pl.Int64(), "updated": pl.Int64(),
     "unchanged": pl.Int64(), "quarantined": pl.Int64(), "failed": pl.Int64(),
     "gone": pl.Int64(), "requests": pl.Int64(), "error": pl.String(),
+    "warnings": pl.String(),  # caps reached, refused redirects, paused hosts (one per line)
 }
 PAGES: dict[str, pl.DataType] = {
     "path": pl.String(), "url": pl.String(), "language": pl.String(),
@@ -60,14 +61,31 @@ PAGES: dict[str, pl.DataType] = {
     "last_fetched_at": UTC_TS, "last_seen_at": UTC_TS, "last_error": pl.String(),
     "raw_path": pl.String(), "revision": pl.Int32(), "redirected_to": pl.String(),
     "parser_version": pl.String(),
+    # How the last body was decoded (ingest.encoding): codec, rule that chose it, and
+    # whether the text held replacement characters or the declared charset did not fit.
+    "encoding": pl.String(), "encoding_source": pl.String(), "encoding_suspect": pl.Boolean(),
 }
 # `languages`: the run languages (comma-separated, sorted) that the last read of a child
 # sitemap covered; what a read yields depends on them (articles are classified by language).
 SITEMAPS: dict[str, pl.DataType] = {"path": pl.String(), "lastmod": pl.String(),
                                     "languages": pl.String()}
+# One row per HTTP request (or per refusal that made none): what we did to the host.
+FETCH_LOG: dict[str, pl.DataType] = {
+    "run_id": pl.String(), "requested_at": UTC_TS, "url": pl.String(), "hop_url": pl.String(),
+    "host": pl.String(), "kind": pl.String(), "attempt": pl.Int32(), "status": pl.Int32(),
+    "outcome": pl.String(), "bytes": pl.Int64(), "decoded_bytes": pl.Int64(),
+    "elapsed_s": pl.Float64(), "wait_s": pl.Float64(), "robots": pl.String(),
+    "redirect_chain": pl.String(), "error": pl.String(),
+}
 
 STAGES = ["discover", "fetch", "extract", "validate", "publish"]
-PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed"]
+PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed", "refused_redirect",
+                 "robots_unavailable"]
+ENCODING_SOURCES = ["bom", "http-header", "meta", "detected", "default"]
+FETCH_KINDS = ["page", "sitemap", "listing", "robots"]
+FETCH_OUTCOMES = ["ok", "not_modified", "redirect", "retry", "gone", "error_status",
+                  "refused_redirect", "disallowed", "robots_unavailable", "paused",
+                  "too_large", "deadline", "error"]
 RUN_STATUSES = ["running", "completed", "partial", "failed"]
 REVISION_STATUSES = ["current", "superseded", "gone"]
 BLOCK_KINDS = ["paragraph", "heading", "list_item"]
@@ -165,6 +183,7 @@ class IngestRunModel(pa.DataFrameModel):
     gone: pl.Int64 = pa.Field(ge=0)
     requests: pl.Int64 = pa.Field(ge=0)
     error: str = pa.Field(nullable=True)
+    warnings: str = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -191,10 +210,35 @@ class PageStateModel(pa.DataFrameModel):
     revision: pl.Int32 = pa.Field(nullable=True, ge=1)
     redirected_to: str = pa.Field(nullable=True)
     parser_version: str = pa.Field(nullable=True)
+    encoding: str = pa.Field(nullable=True)
+    encoding_source: str = pa.Field(nullable=True, isin=ENCODING_SOURCES)
+    encoding_suspect: pl.Boolean = pa.Field(nullable=True)
 
     class Config:
         strict = True
         unique = ["path"]
+
+
+class FetchLogModel(pa.DataFrameModel):
+    run_id: str
+    requested_at: UTC_TS  # type: ignore[valid-type]
+    url: str
+    hop_url: str
+    host: str
+    kind: str = pa.Field(isin=FETCH_KINDS)
+    attempt: pl.Int32 = pa.Field(ge=0)
+    status: pl.Int32 = pa.Field(nullable=True, ge=100, le=999)
+    outcome: str = pa.Field(isin=FETCH_OUTCOMES)
+    bytes: pl.Int64 = pa.Field(ge=0)
+    decoded_bytes: pl.Int64 = pa.Field(ge=0)
+    elapsed_s: pl.Float64 = pa.Field(ge=0)
+    wait_s: pl.Float64 = pa.Field(ge=0)
+    robots: str = pa.Field(nullable=True)
+    redirect_chain: str = pa.Field(nullable=True)
+    error: str = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
 
 
 class RevisionModel(pa.DataFrameModel):

@@ -66,6 +66,29 @@ class Settings:
     listing_paths: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: LISTING_PATHS)
     article_patterns: Mapping[str, str] = field(default_factory=lambda: ARTICLE_PATTERNS)
     max_listing_pages: int = 500
+    # ---- Safety limits (README "Safety limits"; each also INGEST_<NAME> in the environment).
+    # Where we go: the base URL's host and port, plus these "host" or "host:port" entries.
+    allowed_hosts: tuple[str, ...] = ()
+    # Private (RFC 1918, ULA) addresses are refused unless the base URL is one, or this is set.
+    allow_private_addresses: bool = False
+    max_redirects: int = 5
+    # Bounded responses: bytes on the wire, and after gzip/deflate, per page.
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_decoded_bytes: int = 20 * 1024 * 1024
+    # A sitemap may be 50 MB uncompressed (sitemaps.org); past this it is cut and warned about.
+    max_sitemap_bytes: int = 50 * 1024 * 1024
+    robots_max_bytes: int = 512 * 1024  # RFC 9309: parse at least 500 KiB, ignore the rest
+    # Connect + headers + body of one exchange; connect/read_timeout still apply per step.
+    total_timeout: float = 60.0
+    # Politeness beyond these caps pauses the host for the rest of the run (resumable).
+    crawl_delay_max: float = 30.0
+    retry_after_budget: float = 600.0  # seconds of Retry-After waits per host per run
+    host_failure_limit: int = 5  # consecutive failed exchanges (timeouts, refused) pause it
+    # Bounded discovery.
+    max_urls_per_sitemap: int = 50_000
+    max_sitemaps_per_run: int = 500
+    max_sitemap_depth: int = 3  # robots/configured sitemap = 0, its children 1, ...
+    max_planned_fetches: int = 50_000
     # A daily run re-checks a release this many days after publication (conditional GET),
     # because newsrooms edit fresh releases; it looks back twice the last of them, so a
     # paused schedule still catches up, and older releases are left to backfills.
@@ -85,12 +108,10 @@ class Settings:
     def __post_init__(self) -> None:
         # Also runs when Prefect rebuilds Settings from a flow run's JSON parameters.
         checks = {
-            "batch_size": self.batch_size >= 1,
             "fetch_threads": self.fetch_threads >= 1,
             "partition_threads": self.partition_threads >= 1,
             "max_parallel_per_host": self.max_parallel_per_host >= 1,
             "parse_workers": self.parse_workers is None or self.parse_workers >= 0,
-            "requests_per_second": self.requests_per_second >= 0,
             "recheck_after_days": bool(self.recheck_after_days)
             and all(d >= 1 for d in self.recheck_after_days),
         }
@@ -102,6 +123,7 @@ class Settings:
             # A URI that went through a str -> Path conversion ("s3://b" became "s3:/b").
             raise ConfigError(f"lake {str(self.lake)!r} looks like a mangled URI: pass an "
                               "object-store lake as {'uri': 's3://...'} or use load_settings")
+        check_limits(self)
 
     @property
     def recheck_window_days(self) -> int:
@@ -124,7 +146,41 @@ class Settings:
 @functools.lru_cache(maxsize=32)
 def _compile(patterns: tuple[tuple[str, str], ...]) -> dict[str, re.Pattern[str]]:
     # Classifying a listing's links calls this for every link: compile once per pattern set.
-    return {lang: re.compile(p) for lang, p in patterns}
+    # ASCII: a year segment in Arabic-Indic or full-width digits is not the page's year.
+    return {lang: re.compile(p, re.ASCII) for lang, p in patterns}
+
+
+# Safety limits read from INGEST_<NAME> (README "Safety limits"), with their kind and bound.
+_LIMITS: Mapping[str, tuple[type, float]] = {
+    "max_redirects": (int, 0), "max_body_bytes": (int, 1), "max_decoded_bytes": (int, 1),
+    "max_sitemap_bytes": (int, 1), "robots_max_bytes": (int, 1),
+    "connect_timeout": (float, 1e-3), "read_timeout": (float, 1e-3),
+    "total_timeout": (float, 1e-3), "crawl_delay_max": (float, 0),
+    "retry_after_max": (float, 0), "retry_after_budget": (float, 0),
+    "host_failure_limit": (int, 1), "max_retries": (int, 0), "backoff_factor": (float, 0),
+    "max_urls_per_sitemap": (int, 1), "max_sitemaps_per_run": (int, 1),
+    "max_sitemap_depth": (int, 0), "max_planned_fetches": (int, 1),
+    "max_listing_pages": (int, 1), "batch_size": (int, 1), "requests_per_second": (float, 0),
+}
+
+
+def check_limits(settings: Settings) -> Settings:
+    """Refuse values no run can work with (negative rates, zero caps, NaN) in one line."""
+    for name, (kind, low) in _LIMITS.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value \
+                or value in (float("inf"), float("-inf")) or value < low \
+                or (kind is int and int(value) != value):
+            need = f"an integer >= {int(low)}" if kind is int else f"a number >= {low:g}"
+            raise ConfigError(f"setting {name}={value!r} is invalid: it must be {need} "
+                              f"(flag or INGEST_{name.upper()})")
+    if "@" in urlsplit(settings.base_url).netloc:
+        raise ConfigError("base URL must not carry credentials (user:password@): the "
+                          "pipeline sends none to any host")
+    for host in settings.allowed_hosts:
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
+            raise ConfigError(f"allowed host {host!r} is not 'host' or 'host:port'")
+    return settings
 
 
 def parse_languages(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -173,7 +229,9 @@ def _from_env(name: str, raw: str) -> object:
                 raise ValueError(raw)
             return low in ("1", "true", "yes", "on")
         if isinstance(default, int) or (default is None and name == "parse_workers"):
-            return int(raw)
+            # "2.5" reaches the range check, which names the setting and what it needs.
+            number = float(raw)
+            return int(number) if number.is_integer() else number
         if isinstance(default, float):
             return float(raw)
         if isinstance(default, tuple):

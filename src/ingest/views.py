@@ -25,7 +25,7 @@ import polars as pl
 
 from ingest import lake as lk
 from ingest import schemas as sc
-from ingest.errors import LakeError, QueryError
+from ingest.errors import LakeError, QueryError, QueryRefusedError
 from ingest.storage import ObjectLake
 
 VIEWS_DB = "lake.duckdb"
@@ -37,6 +37,7 @@ _TABLE_SCHEMAS = {
     "releases": sc.RELEASES, "release_blocks": sc.BLOCKS, "quotes": sc.QUOTES,
     "release_revisions": sc.REVISIONS, "quarantine": sc.QUARANTINE,
     "ingest_runs": sc.INGEST_RUNS, "pages": sc.PAGES, "sitemaps": sc.SITEMAPS,
+    "fetch_log": sc.FETCH_LOG,
 }
 
 
@@ -61,6 +62,8 @@ def _duck_type(dtype: pl.DataType) -> str:
         return "BIGINT"
     if dtype == pl.Float64:
         return "DOUBLE"
+    if dtype == pl.Boolean:
+        return "BOOLEAN"
     if isinstance(dtype, pl.Datetime):
         return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
     raise LakeError("sql", f"no DuckDB type for polars {dtype}")
@@ -88,8 +91,13 @@ def render_sql(text: str, lake: Path | ObjectLake, manifest: lk.Manifest) -> str
             return _empty_relation(glob)
         listed = ", ".join("'" + (store.url(f) if store else str(root / f)).replace("'", "''")
                            + "'" for f in files)
-        call = m.group(0)
-        return call.replace(f"'{{{{lake}}}}/{glob}'", f"[{listed}]")
+        call = m.group(0).replace(f"'{{{{lake}}}}/{glob}'", f"[{listed}]")
+        if table in lk.UNPARTITIONED:
+            # Small tables whose file may predate a column (a lake written by an older
+            # version): the typed empty relation supplies it as NULL until the next commit
+            # rewrites the file, so the views never break on an upgrade.
+            return f"(SELECT * FROM {call} UNION ALL BY NAME {_empty_relation(glob)})"
+        return call
 
     return _READ.sub(sub, text)
 
@@ -122,6 +130,52 @@ def connect(lake: Path | ObjectLake,
     return con
 
 
+def connect_readonly(lake: Path | ObjectLake,
+                     manifest: lk.Manifest | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the views that can read the snapshot's files and
+    nothing else, with DuckDB's own safety settings, locked:
+
+    - `allowed_paths` = the manifest's data files, then `enable_external_access=false`: no
+      other file (`read_csv('/etc/passwd')`, `read_text`, `glob`), no `COPY ... TO`, no
+      `ATTACH`, no extension download; `autoinstall/autoload_known_extensions=false`;
+    - `lock_configuration=true`: no statement can undo any of it.
+    """
+    manifest = manifest or lk.read_manifest(lake)
+    con = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                 "autoload_known_extensions": False})
+    store = lk.remote(lake)
+    if store is not None:
+        con.register_filesystem(store.reader_fs)
+    create_views(con, lake, manifest)
+    root = lake.resolve() if store is None else None
+    files = sorted({store.url(f) if store else str(root / f)  # type: ignore[operator]
+                    for parts in manifest.files.values() for f in parts.values()})
+    con.execute("SET allowed_paths = " + _sql_list(files))
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _sql_list(items: list[str]) -> str:
+    return "[" + ", ".join("'" + i.replace("'", "''") + "'" for i in items) + "]"
+
+
+def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """The one SELECT in `sql`, or QueryRefusedError naming what is not allowed."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(f"query does not parse: {exc}".splitlines()[0]) from exc
+    if len(statements) != 1:
+        raise QueryRefusedError(f"one statement per query, got {len(statements)}: run them "
+                                "one at a time")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise QueryRefusedError(f"only a read-only SELECT over the views is allowed, not "
+                                f"{kind.name} (the lake is read-only for queries)")
+    return statements[0].query
+
+
 def build_views_db(lake: Path | ObjectLake) -> Path | None:
     """(Re)build `<lake>/lake.duckdb` and swap it in atomically (local lakes only: None for
     an object-store lake, whose views live in each `connect`ion)."""
@@ -144,15 +198,22 @@ def build_views_db(lake: Path | ObjectLake) -> Path | None:
         con.execute("DETACH views_db")
     finally:
         con.close()
+    # Read-only on disk: a client opens it with read_only=True (README "Safety limits").
+    # The views are not the commit point; a client that changes this file changes no data.
+    tmp.chmod(0o444)
     os.replace(tmp, target)
     return target
 
 
 def run_query(lake: Path | ObjectLake, sql: str) -> pl.DataFrame:
-    """Analyst SQL over the views -> a polars frame."""
-    con = connect(lake)
+    """One read-only SELECT over the views -> a polars frame (see connect_readonly)."""
+    con = connect_readonly(lake)
     try:
-        return con.sql(sql).pl()
+        query = check_query(con, sql)
+        return con.sql(query).pl()
+    except duckdb.PermissionException as exc:
+        raise QueryRefusedError(f"refused: the query may read the lake's views only "
+                                f"({exc})".splitlines()[0]) from exc
     except duckdb.Error as exc:
         raise QueryError(f"query failed over lake {lake}: {exc}".splitlines()[0]) from exc
     except AttributeError as exc:  # statements with no result set (e.g. SET)
