@@ -32,8 +32,10 @@ $(CURDIR)/.tools/bin/uv:
 
 install: .venv/.installed
 
+# The demo serves the fixture newsrooms (newsrooms/, a development package that is not in
+# the wheel) and runs the product's daily flow on them.
 demo: install
-	$(BIN)/ingest demo --lake $(LAKE)
+	$(BIN)/python -m newsrooms.demo --lake $(LAKE)
 
 lint: install
 	$(BIN)/ruff check .

@@ -126,7 +126,7 @@ def simulate_year(days: int, families: int, new: int, edits: int, batch_size: in
 
 
 def accuracy_sets(lake: Path, families: int, pages: list, n_traf: int) -> dict:
-    from ingest.newsroom import NewsroomSite
+    from newsrooms.interpol import NewsroomSite
     site = NewsroomSite(families=families, page_kb=100)  # same seed: the server's twin
     broken = site.broken_paths()
     truth = [t for t in site.expected_releases()

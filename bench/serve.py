@@ -22,7 +22,7 @@ import json
 import sys
 from collections import Counter
 
-from ingest.newsroom import NewsroomServer, NewsroomSite
+from newsrooms.interpol import NewsroomServer, NewsroomSite
 
 
 def request_stats(srv: NewsroomServer) -> dict:

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.newsroom import NewsroomServer, NewsroomSite
 from ingest.views import connect
+from newsrooms.interpol import NewsroomServer, NewsroomSite
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from ingest import runner
-from ingest.newsroom import NewsroomServer, NewsroomSite
 from ingest.settings import load_settings
 from ingest.views import connect
+from newsrooms.interpol import NewsroomServer, NewsroomSite
 from tests.httpfake import ScriptedServer
 
 pytestmark = pytest.mark.integration  # real HTTP servers on 127.0.0.1

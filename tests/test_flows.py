@@ -16,8 +16,8 @@ from flows.backfill import backfill
 from flows.daily import daily
 from ingest import lake as lk
 from ingest import pipeline
-from ingest.newsroom import NewsroomServer, NewsroomSite
 from ingest.views import run_query
+from newsrooms.interpol import NewsroomServer, NewsroomSite
 
 LANGS = ["en", "fr", "es", "ar"]
 

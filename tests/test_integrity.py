@@ -22,7 +22,7 @@ import pytest
 from ingest import lake as lk
 from ingest import schemas as sc
 from ingest import views
-from ingest.newsroom import NewsroomServer, NewsroomSite
+from newsrooms.interpol import NewsroomServer, NewsroomSite
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,9 +10,9 @@ import pytest
 from ingest import lake as lk
 from ingest import maintenance, pipeline, runner
 from ingest import schemas as sc
-from ingest.newsroom import NewsroomServer, NewsroomSite
 from ingest.settings import load_settings
 from ingest.views import connect
+from newsrooms.interpol import NewsroomServer, NewsroomSite
 
 
 @pytest.fixture()

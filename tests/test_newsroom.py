@@ -14,8 +14,8 @@ import pytest
 import requests
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from ingest.newsroom import NewsroomServer, NewsroomSite
-from ingest.newsroom.langs import LANGS, LISTING_PATH, format_date
+from newsrooms.interpol import NewsroomServer, NewsroomSite
+from newsrooms.interpol.langs import LANGS, LISTING_PATH, format_date
 
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "xhtml": "http://www.w3.org/1999/xhtml"}
 
@@ -327,8 +327,8 @@ def test_server_stops_by_itself():
 
 
 def test_cli_prints_base_url_and_serves():
-    proc = subprocess.Popen([sys.executable, "-m", "ingest.newsroom", "serve", "--families", "50",
-                             "--page-kb", "30", "--max-seconds", "20"],
+    proc = subprocess.Popen([sys.executable, "-m", "newsrooms.interpol", "serve",
+                             "--families", "50", "--page-kb", "30", "--max-seconds", "20"],
                             stdout=subprocess.PIPE, text=True)
     try:
         base = proc.stdout.readline().strip()

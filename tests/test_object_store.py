@@ -16,9 +16,9 @@ import pytest
 from ingest import lake as lk
 from ingest import runner, views
 from ingest.errors import LeaseError
-from ingest.newsroom import NewsroomServer, NewsroomSite
 from ingest.settings import load_settings
 from ingest.storage import ObjectLake, parse_lake
+from newsrooms.interpol import NewsroomServer, NewsroomSite
 
 BUCKET = "press-lake"
 NOT_RELEASES = ("undated", "truncated-html", "listed-404")

@@ -32,8 +32,10 @@ def test_flow_parameters():
 def test_cli_commands():
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert {"parse", "run", "backfill", "query", "demo", "replay", "reprocess"} <= set(
+    assert {"parse", "run", "backfill", "query", "replay", "reprocess", "views", "init"} <= set(
         sub.choices)
+    # The demo serves fixture newsrooms: it is `make demo` (newsrooms.demo), not the product.
+    assert "demo" not in sub.choices
 
 
 def test_view_columns_contract():

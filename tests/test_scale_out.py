@@ -10,8 +10,8 @@ import pytest
 
 from flows.backfill import backfill
 from ingest import runner
-from ingest.newsroom import NewsroomServer, NewsroomSite
 from ingest.settings import load_settings
+from newsrooms.interpol import NewsroomServer, NewsroomSite
 from tests.test_flows import LANGS, content
 
 

@@ -8,7 +8,6 @@
     ingest reprocess [--since D] [--languages L] [--lake D]   re-parse the raw zone
     ingest views [--lake D]                   rebuild <lake>/lake.duckdb (after moving a lake)
     ingest init [--lake D]                    make D a valid empty lake
-    ingest demo [--lake D]                    fixture newsroom on 127.0.0.1 -> daily flow -> queries
 
 Every setting can also come from INGEST_* environment variables (INGEST_BASE_URL,
 INGEST_LAKE, INGEST_REQUESTS_PER_SECOND, INGEST_BATCH_SIZE, INGEST_PARSE_WORKERS, ...);
@@ -112,9 +111,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="make a directory (or s3:// prefix) a valid empty lake")
     p.add_argument("--lake")
-
-    p = sub.add_parser("demo", help="serve the fixture newsroom and run the daily flow on it")
-    p.add_argument("--lake", default="data/lake")
     return parser
 
 
@@ -273,15 +269,9 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from ingest import demo
-
-    return demo.run_demo(_settings(args, create=True), run_flow, _daily)
-
-
 COMMANDS = {"parse": cmd_parse, "run": cmd_run, "backfill": cmd_backfill, "query": cmd_query,
             "views": cmd_views, "replay": cmd_replay, "reprocess": cmd_reprocess,
-            "init": cmd_init, "demo": cmd_demo}
+            "init": cmd_init}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from newsrooms.server import Response
+
 from . import render
 from .content import Block, Release, with_revision
 from .generate import candidate_fids, gen_slug, generate
@@ -41,17 +43,10 @@ class Family:
     template: int
 
 
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
 @lru_cache(maxsize=1)
 def _load_corpus() -> tuple[dict[str, Any], ...]:
     recs = []
-    for entry in resources.files("ingest.newsroom").joinpath("corpus").iterdir():
+    for entry in resources.files("newsrooms.interpol").joinpath("corpus").iterdir():
         if entry.name.endswith(".json"):
             recs.append(json.loads(entry.read_text(encoding="utf-8")))
     recs.sort(key=lambda r: (r["published"], r["id"]))

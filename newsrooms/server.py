@@ -1,4 +1,9 @@
-"""Serve a NewsroomSite over real HTTP on 127.0.0.1, with a request log for tests."""
+"""Serve a fixture newsroom site over real HTTP on 127.0.0.1, with a request log for tests.
+
+Any object with `respond(method, target, headers, host) -> Response` and
+`is_article_path(path) -> bool` is a site: the INTERPOL-like one (`newsrooms.interpol`) and
+the WordPress-like one (`newsrooms.wordpress`) share this server.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,24 @@ import socket
 import sys
 import threading
 import traceback
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Protocol
 
-from .site import NewsroomSite, Response
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Site(Protocol):
+    def respond(self, method: str, target: str, headers: dict[str, str],
+                host: str = "127.0.0.1") -> Response: ...
+
+    def is_article_path(self, path: str) -> bool: ...
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -76,7 +95,7 @@ class _QuietServer(ThreadingHTTPServer):
 class NewsroomServer:
     """ThreadingHTTPServer in a daemon thread; context manager; stops itself after max_seconds."""
 
-    def __init__(self, site: NewsroomSite, host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, site: Site, host: str = "127.0.0.1", port: int = 0,
                  max_seconds: float | None = 600) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the fixture newsroom only listens on 127.0.0.1")

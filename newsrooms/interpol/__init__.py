@@ -19,7 +19,8 @@ Usage:
         srv.base_url, srv.requests, site.expected_releases(), site.broken_paths()
 """
 
-from .server import NewsroomServer
+from newsrooms.server import NewsroomServer
+
 from .site import NewsroomSite
 
 __all__ = ["NewsroomServer", "NewsroomSite"]

@@ -1,4 +1,4 @@
-"""CLI: python -m ingest.newsroom serve [--port 0] [--families N] [--page-kb K] [--seed S]
+"""CLI: python -m newsrooms.interpol serve [--port 0] [--families N] [--page-kb K] [--seed S]
 [--max-seconds 600]. Prints the base URL as the first stdout line, then serves."""
 
 from __future__ import annotations
@@ -7,12 +7,13 @@ import argparse
 import signal
 import sys
 
-from .server import NewsroomServer
+from newsrooms.server import NewsroomServer
+
 from .site import NewsroomSite
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ingest.newsroom")
+    ap = argparse.ArgumentParser(prog="python -m newsrooms.interpol")
     sub = ap.add_subparsers(dest="cmd", required=True)
     sp = sub.add_parser("serve", help="serve the fixture newsroom on 127.0.0.1")
     sp.add_argument("--port", type=int, default=0)

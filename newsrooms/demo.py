@@ -1,8 +1,14 @@
-"""`ingest demo`: serve the fixture newsroom on 127.0.0.1, run the daily flow twice into the
-lake, then show what an analyst sees. The server runs in this process and stops with it."""
+"""The demo (`make demo`, i.e. `python -m newsrooms.demo`): serve the fixture newsroom on
+127.0.0.1, run the daily flow twice into the lake, then show what an analyst sees. The server
+runs in this process and stops with it.
+
+It lives in the development package, beside the fixtures it serves: the product (`ingest`,
+`flows`) never imports a fixture.
+"""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import sys
 import time
@@ -10,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest import output, views
+from ingest.errors import IngestError
 from ingest.settings import LANGUAGES, Settings
 
 DEMO_QUERIES: list[tuple[str, str, str]] = [
@@ -60,7 +67,7 @@ def run_demo(settings: Settings, run_flow: Callable[..., dict],
     """Serve the fixture newsroom, run the daily flow on it twice into `settings.lake`, show
     the analyst queries. `run_flow(load_daily, settings=...)` runs the flow (the CLI gives
     its own runner, so this module never imports the flows)."""
-    from ingest.newsroom import NewsroomServer, NewsroomSite
+    from newsrooms.interpol import NewsroomServer, NewsroomSite
 
     lake = settings.lake
     with NewsroomServer(NewsroomSite(), max_seconds=900) as server:
@@ -87,3 +94,31 @@ def run_demo(settings: Settings, run_flow: Callable[..., dict],
     print(f"Ask it from here:   {_shown(bin_dir / 'ingest')} query "
           f"\"SELECT * FROM releases LIMIT 5\" --lake {where}")
     return 0
+
+
+def _daily() -> Callable[..., dict]:
+    from flows.daily import daily
+
+    return daily  # type: ignore[return-value]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ingest import lake as lk
+    from ingest.cli import run_flow
+    from ingest.settings import load_settings
+
+    ap = argparse.ArgumentParser(prog="python -m newsrooms.demo", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lake", default="data/lake", help="lake root (default data/lake)")
+    args = ap.parse_args(argv)
+    try:
+        settings = load_settings(lake=args.lake)
+        lk.check_lake(settings.lake, create=True)
+        return run_demo(settings, run_flow, _daily)
+    except IngestError as exc:
+        print(f"error: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
