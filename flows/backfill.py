@@ -22,15 +22,16 @@ def backfill(
     languages: list[str] | None = None,
     parallel: int = 2,
     settings: Settings | None = None,
+    source: str | None = None,
 ) -> State:
     """Ingest every release published between `since` and `until` (ISO dates, inclusive).
 
     The work is split into chunks (language x year, in batches) that run `parallel` at a
     time under a per-host concurrency limit; each is committed and retried on its own.
-    `base_url`, `lake`, `languages` and `settings`: as for the daily flow.
+    `source`, `base_url`, `lake`, `languages` and `settings`: as for the daily flow.
     """
     if since > until:
         raise ConfigError(f"backfill since={since} is after until={until}")
     return run_ingest("backfill", "backfill", run_settings(
-        settings, base_url=base_url, lake=lake, languages=languages),
+        settings, base_url=base_url, lake=lake, languages=languages, source=source),
         since=since, until=until, parallel=parallel)

@@ -24,13 +24,16 @@ from ingest.settings import Settings, load_settings
 
 
 def run_settings(settings: Settings | None, *, base_url: str | None, lake: str | None,
-                 languages: list[str] | str | None) -> Settings:
+                 languages: list[str] | str | None, source: str | None = None) -> Settings:
     """The run's Settings: as the caller built them (the CLI passes `settings`), or, for a
     deployment run, built here from the run's parameters, then the worker's INGEST_*
-    environment, then defaults: a parameter nobody set never hides the worker's setting.
-    The lake path is checked before anything runs (one-line error for a wrong one)."""
+    environment, then the source definition, then defaults: a parameter nobody set never
+    hides the worker's setting. `source` is a built-in source name or a source file (a
+    relative path is from the flow run's directory, the checkout). The lake path is
+    checked before anything runs (one-line error for a wrong one)."""
     explicit = {k: v for k, v in
-                {"base_url": base_url, "lake": lake, "languages": languages}.items()
+                {"base_url": base_url, "lake": lake, "languages": languages,
+                 "source": source}.items()
                 if v is not None}
     if settings is not None and explicit:
         raise ConfigError(f"give either settings or {', '.join(sorted(explicit))}, not both")

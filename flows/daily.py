@@ -15,11 +15,14 @@ def daily(
     lake: str | None = None,
     languages: list[str] | None = None,
     settings: Settings | None = None,
+    source: str | None = None,
 ) -> State:
     """Discover through sitemaps and listings; fetch only new, changed and due-for-recheck pages.
 
-    `base_url`, `lake`, `languages`: unset, they come from the worker's INGEST_BASE_URL,
-    INGEST_LAKE, INGEST_LANGUAGES (then the defaults: the live site, data/lake, all four).
+    `source`: the newsroom, a built-in source name or a source definition file (unset:
+    the worker's INGEST_SOURCE, then interpol). `base_url`, `lake`, `languages`: unset, they
+    come from the worker's INGEST_BASE_URL, INGEST_LAKE, INGEST_LANGUAGES, then the source
+    (its base URL and languages) and data/lake.
     `settings`: a whole Settings built by the caller (the `ingest` CLI), instead of those.
     """
     newer = superseded_by()
@@ -27,4 +30,4 @@ def daily(
         return Cancelled(name="Skipped", message=f"skipped: the newer scheduled run {newer} "
                          "is already due and catches up with this one")
     return run_ingest("daily", "daily", run_settings(
-        settings, base_url=base_url, lake=lake, languages=languages))
+        settings, base_url=base_url, lake=lake, languages=languages, source=source))

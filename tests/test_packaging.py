@@ -68,4 +68,5 @@ def test_the_wheel_holds_the_product_and_no_fixture(wheel):
     # What the installed tool needs beside its code.
     assert "ingest/sql/01_releases.sql" in names
     assert "flows/prefect.toml" in names
+    assert "ingest/sources/interpol.toml" in names  # `--source interpol` when installed
     assert "ingest/cli.py" in names and "flows/daily.py" in names

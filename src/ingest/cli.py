@@ -1,17 +1,20 @@
 """`ingest`: the command line. Settings are read here, once, and passed down.
 
     ingest parse FILE --url URL              one saved release page -> JSON
-    ingest run [--base-url U] [--lake D] [--languages en,fr,es,ar]      daily flow, locally
+    ingest run [--source NAME|FILE] [--base-url U] [--lake D] [--languages en,fr]   daily flow
     ingest backfill --since D --until D [same options]                  backfill flow, locally
+    ingest source [NAME|FILE]                 check a source definition and show it
     ingest query "SQL" [--lake D] [--format table|csv|json|chart]      SQL over the views
-    ingest replay [--reason CODE] [--lake D]  re-parse quarantined raw pages, no refetch
-    ingest reprocess [--since D] [--languages L] [--lake D]   re-parse the raw zone
+    ingest replay [--reason CODE] [--source S] [--lake D]   re-parse quarantined raw pages
+    ingest reprocess [--since D] [--languages L] [--source S] [--lake D]   re-parse the raw zone
     ingest views [--lake D]                   rebuild <lake>/lake.duckdb (after moving a lake)
     ingest init [--lake D]                    make D a valid empty lake
 
-Every setting can also come from INGEST_* environment variables (INGEST_BASE_URL,
-INGEST_LAKE, INGEST_REQUESTS_PER_SECOND, INGEST_BATCH_SIZE, INGEST_PARSE_WORKERS, ...);
-flags win. They are read once, here, into one Settings passed down.
+A source is the newsroom a run follows: a built-in name (interpol, the default) or a
+source definition file (TOML; README "Sources"). Every setting can also come from INGEST_*
+environment variables (INGEST_SOURCE, INGEST_BASE_URL, INGEST_LAKE,
+INGEST_REQUESTS_PER_SECOND, INGEST_BATCH_SIZE, INGEST_PARSE_WORKERS, ...); flags win. They
+are read once, here, into one Settings passed down.
 """
 
 from __future__ import annotations
@@ -62,10 +65,18 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _add_source_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", help="the newsroom: a built-in source name or a source "
+                                    "definition file (default: INGEST_SOURCE or interpol)")
+
+
 def _add_source_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--base-url", help="newsroom root (default: INGEST_BASE_URL or the live site)")
+    _add_source_flag(p)
+    p.add_argument("--base-url", help="newsroom root (default: INGEST_BASE_URL or the "
+                                      "source's base_url)")
     p.add_argument("--lake", help="lake root (default: INGEST_LAKE or data/lake)")
-    p.add_argument("--languages", help="comma-separated subset of en,fr,es,ar")
+    p.add_argument("--languages", help="comma-separated subset of the source's languages "
+                                       "(default: all of them)")
     p.add_argument("--rate", type=_rate, default=None,
                    help="max requests per second per host (default 1; 0 = no delay)")
     p.add_argument("--engine", choices=["prefect", "plain"], default="prefect",
@@ -99,12 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("replay", help="re-parse quarantined pages from the raw zone")
     p.add_argument("--reason", help="only quarantine rows with this reason code")
+    _add_source_flag(p)
     p.add_argument("--lake")
 
     p = sub.add_parser("reprocess", help="re-parse the raw zone with the current parser")
     p.add_argument("--since", type=_iso_date, help="only releases published since this date")
-    p.add_argument("--languages", help="comma-separated subset of en,fr,es,ar")
+    p.add_argument("--languages", help="comma-separated subset of the source's languages")
+    _add_source_flag(p)
     p.add_argument("--lake")
+
+    p = sub.add_parser("source", help="check a source definition and show what it defines")
+    p.add_argument("ref", nargs="?", default=None,
+                   help="a built-in source name or a .toml file (default: list the built-in)")
 
     p = sub.add_parser("views", help="rebuild <lake>/lake.duckdb (e.g. after moving a lake)")
     p.add_argument("--lake")
@@ -141,7 +158,8 @@ def _settings(args: argparse.Namespace, *, create: bool) -> Settings:
     if getattr(args, "rate", None) is not None:
         overrides["requests_per_second"] = args.rate
     settings = load_settings(base_url=getattr(args, "base_url", None), lake=args.lake,
-                             languages=getattr(args, "languages", None), **overrides)
+                             languages=getattr(args, "languages", None),
+                             source=getattr(args, "source", None), **overrides)
     lk.check_lake(settings.lake, create=create)
     return settings
 
@@ -253,6 +271,32 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_source(args: argparse.Namespace) -> int:
+    from ingest.source import builtin_names, load_source
+
+    if args.ref is None:
+        for name in builtin_names():
+            src = load_source(name)
+            print(f"{name}: {src.name}, {src.base_url}, {','.join(src.languages)}")
+        print("(or give a source definition file: ingest source path/to/file.toml)")
+        return 0
+    src = load_source(args.ref)
+    print(f"source {src.id} ({src.name}) from {src.origin}: OK")
+    print(f"  base_url       {src.base_url}" + (f" (+ {', '.join(src.allowed_hosts)})"
+                                                 if src.allowed_hosts else ""))
+    print(f"  languages      {', '.join(src.languages)}")
+    print(f"  sitemaps       {', '.join(src.sitemap_paths) or '-'} (and robots.txt Sitemap:)")
+    if src.feed_page_param:
+        print(f"  feed paging    ?{src.feed_page_param}=N")
+    rate = src.requests_per_second
+    print(f"  politeness     {1.0 if rate is None else rate:g} requests/s per host")
+    for lang in src.languages:
+        print(f"  [{lang}] article  {src.article_patterns[lang]}")
+        print(f"       listings {', '.join(src.listing_paths.get(lang, ())) or '-'}")
+        print(f"       feeds    {', '.join(src.feed_paths.get(lang, ())) or '-'}")
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from ingest import maintenance
 
@@ -271,7 +315,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 COMMANDS = {"parse": cmd_parse, "run": cmd_run, "backfill": cmd_backfill, "query": cmd_query,
             "views": cmd_views, "replay": cmd_replay, "reprocess": cmd_reprocess,
-            "init": cmd_init}
+            "init": cmd_init, "source": cmd_source}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -402,8 +402,13 @@ def discover(
     for lang in settings.languages:
         for listing_path in settings.listing_paths.get(lang, ()):
             _walk_listing(fetcher, settings, absolute(base, listing_path), known, found,
-                          release_at, since=since, until=until, full=full)
+                          release_at, since=since, until=until, full=full, language=lang)
     return found
+
+
+def _source_file(settings: Settings) -> str:
+    """Where the operator changes this newsroom's discovery (the `--source` file)."""
+    return settings.source_file or f"of source {settings.source}"
 
 
 def _note_unreached(found: Discovery, url: str, exc: Exception) -> None:
@@ -425,6 +430,7 @@ def _walk_listing(
     since: date | None,
     until: date | None,
     full: bool,
+    language: str = "",
 ) -> None:
     url: str | None = start
     visited: set[str] = set()
@@ -436,7 +442,8 @@ def _walk_listing(
             found.reached += 1
             # A missing entry point is normal on a mirror that only has sitemaps.
             found.problems.append((url, f"listing page not found (HTTP {exc.status}); "
-                                   "skipped - adjust Settings.listing_paths for this site"))
+                                   f"skipped - adjust `languages.{language}.listings` in the "
+                                   f"source definition {_source_file(settings)}"))
             return
         except IngestError as exc:
             if isinstance(exc, FetchError):

@@ -5,6 +5,8 @@ Messages say what failed, where (source, URL, partition, column) and what to do.
 
     IngestError                      base: catch this to catch everything we raise
     ├── ConfigError                  bad settings or command-line values (fix the flag / env var)
+    │   └── SourceError              a source definition (file or built-in name) is missing or
+    │                                wrong: names the file, the key and what to fix
     ├── FetchError                   a URL could not be fetched after retries (url, status)
     │   ├── RobotsDisallowedError    robots.txt forbids the URL: we never fetch it
     │   ├── RobotsUnavailableError   robots.txt answered 5xx / could not be read: disallow all
@@ -56,6 +58,17 @@ def _rebuild(cls: type[IngestError], args: tuple, state: dict) -> IngestError:
 
 class ConfigError(IngestError):
     """A setting or command-line value is missing or malformed."""
+
+
+class SourceError(ConfigError):
+    """A source definition cannot be used: `where` (the file), `key` (dotted, or "" for the
+    file as a whole) and what is wrong with it, in one line."""
+
+    def __init__(self, where: str, key: str, problem: str) -> None:
+        self.where = where
+        self.key = key
+        at = f": {key}" if key else ""
+        super().__init__(f"source definition {where}{at}: {problem}")
 
 
 class FetchError(IngestError):

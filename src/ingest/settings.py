@@ -6,7 +6,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,26 +14,19 @@ from ingest import __version__
 from ingest.errors import ConfigError
 from ingest.storage import ObjectLake, parse_lake
 
+# The languages the lake extracts (dates, quotes, contracts): a source may follow any of them.
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar")
-DEFAULT_BASE_URL = "https://www.interpol.int"
 DEFAULT_LAKE = "data/lake"
 
-# How the INTERPOL newsroom names its release pages, one pattern per language. The year
-# is in the path, which lets a backfill plan by year before fetching anything.
-ARTICLE_PATTERNS: Mapping[str, str] = {
-    "en": r"^/en/News-and-Events/News/(?P<year>\d{4})/(?P<slug>[^/?#]+?)/?$",
-    "fr": r"^/fr/Actualites-et-evenements/Actualites/(?P<year>\d{4})/(?P<slug>[^/?#]+?)/?$",
-    "es": r"^/es/Noticias-y-acontecimientos/Noticias/(?P<year>\d{4})/(?P<slug>[^/?#]+?)/?$",
-    "ar": r"^/ar/1/1/(?P<year>\d{4})/(?P<slug>[^/?#]+?)/?$",
-}
 
-# Newsroom listing pages followed through rel="next" / ?page=N.
-LISTING_PATHS: Mapping[str, tuple[str, ...]] = {
-    "en": ("/en/News-and-Events/News",),
-    "fr": ("/fr/Actualites-et-evenements/Actualites",),
-    "es": ("/es/Noticias-y-acontecimientos/Noticias",),
-    "ar": ("/ar/1/1", "/ar/News"),
-}
+def _default(attr: str):
+    """A Settings default taken from the default source definition (INTERPOL, shipped as
+    ingest/sources/interpol.toml): the newsroom's shape lives in that file, not in code."""
+    def factory():
+        from ingest.source import default_source
+
+        return getattr(default_source(), attr)
+    return factory
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +39,14 @@ class Settings:
     `{"uri", "endpoint_url"}`, tuples as lists), checked again on the way in.
     """
 
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = field(default_factory=_default("base_url"))
     lake: Path | ObjectLake = Path(DEFAULT_LAKE)  # a directory, or s3://bucket/prefix
-    languages: tuple[str, ...] = LANGUAGES
-    source: str = "interpol"
+    languages: tuple[str, ...] = field(default_factory=_default("languages"))
+    # The source definition this run follows (ingest.source; README "Sources"): its id is
+    # the lake's `source` column; source_file names where it came from, for messages.
+    source: str = field(default_factory=_default("id"))
+    source_name: str = field(default_factory=_default("name"))
+    source_file: str = field(default_factory=_default("origin"))
     user_agent: str = (
         f"press-lake/{__version__} (press-release archive; polite crawler; contact: data-eng)"
     )
@@ -62,9 +59,15 @@ class Settings:
     backoff_factor: float = 0.5
     retry_after_max: float = 120.0
     respect_robots: bool = True
-    sitemap_paths: tuple[str, ...] = ("/sitemap.xml",)
-    listing_paths: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: LISTING_PATHS)
-    article_patterns: Mapping[str, str] = field(default_factory=lambda: ARTICLE_PATTERNS)
+    # How the newsroom's pages are found (from the source definition).
+    sitemap_paths: tuple[str, ...] = field(default_factory=_default("sitemap_paths"))
+    listing_paths: Mapping[str, tuple[str, ...]] = field(
+        default_factory=_default("listing_paths"))
+    feed_paths: Mapping[str, tuple[str, ...]] = field(default_factory=_default("feed_paths"))
+    # A feed without rel="next" is paged with ?<param>=N (WordPress: paged); None: it is
+    # paged only when it says how (rel="next"), or when it says WordPress made it.
+    feed_page_param: str | None = field(default_factory=_default("feed_page_param"))
+    article_patterns: Mapping[str, str] = field(default_factory=_default("article_patterns"))
     max_listing_pages: int = 500
     # ---- Safety limits (README "Safety limits"; each also INGEST_<NAME> in the environment).
     # Where we go: the base URL's host and port, plus these "host" or "host:port" entries.
@@ -183,16 +186,20 @@ def check_limits(settings: Settings) -> Settings:
     return settings
 
 
-def parse_languages(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    """`"en,fr"` or `["en", "fr"]` -> `("en", "fr")`; rejects languages we do not follow."""
+def parse_languages(value: str | Iterable[str] | None,
+                    allowed: tuple[str, ...] = LANGUAGES, *,
+                    source: str | None = None) -> tuple[str, ...]:
+    """`"en,fr"` or `["en", "fr"]` -> `("en", "fr")`; rejects languages the source (`allowed`,
+    in its order when `value` is None) does not publish in."""
     if value is None:
-        return LANGUAGES
+        return allowed
     items = value.split(",") if isinstance(value, str) else list(value)
     langs = tuple(dict.fromkeys(s.strip().lower() for s in items if s.strip()))
-    unknown = [x for x in langs if x not in LANGUAGES]
+    unknown = [x for x in langs if x not in allowed]
     if unknown or not langs:
+        of = f" of source {source}" if source else ""
         raise ConfigError(
-            f"unknown language(s) {unknown or value!r}: choose from {','.join(LANGUAGES)}"
+            f"unknown language(s) {unknown or value!r}{of}: choose from {','.join(allowed)}"
         )
     return langs
 
@@ -205,22 +212,25 @@ def _is_loopback(base_url: str) -> bool:
 
 ENV_PREFIX = "INGEST_"
 # Settings an operator may set as INGEST_<NAME> (flags and explicit values win). The
-# newsroom shape (patterns, listing and sitemap paths) is not an environment matter.
+# newsroom's shape (patterns, listing and feed paths) comes from its source definition,
+# which INGEST_SOURCE names.
 _NOT_FROM_ENV = frozenset({"base_url", "lake", "languages", "listing_paths",
-                           "article_patterns"})
+                           "article_patterns", "source", "source_name", "source_file",
+                           "feed_paths", "feed_page_param"})
 
 
 def env_names() -> dict[str, str]:
     """Environment variable -> setting, for every setting the environment can give."""
     names = {f"{ENV_PREFIX}{name.upper()}": name for name in Settings.__dataclass_fields__
              if name not in _NOT_FROM_ENV}
-    return {"INGEST_BASE_URL": "base_url", "INGEST_LAKE": "lake",
+    return {"INGEST_SOURCE": "source", "INGEST_BASE_URL": "base_url", "INGEST_LAKE": "lake",
             "INGEST_LANGUAGES": "languages", **names}
 
 
 def _from_env(name: str, raw: str) -> object:
     """An environment string as the type of the setting's default."""
-    default = Settings.__dataclass_fields__[name].default
+    spec = Settings.__dataclass_fields__[name]
+    default = spec.default if spec.default is not MISSING else spec.default_factory()  # type: ignore[misc]
     var = f"{ENV_PREFIX}{name.upper()}"
     try:
         if isinstance(default, bool):
@@ -249,27 +259,44 @@ def load_settings(
     base_url: str | None = None,
     lake: str | Path | ObjectLake | None = None,
     languages: str | Iterable[str] | None = None,
+    source: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     **overrides: object,
 ) -> Settings:
     """Build the run's Settings: explicit values (flags, flow parameters), then INGEST_*
-    environment variables (`env_names()`), then defaults. The one place that reads the
-    environment; `env` defaults to the process's (pass {} to ignore it).
+    environment variables (`env_names()`), then the source definition, then defaults. The
+    one place that reads the environment; `env` defaults to the process's (pass {} to
+    ignore it).
 
-    The rate defaults to 1 request/s, or 0 for a newsroom mirror on this machine.
+    `source` (or INGEST_SOURCE) is a built-in source name or a source file (ingest.source);
+    it gives the newsroom's base URL, languages, URL patterns, discovery paths and rate.
+    The rate is 0 for a newsroom mirror on this machine, unless set explicitly or by
+    INGEST_REQUESTS_PER_SECOND.
     """
+    from ingest.source import load_source
+
     env = os.environ if env is None else env
     unknown = set(overrides) - set(Settings.__dataclass_fields__) - {"base_url", "lake"}
     if unknown:
         raise ConfigError(f"unknown setting(s): {sorted(unknown)}")
-    base = (base_url or env.get("INGEST_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    src = load_source(source if source is not None else env.get("INGEST_SOURCE"))
+    base = (base_url or env.get("INGEST_BASE_URL") or src.base_url).rstrip("/")
     if not re.match(r"^https?://[^/]+", base):
         raise ConfigError(f"base URL {base!r} must be an absolute http(s) URL")
     # The object-store endpoint comes from the same environment (INGEST_S3_ENDPOINT_URL,
     # then the AWS_ENDPOINT_URL* variables botocore knows).
     lake_path = parse_lake(lake or env.get("INGEST_LAKE") or DEFAULT_LAKE, env)
-    langs = parse_languages(languages if languages is not None else env.get("INGEST_LANGUAGES"))
-    values: dict[str, object] = {"requests_per_second": 0.0 if _is_loopback(base) else 1.0}
+    langs = parse_languages(languages if languages is not None else env.get("INGEST_LANGUAGES"),
+                            src.languages, source=src.id)
+    rate = 0.0 if _is_loopback(base) else (
+        src.requests_per_second if src.requests_per_second is not None else 1.0)
+    values: dict[str, object] = {
+        "source": src.id, "source_name": src.name, "source_file": src.origin,
+        "article_patterns": dict(src.article_patterns),
+        "listing_paths": dict(src.listing_paths), "feed_paths": dict(src.feed_paths),
+        "sitemap_paths": src.sitemap_paths, "feed_page_param": src.feed_page_param,
+        "allowed_hosts": src.allowed_hosts, "requests_per_second": rate,
+    }
     for var, name in env_names().items():
         raw = env.get(var)
         if name not in _NOT_FROM_ENV and raw is not None and raw.strip() != "":
