@@ -4,6 +4,8 @@ views, and the state itself can be queried."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from ingest import runner
@@ -65,15 +67,23 @@ def _sitemap(handler):
     return 200, {"Content-Type": "application/xml"}, body.encode()
 
 
+def _hang_up(handler):
+    """Close the connection without an answer: the client gets no HTTP status at all."""
+    handler.close_connection = True
+    handler.connection.shutdown(socket.SHUT_RDWR)
+    return 200, {}, b""
+
+
 def test_failed_fetches_are_visible_in_release_status(tmp_path):
     html = {"Content-Type": "text/html; charset=utf-8"}
     routes = {
         "/robots.txt": [(200, {}, b"User-agent: *\nAllow: /\n")],
         "/sitemap.xml": [(0, {}, _sitemap)],
-        # Fine on the first run, then the server breaks.
+        # Fine on the first run, then the server breaks, then it hangs up.
         ARTICLE: [(200, html, _article("Operation Lionfish seizes drugs")),
-                  (503, html, b"down")],
-        NEVER: [(500, html, b"broken")],  # never fetched successfully
+                  (503, html, b"down"), (0, {}, _hang_up)],
+        NEVER: [(500, html, b"broken"), (500, html, b"broken"),
+                (0, {}, _hang_up)],  # never fetched successfully
     }
     with ScriptedServer(routes) as srv:
         settings = load_settings(base_url=srv.base_url, lake=tmp_path, env={}, max_retries=0)
@@ -88,14 +98,21 @@ def test_failed_fetches_are_visible_in_release_status(tmp_path):
         second = runner.run(settings, "daily", "daily")
         assert second["failed"] == 2
         assert status_of(tmp_path)[srv.base_url + ARTICLE] == "failed 503"
-    # The server is gone: no HTTP status at all (connection refused), still not a 200.
-    third = runner.run(settings, "daily", "daily")
-    assert third["failed"] == 2 and third["status"] == "partial"
-    status = status_of(tmp_path)
-    assert status[srv.base_url + ARTICLE] == "failed -"
-    assert status[srv.base_url + NEVER] == "failed -"
-    errors = _rows(tmp_path, "SELECT last_error FROM release_status WHERE status = 'failed'")
-    assert len(errors) == 2 and all("ConnectionError" in e for (e,) in errors)
+        # The pages get no answer at all (the server hangs up): no HTTP status, still
+        # not a 200.
+        third = runner.run(settings, "daily", "daily")
+        assert third["failed"] == 2 and third["status"] == "partial"
+        status = status_of(tmp_path)
+        assert status[srv.base_url + ARTICLE] == "failed -"
+        assert status[srv.base_url + NEVER] == "failed -"
+        errors = _rows(tmp_path,
+                       "SELECT last_error FROM release_status WHERE status = 'failed'")
+        assert len(errors) == 2 and all("ConnectionError" in e for (e,) in errors)
+    # The newsroom is gone (connection refused, robots.txt unanswered): the run fails as
+    # unreachable and plans nothing, so the state keeps what the last answers said.
+    fourth = runner.run(settings, "daily", "daily")
+    assert fourth["status"] == "failed" and "could not reach the newsroom" in fourth["error"]
+    assert status_of(tmp_path) == status
     # The release itself stays: a failed re-check loses nothing.
     assert _rows(tmp_path, "SELECT count(*) FROM releases") == [(1,)]
 
