@@ -11,5 +11,6 @@ SELECT
     p.encoding, p.encoding_source, p.encoding_suspect
 FROM read_parquet('{{lake}}/releases/*/*/*.parquet', hive_partitioning = true,
                   union_by_name = true, hive_types = {'language': VARCHAR, 'year': INTEGER}) AS r
-LEFT JOIN read_parquet('{{lake}}/pages/*.parquet') AS p ON p.path = r.path
+-- (release_id hashes source and path: two sources that share a path never meet here)
+LEFT JOIN read_parquet('{{lake}}/pages/*.parquet') AS p ON p.release_id = r.release_id
 WHERE coalesce(p.status, 'ok') <> 'gone';

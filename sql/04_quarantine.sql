@@ -1,6 +1,6 @@
--- Pages and rows currently rejected: stage (fetch|extract|validate|publish), reason code,
+-- Pages and rows currently rejected (per source: `source`, the newsroom): stage (fetch|extract|validate|publish), reason code,
 -- detail, and raw_path (relative to the lake root) so `ingest replay` can parse them again.
 CREATE OR REPLACE VIEW quarantine AS
 SELECT url, stage, reason, seen_at, detail, raw_path, parser_version, language, path,
-       first_seen_at, attempts, run_id
+       first_seen_at, attempts, run_id, source
 FROM read_parquet('{{lake}}/quarantine/*.parquet');

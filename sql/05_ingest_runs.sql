@@ -2,5 +2,5 @@
 CREATE OR REPLACE VIEW ingest_runs AS
 SELECT run_id, flow, parameters, started_at, finished_at, status,
        discovered, fetched, new, updated, unchanged, quarantined, failed, gone, requests,
-       error, warnings, date_diff('millisecond', started_at, finished_at) / 1000.0 AS duration_s
+       error, warnings, source, date_diff('millisecond', started_at, finished_at) / 1000.0 AS duration_s
 FROM read_parquet('{{lake}}/ingest_runs/*.parquet');

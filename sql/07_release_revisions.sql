@@ -14,5 +14,5 @@ FROM read_parquet('{{lake}}/release_revisions/*/*/*.parquet', hive_partitioning 
 CREATE OR REPLACE VIEW release_status AS
 SELECT p.release_id, p.url, p.language, p.status, p.http_status, p.redirected_to,
        p.last_fetched_at, p.last_seen_at, p.last_error, p.encoding, p.encoding_source,
-       p.encoding_suspect
+       p.encoding_suspect, p.source
 FROM read_parquet('{{lake}}/pages/*.parquet') AS p;

@@ -2,6 +2,9 @@
 
 - replay: the pages in quarantine (optionally one reason code); what now passes lands and
   leaves quarantine, what still fails stays with its new reason.
+
+Both work on one source (`Settings.source`, `--source`): its pages are parsed again as its
+releases, and other sources' pages and quarantine rows are left alone.
 - reprocess: every raw page behind the lake (optionally since a date, some languages), e.g.
   after a parser change; only partitions whose rows change are rewritten, and every row
   carries the parser version that produced it.
@@ -28,7 +31,7 @@ from ingest.storage import ObjectLake
 
 def _header_charsets(settings: Settings) -> dict[str, str]:
     """The charset each page's HTTP header gave (the raw zone keeps only the body)."""
-    state = pipeline.load_pages_state(settings.lake)
+    state = pipeline.load_pages_state(settings.lake, source=settings.source)
     rows = state.filter(pl.col("encoding_source") == "http-header")
     return dict(rows.select("path", "encoding").iter_rows())
 
@@ -75,12 +78,15 @@ def replay(target: Settings | Path | ObjectLake, *, reason: str | None = None) -
     settings = _settings(target)
     manifest = lk.read_manifest(settings.lake)
     rows = lk.read_data_file(settings.lake, manifest.file("quarantine"), sc.QUARANTINE)
-    rows = rows.filter(pl.col("raw_path").is_not_null() & pl.col("language").is_not_null())
+    # This source's pages only: they are parsed again as its releases.
+    rows = rows.filter(pl.col("raw_path").is_not_null() & pl.col("language").is_not_null()
+                       & sc.of_source(settings.source))
     if reason:
         rows = rows.filter(pl.col("reason") == reason)
     picked = rows.to_dicts()
     return _run(settings, "replay", [_plan(r) for r in picked],
-                {r["path"]: r["raw_path"] for r in picked}, {"reason": reason})
+                {r["path"]: r["raw_path"] for r in picked},
+                {"source": settings.source, "reason": reason})
 
 
 def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None,
@@ -88,7 +94,7 @@ def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None
     """Re-parse every raw page behind the lake (in range) with the current parser."""
     settings = _settings(target, **({"languages": parse_languages(languages)}
                                     if languages is not None else {}))
-    state = pipeline.load_pages_state(settings.lake)
+    state = pipeline.load_pages_state(settings.lake, source=settings.source)
     rows = state.filter(
         pl.col("raw_path").is_not_null()
         & pl.col("status").is_in(["ok", "quarantined"])
@@ -101,4 +107,5 @@ def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None
     picked = rows.sort("language", "path").to_dicts()
     return _run(settings, "reprocess", [_plan(r) for r in picked],
                 {r["path"]: r["raw_path"] for r in picked},
-                {"since": since, "languages": list(settings.languages)})
+                {"source": settings.source, "since": since,
+                 "languages": list(settings.languages)})

@@ -121,25 +121,33 @@ class BatchReport:
 
 # ---- state ------------------------------------------------------------------------------
 
-def load_pages_state(lake: Path, manifest: lk.Manifest | None = None) -> pl.DataFrame:
-    """The fetch state of every page, as of `manifest` (default: the current one)."""
+def load_pages_state(lake: Path, manifest: lk.Manifest | None = None,
+                     source: str | None = None) -> pl.DataFrame:
+    """The fetch state of every page (of one source, if given), as of `manifest` (default:
+    the current one)."""
     manifest = manifest or lk.read_manifest(lake)
-    return _read_pages_file(lake, manifest.file("pages"))
+    state = _read_pages_file(lake, manifest.file("pages"))
+    return state if source is None else state.filter(sc.of_source(source))
 
 
 @functools.lru_cache(maxsize=2)
 def _read_pages_file(lake: Path, rel: str | None) -> pl.DataFrame:
     # Data files are immutable and uniquely named, so a file read once is that file for
     # good: discovery, planning and the first publish of a run share one read.
-    return lk.read_data_file(lake, rel, sc.PAGES)
+    return sc.with_source(lk.read_data_file(lake, rel, sc.PAGES))
 
 
-def load_sitemap_state(lake: Path, languages: Iterable[str] | None = None) -> dict[str, str]:
-    """Child sitemap path -> the lastmod we last read it at. With `languages`, only the
-    children whose last read covered all of them: a read for `en,ar` found no French page,
-    so a full run must read that child again even though its lastmod did not change."""
+def load_sitemap_state(lake: Path, languages: Iterable[str] | None = None,
+                       source: str | None = None) -> dict[str, str]:
+    """Child sitemap path -> the lastmod we last read it at (of one source, if given). With
+    `languages`, only the children whose last read covered all of them: a read for `en,ar`
+    found no French page, so a full run must read that child again even though its
+    lastmod did not change."""
     manifest = lk.read_manifest(lake)
-    rows = lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS).iter_rows()
+    frame = sc.with_source(lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS))
+    if source is not None:
+        frame = frame.filter(sc.of_source(source))
+    rows = frame.select("path", "lastmod", "languages").iter_rows()
     if languages is None:
         return {path: lastmod for path, lastmod, _ in rows}
     wanted = set(languages)
@@ -148,24 +156,28 @@ def load_sitemap_state(lake: Path, languages: Iterable[str] | None = None) -> di
 
 
 def save_sitemap_state(lake: Path, lastmods: Mapping[str, str], *, run_id: str,
-                       languages: Iterable[str] | None = None) -> None:
-    """Record the child sitemaps this run read, and for which languages. A child read again
-    at the same lastmod keeps the languages of earlier reads too."""
+                       languages: Iterable[str] | None = None,
+                       source: str = sc.LEGACY_SOURCE) -> None:
+    """Record the child sitemaps this run (of `source`) read, and for which languages. A
+    child read again at the same lastmod keeps the languages of earlier reads too."""
     if not lastmods:
         return
     covered = set(languages) if languages is not None else set(LANGUAGES)
     with lk.writer_lock(lake):
         manifest = lk.read_manifest(lake)
-        existing = lk.read_data_file(lake, manifest.file("sitemaps"), sc.SITEMAPS)
-        before = {p: (lm, langs) for p, lm, langs in existing.iter_rows()}
+        existing = sc.with_source(lk.read_data_file(lake, manifest.file("sitemaps"),
+                                                    sc.SITEMAPS))
+        before = {p: (lm, langs) for p, lm, langs in existing.filter(sc.of_source(source))
+                  .select("path", "lastmod", "languages").iter_rows()}
         rows = []
         for path, lastmod in lastmods.items():
             old_lastmod, old_langs = before.get(path, (None, None))
             langs = set(covered)
             if old_lastmod == lastmod and old_langs:
                 langs |= set(old_langs.split(","))
-            rows.append({"path": path, "lastmod": lastmod, "languages": ",".join(sorted(langs))})
-        merged = tf.upsert_by(existing, pl.DataFrame(rows, schema=sc.SITEMAPS), "path")
+            rows.append({"path": path, "lastmod": lastmod, "languages": ",".join(sorted(langs)),
+                         "source": source})
+        merged = tf.upsert_by(existing, pl.DataFrame(rows, schema=sc.SITEMAPS), tf.PAGE_KEY)
         rel = lk.write_data_file(lake, "sitemaps", "", merged, manifest.version + 1)
         lk.commit(lake, manifest, {"sitemaps": {"": rel}}, run_id=run_id)
 
@@ -190,11 +202,12 @@ def discover_releases(
     fetcher: Fetcher, settings: Settings, *, mode: str,
     since: date | None = None, until: date | None = None,
 ) -> Discovery:
-    state = load_pages_state(settings.lake)
+    state = load_pages_state(settings.lake, source=settings.source)
     return discover(
         fetcher, settings, known=state["path"].to_list(), since=since, until=until,
         full=(mode != "daily"),
-        previous_sitemaps=(load_sitemap_state(settings.lake, settings.languages)
+        previous_sitemaps=(load_sitemap_state(settings.lake, settings.languages,
+                                              source=settings.source)
                            if mode == "daily" else None),
     )
 
@@ -232,7 +245,11 @@ def plan_fetches(
       alone (a daily run with nothing new fetches no article page);
     - backfill: every known page in range gets a conditional GET (304s cost no parsing),
       also pages the site no longer lists: that is how deletions (404/410) are found.
+
+    Only the state of `settings.source` is read: a run never plans (or re-checks, or
+    retries) another source's pages, even where their paths coincide.
     """
+    state = state.filter(sc.of_source(settings.source))
     if mode == "daily":
         # Only rows a daily run can act on: listed now, failed, or inside the re-check
         # window; the rest of a large archive is never turned into Python dicts.
@@ -461,7 +478,8 @@ def land_pages(
         if page.result is not None:
             report.slowest.append((page.result.elapsed_s, plan.url))
         base_state = {"path": plan.path, "url": plan.url, "language": plan.language,
-                      "sitemap_lastmod": plan.sitemap_lastmod, "last_seen_at": now}
+                      "sitemap_lastmod": plan.sitemap_lastmod, "last_seen_at": now,
+                      "source": settings.source}
         if page.error is not None:
             status = page_status(page.error)
             if status == "refused_redirect":
@@ -568,8 +586,8 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     version = manifest.version + 1
     state = load_pages_state(lake, manifest)
     wanted = pl.Series(list(state_updates), dtype=pl.String).implode()
-    prior = {r["path"]: r for r in
-             state.filter(pl.col("path").is_in(wanted)).iter_rows(named=True)}
+    prior = {r["path"]: r for r in state.filter(
+        pl.col("path").is_in(wanted) & sc.of_source(settings.source)).iter_rows(named=True)}
 
     # Classify landed releases against the fetch state: new, edited, re-parsed, same.
     changed_ids: list[str] = []
@@ -693,12 +711,14 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     if written_revisions:
         sc.check_whole(sc.RevisionModel, pl.concat(written_revisions), "release_revisions")
 
-    existing_q = lk.read_data_file(lake, manifest.file("quarantine"), sc.QUARANTINE)
-    incoming_q = tf.quarantine_rows(rejects, seen_at=now, run_id=run_id)
+    existing_q = sc.with_source(lk.read_data_file(lake, manifest.file("quarantine"),
+                                                  sc.QUARANTINE))
+    incoming_q = tf.quarantine_rows(rejects, seen_at=now, run_id=run_id,
+                                    source=settings.source)
     ok_paths = set(validated["path"].to_list())
-    merged_q = tf.merge_quarantine(existing_q, incoming_q, ok_paths)
+    merged_q = tf.merge_quarantine(existing_q, incoming_q, ok_paths, settings.source)
     if merged_q.height != existing_q.height or incoming_q.height or ok_paths & set(
-            existing_q["path"].to_list()):
+            existing_q.filter(sc.of_source(settings.source))["path"].to_list()):
         merged_q = sc.QuarantineModel.validate(merged_q)
         changes["quarantine"] = {"": lk.write_data_file(lake, "quarantine", "", merged_q,
                                                         version)}
@@ -712,7 +732,7 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
 
     new_state = _state_rows(state_updates, prior, validated, new_revs, rejects, now)
     if new_state is not None:
-        merged_state = sc.PageStateModel.validate(tf.upsert_by(state, new_state, "path"))
+        merged_state = sc.PageStateModel.validate(tf.upsert_by(state, new_state, tf.PAGE_KEY))
         changes["pages"] = {"": lk.write_data_file(lake, "pages", "", merged_state, version)}
     if fetch_log:
         changes["fetch_log"] = {"": _fetch_log_file(lake, manifest, fetch_log, run_id, now,
@@ -858,6 +878,7 @@ def record_run(
         "updated": c["updated"], "unchanged": c["unchanged"], "quarantined": c["quarantined"],
         "failed": c["failed"], "gone": c["gone"], "requests": requests, "error": error,
         "warnings": "\n".join(report.warnings[:200]) or None,
+        "source": parameters.get("source"),
     }
     _upsert_small_table(lake, "ingest_runs", sc.INGEST_RUNS,
                         pl.DataFrame([row], schema=sc.INGEST_RUNS), "run_id", run_id=run_id,

@@ -61,7 +61,8 @@ def finish_step(settings: Settings, run: dict, discovery: Discovery | None,
     log_rows = run.pop("fetch_log", ())
     if discovery is not None and run.get("error") is None and run.get("status") != "failed":
         pipeline.save_sitemap_state(settings.lake, discovery.sitemap_lastmods,
-                                    run_id=run["run_id"], languages=settings.languages)
+                                    run_id=run["run_id"], languages=settings.languages,
+                                    source=settings.source)
     pipeline.save_fetch_log(settings.lake, log_rows, run_id=run["run_id"],
                             now=run["finished_at"])
     row = pipeline.record_run(settings.lake, report=result, **run)
@@ -90,7 +91,7 @@ def plan_units(plans: Sequence[PagePlan], settings: Settings) -> list[Unit]:
     chunks: dict[str, list[PagePlan]] = {}
     for plan in plans:
         hit = classify(plan.url, settings)
-        key = f"{plan.language}-{hit[1] if hit else 'other'}"
+        key = f"{plan.language}-{hit[1] if hit and hit[1] is not None else 'other'}"
         chunks.setdefault(key, []).append(plan)
     size = settings.batch_size
     groups: list[tuple[list[str], list[PagePlan]]] = []
@@ -191,8 +192,9 @@ def judge_discovery(discovery: Discovery, fetcher: Fetcher, settings: Settings,
         return Verdict("failed", "nothing_discovered",
                        f"discovered no release URL at {settings.base_url} "
                        f"({discovery.pages_seen} sitemap/listing pages read{had}): the "
-                       "newsroom's sitemaps, listings or URL patterns changed "
-                       "(Settings.article_patterns, listing_paths, sitemap_paths)")
+                       "newsroom's sitemaps, feeds, listings or URL patterns changed: check "
+                       f"the source definition {settings.source_file or settings.source} "
+                       "(languages.<xx>.article, .listings, .feeds; discovery.sitemaps)")
     return None
 
 
@@ -254,7 +256,8 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
     """
     started = pipeline.utcnow()
     run_id = pipeline.new_run_id(started)
-    params = {"base_url": settings.base_url, "lake": str(settings.lake),
+    params = {"source": settings.source, "base_url": settings.base_url,
+              "lake": str(settings.lake),
               "languages": list(settings.languages), "since": since, "until": until}
     # Leftovers of a crashed run: staged files are never read; unreferenced data files go
     # once no retained snapshot names them.
@@ -272,7 +275,7 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
         result.warnings.extend(discovery.warnings)
         for cand in discovery.candidates.values():
             result.count(cand.language, "discovered")
-        state = pipeline.load_pages_state(settings.lake)
+        state = pipeline.load_pages_state(settings.lake, source=settings.source)
         early = judge_discovery(discovery, fetcher, settings, state.height)
         if early is not None and early.status == "failed":
             plans: list[PagePlan] = []  # nothing to do that would not be empty or wrong

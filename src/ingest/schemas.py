@@ -44,6 +44,7 @@ QUARANTINE: dict[str, pl.DataType] = {
     "reason": pl.String(), "detail": pl.String(), "raw_path": pl.String(),
     "parser_version": pl.String(), "run_id": pl.String(), "first_seen_at": UTC_TS,
     "seen_at": UTC_TS, "attempts": pl.Int32(),
+    "source": pl.String(),  # the source definition the page belongs to (with path: the key)
 }
 INGEST_RUNS: dict[str, pl.DataType] = {
     "run_id": pl.String(), "flow": pl.String(), "parameters": pl.String(),
@@ -52,6 +53,7 @@ INGEST_RUNS: dict[str, pl.DataType] = {
     "unchanged": pl.Int64(), "quarantined": pl.Int64(), "failed": pl.Int64(),
     "gone": pl.Int64(), "requests": pl.Int64(), "error": pl.String(),
     "warnings": pl.String(),  # caps reached, refused redirects, paused hosts (one per line)
+    "source": pl.String(),  # the source the run followed
 }
 PAGES: dict[str, pl.DataType] = {
     "path": pl.String(), "url": pl.String(), "language": pl.String(),
@@ -64,11 +66,27 @@ PAGES: dict[str, pl.DataType] = {
     # How the last body was decoded (ingest.encoding): codec, rule that chose it, and
     # whether the text held replacement characters or the declared charset did not fit.
     "encoding": pl.String(), "encoding_source": pl.String(), "encoding_suspect": pl.Boolean(),
+    # The source definition the page belongs to: (source, path) is a page's key, so two
+    # newsrooms in one lake never share state even where their paths coincide.
+    "source": pl.String(),
 }
 # `languages`: the run languages (comma-separated, sorted) that the last read of a child
 # sitemap covered; what a read yields depends on them (articles are classified by language).
 SITEMAPS: dict[str, pl.DataType] = {"path": pl.String(), "lastmod": pl.String(),
-                                    "languages": pl.String()}
+                                    "languages": pl.String(), "source": pl.String()}
+# Rows written before state carried its source belong to the only source a lake had then
+# (Settings.source was fixed to "interpol"); reads fill it in, so keys stay whole.
+LEGACY_SOURCE = "interpol"
+
+
+def with_source(frame: pl.DataFrame) -> pl.DataFrame:
+    """A state frame (pages, quarantine, sitemaps) with every row's source filled in."""
+    return frame.with_columns(pl.col("source").fill_null(LEGACY_SOURCE))
+
+
+def of_source(source: str) -> pl.Expr:
+    """Rows of one source (the filter that keeps one source's run off another's state)."""
+    return pl.col("source").fill_null(LEGACY_SOURCE) == source
 # One row per HTTP request (or per refusal that made none): what we did to the host.
 FETCH_LOG: dict[str, pl.DataType] = {
     "run_id": pl.String(), "requested_at": UTC_TS, "url": pl.String(), "hop_url": pl.String(),
@@ -160,10 +178,11 @@ class QuarantineModel(pa.DataFrameModel):
     first_seen_at: UTC_TS  # type: ignore[valid-type]
     seen_at: UTC_TS  # type: ignore[valid-type]
     attempts: pl.Int32 = pa.Field(ge=1)
+    source: str
 
     class Config:
         strict = True
-        unique = ["path"]
+        unique = ["source", "path"]
 
 
 class IngestRunModel(pa.DataFrameModel):
@@ -184,6 +203,7 @@ class IngestRunModel(pa.DataFrameModel):
     requests: pl.Int64 = pa.Field(ge=0)
     error: str = pa.Field(nullable=True)
     warnings: str = pa.Field(nullable=True)
+    source: str = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -213,10 +233,11 @@ class PageStateModel(pa.DataFrameModel):
     encoding: str = pa.Field(nullable=True)
     encoding_source: str = pa.Field(nullable=True, isin=ENCODING_SOURCES)
     encoding_suspect: pl.Boolean = pa.Field(nullable=True)
+    source: str
 
     class Config:
         strict = True
-        unique = ["path"]
+        unique = ["source", "path"]
 
 
 class FetchLogModel(pa.DataFrameModel):

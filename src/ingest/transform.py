@@ -191,44 +191,55 @@ def merge_releases(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFra
 
 
 def quarantine_rows(
-    entries: Sequence[Mapping[str, object]], *, seen_at: datetime, run_id: str
+    entries: Sequence[Mapping[str, object]], *, seen_at: datetime, run_id: str,
+    source: str | None = None,
 ) -> pl.DataFrame:
-    """Rejected pages/rows -> quarantine rows (url, stage, reason, ...)."""
+    """Rejected pages/rows -> quarantine rows (url, stage, reason, ...) of `source`."""
     rows = [
         {
             "url": e["url"], "path": e["path"], "language": e.get("language"),
             "stage": e["stage"], "reason": e["reason"], "detail": e.get("detail"),
             "raw_path": e.get("raw_path"), "parser_version": e.get("parser_version"),
             "run_id": run_id, "first_seen_at": seen_at, "seen_at": seen_at, "attempts": 1,
+            "source": e.get("source", source),
         }
         for e in entries
     ]
     return pl.DataFrame(rows, schema=QUARANTINE)
 
 
+# A page is (source, path): two newsrooms in one lake may publish the same path.
+PAGE_KEY = ["source", "path"]
+
+
 def merge_quarantine(existing: pl.DataFrame, incoming: pl.DataFrame,
-                     cleared_paths: Iterable[str]) -> pl.DataFrame:
-    """Current quarantine: new rejections upserted (attempts counted), passes removed."""
-    cleared = pl.Series(list(cleared_paths), dtype=pl.String)
-    prior = existing.select("path", "first_seen_at", "attempts")
+                     cleared_paths: Iterable[str], source: str | None = None) -> pl.DataFrame:
+    """Current quarantine: new rejections upserted (attempts counted), passes removed
+    (`cleared_paths` of `source`; of any source when None)."""
+    cleared = pl.col("path").is_in(pl.Series(list(cleared_paths), dtype=pl.String).implode())
+    if source is not None:
+        cleared &= pl.col("source") == source
+    prior = existing.select(*PAGE_KEY, "first_seen_at", "attempts")
     updated = (
-        incoming.join(prior, on="path", how="left", suffix="_old")
+        incoming.join(prior, on=PAGE_KEY, how="left", suffix="_old", nulls_equal=True)
         .with_columns(
             pl.coalesce("first_seen_at_old", "first_seen_at").alias("first_seen_at"),
             (pl.col("attempts_old").fill_null(0) + 1).cast(pl.Int32).alias("attempts"),
         )
         .select(existing.columns)
     )
-    kept = existing.join(incoming.select("path"), on="path", how="anti").filter(
-        ~pl.col("path").is_in(cleared.implode())
-    )
-    return pl.concat([kept, updated]).sort("path")
+    kept = existing.join(incoming.select(PAGE_KEY), on=PAGE_KEY, how="anti",
+                         nulls_equal=True).filter(~cleared.fill_null(False))
+    return pl.concat([kept, updated]).sort(PAGE_KEY, nulls_last=True)
 
 
-def upsert_by(existing: pl.DataFrame, incoming: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Rows of `incoming` replace rows of `existing` with the same key."""
-    kept = existing.join(incoming.select(key), on=key, how="anti")
-    return pl.concat([kept, incoming.select(existing.columns)]).sort(key)
+def upsert_by(existing: pl.DataFrame, incoming: pl.DataFrame,
+              key: str | Sequence[str]) -> pl.DataFrame:
+    """Rows of `incoming` replace rows of `existing` with the same key (one column or
+    several)."""
+    on = [key] if isinstance(key, str) else list(key)
+    kept = existing.join(incoming.select(on), on=on, how="anti", nulls_equal=True)
+    return pl.concat([kept, incoming.select(existing.columns)]).sort(on, nulls_last=True)
 
 
 # ---- revision history -------------------------------------------------------------------
