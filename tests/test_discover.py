@@ -110,3 +110,29 @@ def test_plan_fetches_daily_and_backfill():
 
 def test_url_path_identity():
     assert url_path("https://www.interpol.int/en/x/?a=1#b") == "/en/x"
+
+
+def test_planning_reads_only_the_runs_source():
+    """Two sources may publish the same path: each run plans from its own state only."""
+    from ingest import transform as tf
+
+    path = "/en/News-and-Events/News/2023/shared"
+    state = pl.DataFrame([
+        state_row(path, status="failed", source="other-newsroom"),
+        state_row("/en/News-and-Events/News/2023/theirs", status="failed",
+                  source="other-newsroom"),
+        state_row("/en/News-and-Events/News/2023/mine", status="failed", source="interpol"),
+        state_row("/en/News-and-Events/News/2023/legacy", status="failed"),  # older lake
+    ], schema=sc.PAGES)
+    cands = {path: Candidate(path, "en", 2023, "2023-02-09")}
+    daily = plan_fetches(cands, state, SETTINGS, mode="daily", today=date(2023, 3, 1))
+    # Our `shared` is new to us (the other source's failed row is not ours to retry).
+    assert {p.path.rsplit("/", 1)[1]: p.reason for p in daily} == {
+        "shared": "new", "mine": "retry", "legacy": "retry"}
+    back = plan_fetches({}, state, SETTINGS, mode="backfill", today=date(2023, 3, 1))
+    assert {p.path.rsplit("/", 1)[1] for p in back} == {"mine", "legacy"}
+    # And their state rows never replace each other: the key is (source, path).
+    ours = pl.DataFrame([state_row(path, source="interpol")], schema=sc.PAGES)
+    merged = tf.upsert_by(state, ours, tf.PAGE_KEY)
+    assert merged.filter(pl.col("path") == path).select("source", "status").sort(
+        "source").rows() == [("interpol", "ok"), ("other-newsroom", "failed")]
