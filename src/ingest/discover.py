@@ -1,8 +1,8 @@
-"""Discovery: which release URLs exist, from sitemaps and newsroom listing pages.
+"""Discovery: which release URLs exist, from sitemaps, RSS/Atom feeds and listing pages.
 
-Parsing (sitemap XML, listing HTML) is pure; `discover` wires the fetcher to it. URLs are
-identified by their path and always fetched from the configured base URL, so a mirror whose
-sitemap still names the live host works the same.
+Parsing (sitemap XML, feeds in `ingest.feeds`, listing HTML) is pure; `discover` wires the
+fetcher to it. URLs are identified by their path and always fetched from the configured
+base URL, so a mirror whose sitemap or feed still names the live host works the same.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from ingest.errors import FetchError, GoneError, IngestError
+from ingest.feeds import Feed, parse_feed
 from ingest.fetch import Fetcher, inflate_bounded
 from ingest.settings import Settings, _compile
 
@@ -53,7 +54,7 @@ class Candidate:
 
     path: str
     language: str
-    year: int
+    year: int | None  # from the URL (or the feed's date); None when neither gives one
     lastmod: str | None = None
 
 
@@ -66,7 +67,8 @@ class Discovery:
     # the next daily run skips children that did not change. Children not read (skipped,
     # out of the date range, failed) are not in it: state never claims a read not made.
     sitemap_lastmods: dict[str, str] = field(default_factory=dict)
-    from_sitemaps: int = 0
+    from_sitemaps: int = 0  # candidates found before the listings (sitemaps and feeds)
+    feed_pages: int = 0  # feed documents read (capped like sitemaps per run)
     # Caps reached and other things the run report must say (Settings "Safety limits").
     warnings: list[str] = field(default_factory=list)
     # Requests to the newsroom that got an answer / that failed (unreachable, refused).
@@ -147,8 +149,9 @@ def absolute(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + path
 
 
-def classify(url: str, settings: Settings) -> tuple[str, int] | None:
-    """(language, year) when the URL is a release page of a followed language, else None."""
+def classify(url: str, settings: Settings) -> tuple[str, int | None] | None:
+    """(language, year) when the URL is a release page of a followed language, else None.
+    The year is None when the source's pattern has no `year` group."""
     hit = Classifier(settings)(url)
     return hit[1:] if hit is not None else None
 
@@ -163,9 +166,9 @@ class Classifier:
     def __init__(self, settings: Settings) -> None:
         self._patterns = tuple(sorted(settings.article_patterns.items()))
         self._languages = frozenset(settings.languages)
-        self._seen: dict[str, tuple[str, str, int] | None] = {}
+        self._seen: dict[str, tuple[str, str, int | None] | None] = {}
 
-    def __call__(self, url: str) -> tuple[str, str, int] | None:
+    def __call__(self, url: str) -> tuple[str, str, int | None] | None:
         """(path, language, year) of a release page of a followed language, else None."""
         try:
             return self._seen[url]
@@ -179,12 +182,14 @@ class Classifier:
 
 
 @functools.lru_cache(maxsize=65536)
-def _classify_path(path: str, patterns: tuple[tuple[str, str], ...]) -> tuple[str, int] | None:
+def _classify_path(path: str, patterns: tuple[tuple[str, str], ...]
+                   ) -> tuple[str, int | None] | None:
     # Listing pages repeat the same site chrome links on every page: memoise by path.
     for lang, pattern in _compile(patterns).items():
         m = pattern.match(path)
         if m:
-            return lang, int(m.group("year"))
+            year = m.groupdict().get("year")
+            return lang, int(year) if year and year.isascii() and year.isdigit() else None
     return None
 
 
@@ -297,7 +302,10 @@ def parse_listing(html: bytes | str, page_url: str) -> ListingPage:
 
 
 def _in_range(cand: Candidate, since: date | None, until: date | None) -> bool:
-    """Coarse filter before fetching: the URL's year must overlap [since, until]."""
+    """Coarse filter before fetching: the URL's year must overlap [since, until] (a page
+    whose year is unknown is kept: only its fetch can tell)."""
+    if cand.year is None:
+        return True
     if since and cand.year < since.year:
         return False
     return not (until and cand.year > until.year)
@@ -397,6 +405,14 @@ def discover(
         found.warnings.append(
             f"{skipped_deep:,} sitemaps nested deeper than {cap_depth} index levels were not "
             "read (INGEST_MAX_SITEMAP_DEPTH)")
+    feeds_read: set[str] = set()
+    for lang in settings.languages:
+        for feed_path in settings.feed_paths.get(lang, ()):
+            start = absolute(base, feed_path)
+            if start not in feeds_read:  # one feed may carry several languages
+                feeds_read.add(start)
+                _walk_feed(fetcher, settings, start, known, found, release_at,
+                           since=since, until=until, full=full, language=lang)
     found.from_sitemaps = len(found.candidates)
 
     for lang in settings.languages:
@@ -404,6 +420,112 @@ def discover(
             _walk_listing(fetcher, settings, absolute(base, listing_path), known, found,
                           release_at, since=since, until=until, full=full, language=lang)
     return found
+
+
+def _next_feed_page(feed: Feed, start: str, page: int, settings: Settings) -> str | None:
+    """The feed's own rel="next", else `start` with ?<feed_page_param>=N+1 (the source's;
+    or `paged` when the feed says WordPress made it: no next link, but ?paged=N works)."""
+    param = settings.feed_page_param
+    if param is None and feed.generator and "wordpress" in feed.generator.lower():
+        param = "paged"
+    if feed.next_url or not param:
+        return feed.next_url
+    parts = urlsplit(start)
+    query = [q for q in parts.query.split("&") if q and q.split("=", 1)[0] != param]
+    return parts._replace(query="&".join([*query, f"{param}={page + 1}"])).geturl()
+
+
+def _walk_feed(
+    fetcher: Fetcher,
+    settings: Settings,
+    start: str,
+    known: set[str],
+    found: Discovery,
+    release_at: Classifier,
+    *,
+    since: date | None,
+    until: date | None,
+    full: bool,
+    language: str,
+) -> None:
+    """Read one RSS/Atom feed, page after page: its entries' pages are candidates, with the
+    entry's date (updated, else published) as lastmod. Daily: stop at the first page with
+    nothing unknown; backfill: page on until the feed runs past `since` or ends. Bounded by
+    the sitemap caps: size per document, entries per document, documents per run."""
+    url: str | None = start
+    visited: set[str] = set()
+    links_seen: set[str] = set()
+    page = 1
+    cap = settings.max_sitemaps_per_run
+    while url and url not in visited and len(visited) < settings.max_listing_pages:
+        if found.feed_pages >= cap:
+            found.warnings.append(f"feed pages capped at {cap:,} this run; {url} and later "
+                                  "pages were not read (INGEST_MAX_SITEMAPS_PER_RUN)")
+            return
+        visited.add(url)
+        found.feed_pages += 1
+        try:
+            res = fetcher.get(url, kind="feed")
+        except GoneError as exc:
+            found.reached += 1
+            if page == 1:
+                found.problems.append((url, f"feed not found (HTTP {exc.status}); skipped - "
+                                       f"adjust `languages.{language}.feeds` in the source "
+                                       f"definition {_source_file(settings)}"))
+            return  # past its last page (?paged=N answers 404 there)
+        except IngestError as exc:
+            if isinstance(exc, FetchError):
+                _note_unreached(found, url, exc)
+            found.problems.append((url, f"feed skipped: {exc}"))
+            return
+        found.reached += 1
+        found.pages_seen += 1
+        try:
+            feed = parse_feed(res.body, res.final_url, settings.max_urls_per_sitemap,
+                              settings.max_sitemap_bytes)
+        except (ET.ParseError, OSError, zlib.error) as exc:
+            found.problems.append((url, f"feed skipped: {exc}"))
+            return
+        if res.truncated or feed.broken:
+            found.warnings.append(
+                f"feed {url} is larger than {settings.max_sitemap_bytes:,} bytes or broken "
+                f"({feed.broken or 'cut'}): read up to there only (INGEST_MAX_SITEMAP_BYTES)")
+        if feed.more:
+            found.warnings.append(
+                f"feed {url} lists more than {settings.max_urls_per_sitemap:,} entries; "
+                "the first were read, the rest ignored (INGEST_MAX_URLS_PER_SITEMAP)")
+        fresh = older = articles = repeated = 0
+        for entry in feed.entries:
+            if entry.link in links_seen:
+                repeated += 1
+            links_seen.add(entry.link)
+            stamp = entry.published or entry.updated
+            day = date.fromisoformat(stamp[:10]) if stamp else None  # iso_date made it
+            for loc in (entry.link, *entry.alternates.values()):
+                hit = release_at(loc)
+                if not hit:
+                    continue
+                own = loc == entry.link
+                path, lang, year = hit
+                if year is None and own and day is not None:
+                    year = day.year  # a URL without its year: the feed's date gives it
+                cand = Candidate(path, lang, year, entry.lastmod if own else None)
+                if own:
+                    articles += 1
+                    older += bool(since and ((day or date(year or 9999, 12, 31)) < since))
+                if not _in_range(cand, since, until):
+                    continue
+                if cand.path not in known and cand.path not in found.candidates:
+                    fresh += 1
+                found.add(cand)
+        if not feed.entries or (repeated and repeated == len(feed.entries)):
+            return  # the end, or a server that ignores the page parameter
+        if fresh == 0 and not full:
+            return  # daily: nothing unknown on this page
+        if articles and older == articles:
+            return  # newest-first feed has run past the backfill window
+        url = _next_feed_page(feed, start, page, settings)
+        page += 1
 
 
 def _source_file(settings: Settings) -> str:

@@ -18,7 +18,8 @@ What a request may do (README "Safety limits"; every number is a Settings field)
 - **How much it reads.** Bodies are streamed (`stream=True`) and inflated here with a
   `zlib.decompressobj` and `max_length`, so a size cap holds on the wire (`max_body_bytes`)
   and after decompression (`max_decoded_bytes`): a gzip bomb stops at the cap, never inflated
-  past it. Sitemaps and robots.txt are cut at their caps instead (and the cut is reported).
+  past it. Sitemaps, feeds and robots.txt are cut at their caps instead (the cut is
+  reported).
 - **How long it takes.** connect and read timeouts per socket step, and a total deadline per
   exchange (`total_timeout`) enforced by a watchdog thread that shuts the socket down: a
   server that dribbles one byte a second (headers or body) fails in bounded time
@@ -818,9 +819,9 @@ class Fetcher:
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
             kind: str = "page") -> FetchResult:
-        """GET `url`, following checked redirects. `kind` (page, sitemap, listing, robots)
-        picks the size rule: pages are refused past the caps, sitemaps and robots.txt are
-        cut at theirs."""
+        """GET `url`, following checked redirects. `kind` (page, sitemap, feed, listing,
+        robots) picks the size rule: pages are refused past the caps, sitemaps and feeds
+        are cut at the sitemap cap, robots.txt at its own."""
         started = time.perf_counter()
         headers: dict[str, str] = {}
         if etag:
@@ -994,8 +995,8 @@ class Fetcher:
                    dl: _Deadline) -> tuple[bytes, int, bool]:
         """The body, streamed under the caps: (bytes, bytes on the wire, cut)."""
         s = self.settings
-        cut_ok = kind in ("sitemap", "robots")
-        decoded_cap = (s.max_sitemap_bytes if kind == "sitemap" else
+        cut_ok = kind in ("sitemap", "feed", "robots")
+        decoded_cap = (s.max_sitemap_bytes if kind in ("sitemap", "feed") else
                        s.robots_max_bytes if kind == "robots" else s.max_decoded_bytes)
         wire_cap = decoded_cap if cut_ok else s.max_body_bytes
         coding = _content_encoding(resp.headers, url)

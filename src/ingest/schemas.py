@@ -100,7 +100,7 @@ STAGES = ["discover", "fetch", "extract", "validate", "publish"]
 PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed", "refused_redirect",
                  "robots_unavailable"]
 ENCODING_SOURCES = ["bom", "http-header", "meta", "detected", "default"]
-FETCH_KINDS = ["page", "sitemap", "listing", "robots"]
+FETCH_KINDS = ["page", "sitemap", "listing", "robots", "feed"]
 FETCH_OUTCOMES = ["ok", "not_modified", "redirect", "retry", "gone", "error_status",
                   "refused_redirect", "disallowed", "robots_unavailable", "paused",
                   "too_large", "deadline", "error"]
