@@ -136,3 +136,23 @@ def test_planning_reads_only_the_runs_source():
     merged = tf.upsert_by(state, ours, tf.PAGE_KEY)
     assert merged.filter(pl.col("path") == path).select("source", "status").sort(
         "source").rows() == [("interpol", "ok"), ("other-newsroom", "failed")]
+
+
+def test_pages_are_fetched_in_the_form_the_site_links_them():
+    """A WordPress permalink ends in "/": the identity drops it, the fetch keeps it (the bare
+    form only answers a redirect), from discovery and then from the state."""
+    from ingest.discover import site_form
+
+    assert site_form("https://h/2024/03/05/post/", "/2024/03/05/post") == "/2024/03/05/post/"
+    assert site_form("https://h/2024/03/05/post", "/2024/03/05/post") is None
+    assert site_form("https://h/a/./b/", "/a/b") is None  # only a trailing slash is kept
+    wp = load_settings(base_url="http://127.0.0.1:1", lake="unused", env={}, languages="en",
+                       article_patterns={"en": r"^/(?P<year>\d{4})/\d{2}/\d{2}/[^/]+$"})
+    path = "/2024/03/05/post"
+    new = plan_fetches({path: Candidate(path, "en", 2024, None, path + "/")},
+                       pl.DataFrame(schema=sc.PAGES), wp, mode="daily", today=date(2024, 3, 6))
+    assert [(p.path, p.url) for p in new] == [(path, "http://127.0.0.1:1" + path + "/")]
+    state = pl.DataFrame([state_row(path, url="http://old-host" + path + "/", status="failed",
+                                    source="interpol")], schema=sc.PAGES)
+    retry = plan_fetches({}, state, wp, mode="daily", today=date(2024, 3, 6))
+    assert [p.url for p in retry] == ["http://127.0.0.1:1" + path + "/"]

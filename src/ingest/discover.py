@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from ingest.errors import FetchError, GoneError, IngestError
-from ingest.feeds import Feed, parse_feed
+from ingest.feeds import next_page, parse_feed
 from ingest.fetch import Fetcher, inflate_bounded
 from ingest.settings import Settings, _compile
 
@@ -56,6 +56,7 @@ class Candidate:
     language: str
     year: int | None  # from the URL (or the feed's date); None when neither gives one
     lastmod: str | None = None
+    href: str | None = None  # as linked, when that is path + "/": fetched so (no redirect)
 
 
 @dataclass(slots=True)
@@ -79,8 +80,10 @@ class Discovery:
         old = self.candidates.get(cand.path)
         if old is None:
             self.candidates[cand.path] = cand
-        elif cand.lastmod and (old.lastmod is None or cand.lastmod > old.lastmod):
-            old.lastmod = cand.lastmod
+        else:
+            if cand.lastmod and (old.lastmod is None or cand.lastmod > old.lastmod):
+                old.lastmod = cand.lastmod
+            old.href = old.href or cand.href
 
 
 # RFC 3986 appendix B: scheme, authority, then the path up to "?" or "#". One C-level match
@@ -107,6 +110,13 @@ def url_path(url: str) -> str:
     if "%" in path or "/." in path or not path.isascii():
         path = normalise_path(path)
     return path.rstrip("/") or "/"
+
+
+def site_form(url: str, path: str) -> str | None:
+    """The path as `url` spells it, when that is the identity `path` plus a trailing slash."""
+    m = _URL_PATH.match(url.strip())
+    raw = m.group(1) if m else ""
+    return raw if len(raw) == len(path) + 1 and raw.endswith("/") and raw[:-1] == path else None
 
 
 def normalise_path(path: str) -> str:
@@ -398,7 +408,8 @@ def discover(
             for loc in (entry.loc, *entry.alternates.values()):
                 hit = release_at(loc)
                 if hit:
-                    cand = Candidate(*hit, entry.lastmod if loc == entry.loc else None)
+                    cand = Candidate(*hit, entry.lastmod if loc == entry.loc else None,
+                                     site_form(loc, hit[0]))
                     if _in_range(cand, since, until):
                         found.add(cand)
     if skipped_deep:
@@ -420,19 +431,6 @@ def discover(
             _walk_listing(fetcher, settings, absolute(base, listing_path), known, found,
                           release_at, since=since, until=until, full=full, language=lang)
     return found
-
-
-def _next_feed_page(feed: Feed, start: str, page: int, settings: Settings) -> str | None:
-    """The feed's own rel="next", else `start` with ?<feed_page_param>=N+1 (the source's;
-    or `paged` when the feed says WordPress made it: no next link, but ?paged=N works)."""
-    param = settings.feed_page_param
-    if param is None and feed.generator and "wordpress" in feed.generator.lower():
-        param = "paged"
-    if feed.next_url or not param:
-        return feed.next_url
-    parts = urlsplit(start)
-    query = [q for q in parts.query.split("&") if q and q.split("=", 1)[0] != param]
-    return parts._replace(query="&".join([*query, f"{param}={page + 1}"])).geturl()
 
 
 def _walk_feed(
@@ -509,7 +507,8 @@ def _walk_feed(
                 path, lang, year = hit
                 if year is None and own and day is not None:
                     year = day.year  # a URL without its year: the feed's date gives it
-                cand = Candidate(path, lang, year, entry.lastmod if own else None)
+                cand = Candidate(path, lang, year, entry.lastmod if own else None,
+                                 site_form(loc, path))
                 if own:
                     articles += 1
                     older += bool(since and ((day or date(year or 9999, 12, 31)) < since))
@@ -524,7 +523,7 @@ def _walk_feed(
             return  # daily: nothing unknown on this page
         if articles and older == articles:
             return  # newest-first feed has run past the backfill window
-        url = _next_feed_page(feed, start, page, settings)
+        url = next_page(feed, start, page, settings.feed_page_param)
         page += 1
 
 
@@ -583,7 +582,7 @@ def _walk_listing(
             if not hit:
                 continue
             articles += 1
-            cand = Candidate(*hit)
+            cand = Candidate(*hit, href=site_form(link, hit[0]))
             if since and cand.year < since.year:
                 older += 1
             if not _in_range(cand, since, until):

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from ingest.fetch import inflate_bounded
 
@@ -263,3 +263,16 @@ def parse_feed(body: bytes, url: str, max_entries: int | None = None,
         raise ET.ParseError("not a feed: no root element")
     return Feed(kind=reader.kind, entries=tuple(reader.entries), next_url=reader.next_url,
                 generator=reader.generator, more=reader.more, broken=broken)
+
+
+def next_page(feed: Feed, start: str, page: int, page_param: str | None) -> str | None:
+    """The URL of the page after `page` of the feed at `start`: the feed's own rel="next",
+    else `start` with ?<page_param>=N+1 (`paged` when the feed says WordPress made it:
+    WordPress feeds have no next link but answer ?paged=N); None when it does not page."""
+    if page_param is None and feed.generator and "wordpress" in feed.generator.lower():
+        page_param = "paged"
+    if feed.next_url or not page_param:
+        return feed.next_url
+    parts = urlsplit(start)
+    query = [q for q in parts.query.split("&") if q and q.split("=", 1)[0] != page_param]
+    return parts._replace(query="&".join([*query, f"{page_param}={page + 1}"])).geturl()

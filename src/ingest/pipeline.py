@@ -29,7 +29,7 @@ from ingest import lake as lk
 from ingest import pagepool
 from ingest import schemas as sc
 from ingest import transform as tf
-from ingest.discover import Candidate, Discovery, absolute, discover
+from ingest.discover import Candidate, Discovery, absolute, discover, site_form
 from ingest.errors import (
     FetchError,
     GoneError,
@@ -260,9 +260,13 @@ def plan_fetches(
     rows = {r["path"]: r for r in state.iter_rows(named=True)}
     plans: dict[str, PagePlan] = {}
 
-    def add(path: str, language: str, reason: str, st: Mapping | None, lastmod: str | None):
+    def add(path: str, language: str, reason: str, st: Mapping | None, lastmod: str | None,
+            href: str | None = None):
+        # Fetched in the form the site links (a trailing slash), which saves a redirect.
+        href = href or (site_form(st["url"], path) if st and st.get("url") else None)
         plans[path] = PagePlan(
-            path=path, url=absolute(settings.base_url, path), language=language, reason=reason,
+            path=path, url=absolute(settings.base_url, href or path), language=language,
+            reason=reason,
             etag=(st or {}).get("etag"), last_modified=(st or {}).get("last_modified"),
             sitemap_lastmod=lastmod or (st or {}).get("sitemap_lastmod"),
         )
@@ -270,16 +274,16 @@ def plan_fetches(
     for path, cand in candidates.items():
         st = rows.get(path)
         if st is None:
-            add(path, cand.language, "new", None, cand.lastmod)
+            add(path, cand.language, "new", None, cand.lastmod, cand.href)
         elif st["status"] in RETRY_STATUSES:
-            add(path, cand.language, "retry", st, cand.lastmod)
+            add(path, cand.language, "retry", st, cand.lastmod, cand.href)
         elif cand.lastmod and cand.lastmod != st["sitemap_lastmod"]:
-            add(path, cand.language, "changed", st, cand.lastmod)
+            add(path, cand.language, "changed", st, cand.lastmod, cand.href)
         elif st["status"] in ("ok", "quarantined") and (
                 mode != "daily" or (cand.lastmod is None and st["sitemap_lastmod"] is None)):
             # A site that gives no lastmod for a page leaves a conditional GET (a 304 when
             # nothing changed) as the only way to notice an edit.
-            add(path, cand.language, "revalidate", st, cand.lastmod)
+            add(path, cand.language, "revalidate", st, cand.lastmod, cand.href)
 
     if mode != "daily":
         for path, st in rows.items():
