@@ -14,6 +14,9 @@ from ingest.errors import ConfigError, SourceError
 from ingest.settings import Settings, load_settings
 from ingest.source import builtin_names, load_source, parse_source
 
+REPO = Path(__file__).resolve().parents[1]
+WORDPRESS = REPO / "newsrooms" / "wordpress" / "source.toml"
+
 GOOD = """\
 id = "harbour-customs"
 name = "Harbour Customs press office"
@@ -111,6 +114,13 @@ def test_the_flows_take_a_source_parameter():
 
     assert "source" in daily.parameters.properties
     assert "source" in backfill.parameters.properties
+
+
+def test_the_wordpress_fixture_has_its_own_source_file_outside_the_product():
+    src = load_source(WORDPRESS)
+    assert src.sitemap_paths == () and all(src.feed_paths[lang] for lang in src.languages)
+    assert len(src.languages) >= 2
+    assert src.id not in builtin_names()
 
 
 BROKEN = [
