@@ -1,6 +1,7 @@
-"""The demo (`make demo`, i.e. `python -m newsrooms.demo`): serve the fixture newsroom on
-127.0.0.1, run the daily flow twice into the lake, then show what an analyst sees. The server
-runs in this process and stops with it.
+"""The demo (`make demo`, i.e. `python -m newsrooms.demo`): serve the two fixture newsrooms
+on 127.0.0.1 (INTERPOL-like, and WordPress-like), run the daily flow twice on each into one
+lake (each through its source definition), then show what an analyst sees. The servers run
+in this process and stop with it.
 
 It lives in the development package, beside the fixtures it serves: the product (`ingest`,
 `flows`) never imports a fixture.
@@ -20,6 +21,9 @@ from ingest.errors import IngestError
 from ingest.settings import LANGUAGES, Settings
 
 DEMO_QUERIES: list[tuple[str, str, str]] = [
+    ("Two newsrooms, one lake: releases per source and language", "table",
+     "SELECT source, language, count(*) AS releases, min(published_date) AS first, "
+     "max(published_date) AS last FROM releases GROUP BY ALL ORDER BY source, language"),
     ("Releases per language and year", "chart",
      "SELECT language, year, count(*) AS releases FROM releases "
      "GROUP BY ALL ORDER BY language, year"),
@@ -49,8 +53,8 @@ DEMO_QUERIES: list[tuple[str, str, str]] = [
     ("Quarantine: pages we could not use, and why", "table",
      "SELECT stage, reason, url FROM quarantine ORDER BY stage, reason, url"),
     ("Runs", "table",
-     "SELECT flow, status, discovered, fetched, new, updated, unchanged, quarantined, failed, "
-     "requests, round(duration_s, 1) AS seconds FROM ingest_runs ORDER BY started_at"),
+     "SELECT source, flow, status, discovered, fetched, new, updated, unchanged, quarantined, "
+     "failed, requests, round(duration_s, 1) AS seconds FROM ingest_runs ORDER BY started_at"),
 ]
 
 
@@ -64,24 +68,34 @@ def _shown(path: Path) -> str:
 
 def run_demo(settings: Settings, run_flow: Callable[..., dict],
              load_daily: Callable[[], Callable[..., dict]]) -> int:
-    """Serve the fixture newsroom, run the daily flow on it twice into `settings.lake`, show
-    the analyst queries. `run_flow(load_daily, settings=...)` runs the flow (the CLI gives
-    its own runner, so this module never imports the flows)."""
+    """Serve the fixture newsrooms, run the daily flow on each twice into `settings.lake`,
+    show the analyst queries. `run_flow(load_daily, settings=...)` runs the flow."""
+    from ingest.settings import load_settings
     from newsrooms.interpol import NewsroomServer, NewsroomSite
+    from newsrooms.wordpress import SOURCE_FILE, WordPressSite
 
     lake = settings.lake
-    with NewsroomServer(NewsroomSite(), max_seconds=900) as server:
-        print(f"fixture newsroom serving on {server.base_url} (stops with this process)")
-        # Our own server on loopback: no politeness delay.
-        run = dataclasses.replace(settings, base_url=server.base_url, requests_per_second=0.0,
-                                  languages=LANGUAGES)
+    with NewsroomServer(NewsroomSite(), max_seconds=900) as server, \
+            NewsroomServer(WordPressSite(), max_seconds=900) as wp_server:
+        print(f"fixture newsroom (INTERPOL-like) serving on {server.base_url}; "
+              f"WordPress-like on {wp_server.base_url} (both stop with this process)")
+        # Our own servers on loopback: no politeness delay.
+        runs = [
+            ("interpol: built-in source, sitemaps + listings", dataclasses.replace(
+                settings, base_url=server.base_url, requests_per_second=0.0,
+                languages=LANGUAGES)),
+            (f"nsca: source file {_shown(SOURCE_FILE)}, RSS/Atom feeds", load_settings(
+                source=str(SOURCE_FILE), base_url=wp_server.base_url, lake=lake, env={})),
+        ]
         for attempt in ("first", "second"):
-            t0 = time.perf_counter()
-            row = run_flow(load_daily, settings=run)
-            print(f"{attempt} daily run: {row['status']} in {time.perf_counter() - t0:.1f} s: "
-                  f"fetched {row['fetched']}, new {row['new']}, updated {row['updated']}, "
-                  f"unchanged {row['unchanged']}, quarantined {row['quarantined']}, "
-                  f"failed {row['failed']}, requests {row['requests']}")
+            for label, run in runs:
+                t0 = time.perf_counter()
+                row = run_flow(load_daily, settings=run)
+                print(f"{attempt} daily run [{label}]: {row['status']} in "
+                      f"{time.perf_counter() - t0:.1f} s: fetched {row['fetched']}, new "
+                      f"{row['new']}, updated {row['updated']}, unchanged {row['unchanged']}, "
+                      f"quarantined {row['quarantined']}, failed {row['failed']}, requests "
+                      f"{row['requests']}")
     for title, fmt, sql in DEMO_QUERIES:
         print(f"\n== {title}\n-- {sql}")
         print(output.render(views.run_query(lake, sql), fmt), end="")
