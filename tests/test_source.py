@@ -217,3 +217,20 @@ def test_a_missing_listing_names_the_key_to_change_in_the_source_file(tmp_path):
     assert url == srv.base_url + "/news"
     assert problem == ("listing page not found (HTTP 404); skipped - adjust "
                        f"`languages.en.listings` in the source definition {path.resolve()}")
+
+
+def test_a_deployment_run_takes_the_source_from_its_parameter_or_the_worker(tmp_path,
+                                                                             monkeypatch):
+    """flows.common.run_settings is what a deployment's flow run calls on the worker."""
+    from flows.common import run_settings
+
+    path = write(tmp_path, GOOD)
+    monkeypatch.setenv("INGEST_LAKE", str(tmp_path / "lake"))
+    assert run_settings(None, base_url=None, lake=None, languages=None).source == "interpol"
+    monkeypatch.setenv("INGEST_SOURCE", str(path))
+    worker = run_settings(None, base_url=None, lake=None, languages=None)
+    assert (worker.source, worker.languages) == ("harbour-customs", ("en", "fr"))
+    assert run_settings(None, base_url=None, lake=None, languages=["fr"],
+                        source="interpol").languages == ("fr",)
+    with pytest.raises(ConfigError, match="give either settings or source, not both"):
+        run_settings(worker, base_url=None, lake=None, languages=None, source="interpol")
