@@ -114,6 +114,8 @@ def url_path(url: str) -> str:
 
 def site_form(url: str, path: str) -> str | None:
     """The path as `url` spells it, when that is the identity `path` plus a trailing slash."""
+    if not url.endswith("/"):  # most URLs: one C-level check per sitemap entry
+        return None
     m = _URL_PATH.match(url.strip())
     raw = m.group(1) if m else ""
     return raw if len(raw) == len(path) + 1 and raw.endswith("/") and raw[:-1] == path else None
@@ -446,10 +448,9 @@ def _walk_feed(
     full: bool,
     language: str,
 ) -> None:
-    """Read one RSS/Atom feed, page after page: its entries' pages are candidates, with the
-    entry's date (updated, else published) as lastmod. Daily: stop at the first page with
-    nothing unknown; backfill: page on until the feed runs past `since` or ends. Bounded by
-    the sitemap caps: size per document, entries per document, documents per run."""
+    """Read one RSS/Atom feed page after page; entries are candidates, their date the lastmod.
+    Daily: stop at the first page with nothing unknown; backfill: page on until the feed
+    runs past `since` or ends. Bounded by the sitemap caps (size, entries, documents)."""
     url: str | None = start
     visited: set[str] = set()
     links_seen: set[str] = set()
