@@ -4,6 +4,8 @@ views, and the state itself can be queried."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from ingest import runner
@@ -88,16 +90,29 @@ def test_failed_fetches_are_visible_in_release_status(tmp_path):
         second = runner.run(settings, "daily", "daily")
         assert second["failed"] == 2
         assert status_of(tmp_path)[srv.base_url + ARTICLE] == "failed 503"
-    # The server is gone: no HTTP status at all (connection refused), still not a 200.
-    third = runner.run(settings, "daily", "daily")
+        # The newsroom answers, but the article pages drop the connection: no HTTP status
+        # at all, still not the 200 of the last good fetch.
+        srv.routes[ARTICLE] = [(0, {}, _hang_up)]
+        srv.routes[NEVER] = [(0, {}, _hang_up)]
+        third = runner.run(settings, "daily", "daily")
     assert third["failed"] == 2 and third["status"] == "partial"
     status = status_of(tmp_path)
     assert status[srv.base_url + ARTICLE] == "failed -"
     assert status[srv.base_url + NEVER] == "failed -"
     errors = _rows(tmp_path, "SELECT last_error FROM release_status WHERE status = 'failed'")
     assert len(errors) == 2 and all("ConnectionError" in e for (e,) in errors)
+    # The server is gone: the run fails as unreachable and leaves the state as it was.
+    fourth = runner.run(settings, "daily", "daily")
+    assert fourth["status"] == "failed" and "could not reach" in fourth["error"]
+    assert status_of(tmp_path) == status
     # The release itself stays: a failed re-check loses nothing.
     assert _rows(tmp_path, "SELECT count(*) FROM releases") == [(1,)]
+
+
+def _hang_up(handler):
+    """Close the connection without an answer (a crashed backend behind a live front)."""
+    handler.connection.shutdown(socket.SHUT_RDWR)
+    raise ConnectionAbortedError("hung up on purpose")
 
 
 def status_of(lake) -> dict[str, str]:
