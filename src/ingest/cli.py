@@ -19,7 +19,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ingest.errors import ConfigError, ExtractError, IngestError
+from ingest.errors import ConfigError, IngestError
 from ingest.storage import ObjectLake
 
 EXIT_ERROR = 1
@@ -99,19 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from ingest.extract import extract_release
+    """Print the release JSON; a refused page prints its reason on stderr (one line) and
+    what was found on it as JSON on stdout ({"reason", "detail", "found"}), exit 2."""
+    from ingest.extract import Rejection, extract
 
     try:
         html = args.file.read_bytes()
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EXIT_ERROR
-    try:
-        release = extract_release(html, args.url)
-    except ExtractError as exc:
-        print(f"error: {exc}".replace("\n", " "), file=sys.stderr)
+    out = extract(html, args.url)
+    if isinstance(out, Rejection):
+        print(f"error: {out.error()}".replace("\n", " "), file=sys.stderr)
+        found = out.found.summary() if out.found is not None else None
+        print(json.dumps({"reason": out.reason, "detail": out.detail, "found": found},
+                         ensure_ascii=False, indent=2))
         return EXIT_NOT_A_RELEASE
-    print(json.dumps(release.to_dict(), ensure_ascii=False, indent=2))
+    print(json.dumps(out.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 

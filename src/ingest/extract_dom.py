@@ -8,6 +8,7 @@ list, which keeps the heuristics independent of any one site's markup.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -115,14 +116,19 @@ BLOCKISH = frozenset(
 )
 _BLOCK_SEL = "p,div,ul,ol,table,section,article,h1,h2,h3,h4,h5,h6,blockquote"
 
-# Generic class/id words. HARD: the subtree is boilerplate and is not walked.
-# SOFT: walked (it may hold the date or the byline) but never part of the body.
-# French and Spanish class words too (partager, compartir, relacionadas, a-lire-aussi...).
+# Generic class/id words: weak evidence, never a veto. Every element whose class or id
+# carries one is walked like any other; the words only add to a score that decides,
+# together with its text and links, whether the element is boilerplate (see
+# ingest.extract_body). BOILER names chrome (share bars, related news, menus, cookie
+# banners); META names page furniture that is walked for the date or byline but is rarely
+# body (bylines, dates, kickers, labels); CONTENT names the text of an article and weighs
+# against the other two ("field--name-body field--label-hidden" is body).
+# French and Spanish words too (partager, compartir, relacionadas, a-lire-aussi...).
 _OTHER_LANG_HINTS = (
     r"partag\w*|compartir\w*|relacionad\w*|lies|lire-aussi|a-lire|ver-tambien|"
     r"redes-sociales|reseaux-sociaux|etiquetas|mots-cles|fil-d-ariane|migas\w*|"
 )
-_HARD_HINT = re.compile(
+_BOILER_HINT = re.compile(
     r"(?<![a-z])(?:" + _OTHER_LANG_HINTS +
     r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|"
     r"breadcrumbs?|newsletter\w*|subscri\w*|comments?|sidebar|widget\w*|promo\w*|advert\w*|"
@@ -132,22 +138,23 @@ _HARD_HINT = re.compile(
     r"search\w*|login|toolbar|modal|popup|footer|more-news|read-more|see-also|"
     r"recommended|trending|most-read|popular)(?![a-z])"
 )
-# Words that name boilerplate outright: skipped even when large (a long related-news column).
-_STRONG_HINT = re.compile(
-    r"(?<![a-z])(?:" + _OTHER_LANG_HINTS +
-    r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|breadcrumbs?|"
-    r"newsletter\w*|comments?|captions?|credits?|tags?|more-news|read-more|see-also|"
-    r"recommended|trending|most-read|popular)(?![a-z])"
-)
-_SOFT_HINT = re.compile(
+_META_HINT = re.compile(
     r"(?<![a-z])(?:meta|byline|author\w*|date\w*|time|published|posted|info|details|"
     r"kicker|eyebrow|overline|surtitre|antetitulo|category|categories|topic|label)(?![a-z])"
+)
+_CONTENT_HINT = re.compile(
+    r"(?<![a-z])(?:article-?body|articletext|article-text|article-content|entry-content|"
+    r"post-content|post-body|story-body|story-content|body-text|bodytext|field--name-body|"
+    r"text-editor|rich-?text|article__body|article__content|content-body|main-content|"
+    r"body|text|content|story|entry|prose)(?![a-z])"
 )
 _SF_HINT = re.compile(
     r"(?<![a-z])(?:standfirst|lead|lede|intro|introduction|summary|chapo|chapeau|subtitle|"
     r"sub-title|subtitulo|subheading|strapline|deck|dek|teaser|excerpt|abstract|"
     r"entradilla|bajada|sumario|resumen|resume|description)(?![a-z])"
 )
+# Strength of each kind of word in the boilerplate score (ingest.extract_body).
+BOILER, META, CONTENT = 1.0, 0.5, 0.5
 _HARD_ROLES = frozenset(
     ["navigation", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu"]
 )
@@ -155,20 +162,49 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _BR_SPLIT = re.compile(BR + r"\s*(?:" + BR + r"\s*)+")
 
 
-class Blk:
-    """One text block of the page in document order (mutable scratch record)."""
+@functools.lru_cache(maxsize=4096)
+def hint_of(hint: str) -> tuple[float, bool]:
+    """(boilerplate strength, names a meta element) of a lower-cased "class id" string.
 
-    __slots__ = ("idx", "kind", "links", "path", "sf", "soft", "text")
+    Cached: a template repeats the same few class strings on every page."""
+    boiler = BOILER if _BOILER_HINT.search(hint) else 0.0
+    meta = META if _META_HINT.search(hint) else 0.0
+    if not (boiler or meta):
+        return 0.0, False
+    content = CONTENT if _CONTENT_HINT.search(hint) else 0.0
+    return max(0.0, max(boiler, meta) - content), boiler == 0.0
+
+
+def _class_words(attrs: dict) -> str:
+    """"class id" of an element's attributes, lower-cased ("" when it has neither)."""
+    cls, ident = attrs.get("class"), attrs.get("id")
+    return f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def is_standfirst_hint(hint: str) -> bool:
+    return _SF_HINT.search(hint) is not None
+
+
+class Blk:
+    """One text block of the page in document order (mutable scratch record).
+
+    `hints` are the ids of the class/id-hinted elements around the block (its own first
+    when it has one); `soft` is set later, when those elements are judged boilerplate."""
+
+    __slots__ = ("hints", "idx", "kind", "links", "path", "sf", "soft", "text")
 
     def __init__(
-        self, kind: str, text: str, path: tuple[int, ...], soft: bool, sf: bool, links: int
+        self, kind: str, text: str, path: tuple[int, ...], hints: tuple[int, ...], sf: bool,
+        links: int,
     ) -> None:
         self.kind = kind  # paragraph | heading | list_item | h1
         self.text = text
         self.path = path
-        self.soft = soft
+        self.hints = hints
         self.sf = sf
         self.links = links
+        self.soft = False
         self.idx = 0
 
     @property
@@ -186,31 +222,39 @@ def clean_text(s: str) -> str:
 
 
 class Walker:
-    """Collect blocks, landmark containers and skipped subtrees from a parsed page."""
+    """Collect blocks, landmark containers, hinted elements and skipped subtrees.
 
-    def __init__(self, body: LexborNode) -> None:
+    Skipped (never walked): hidden elements, semantic landmarks that never hold an article
+    body (nav, aside, footer, figure, dialog, ARIA navigation/complementary/...), code and
+    media. Class and id words skip nothing: they are recorded in `hints` (element id ->
+    (strength, meta word)) for the boilerplate score."""
+
+    def __init__(self, body: LexborNode, chrome_score: float = 1.5) -> None:
         self.blocks: list[Blk] = []
         self.articles: list[int] = []
         self.mains: list[int] = []
         self.article_bodies: list[int] = []
         self.skipped: set[int] = set()
-        self._body_len: int | None = None  # the page's text length, measured when needed
+        self.hints: dict[int, tuple[float, bool]] = {}
+        self.chrome: set[int] = set()  # chrome-named link lists, judged without a walk
+        self.chrome_score = chrome_score
         self._body = body
 
     def run(self) -> list[Blk]:
-        self._walk(self._body, (self._body.mem_id,), False, False, "paragraph")
+        self._walk(self._body, (self._body.mem_id,), (), False, "paragraph")
         for i, b in enumerate(self.blocks):
             b.idx = i
         return self.blocks
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _emit(self, kind: str, raw: str, path: tuple[int, ...], soft: bool, sf: bool, links: int):
+    def _emit(self, kind: str, raw: str, path: tuple[int, ...], hints: tuple[int, ...],
+              sf: bool, links: int) -> None:
         text = clean_text(raw)
         if text:
-            self.blocks.append(Blk(kind, text, path, soft, sf, links))
+            self.blocks.append(Blk(kind, text, path, hints, sf, links))
 
-    def _flush(self, run: list[str], links: int, path, soft, sf, kind, bold=None) -> None:
+    def _flush(self, run: list[str], links: int, path, hints, sf, kind, bold=None) -> None:
         if not run:
             return
         raw = "".join(run)
@@ -220,7 +264,7 @@ class Walker:
         if bold is not None:
             bold.clear()
         if BR not in raw:
-            self._emit(self._kind_for(kind, pieces, flags), raw, path, soft, sf, links)
+            self._emit(self._kind_for(kind, pieces, flags), raw, path, hints, sf, links)
             return
         # split on two or more <br>: old markup separates paragraphs that way
         segs: list[tuple[list[str], list[bool]]] = [([], [])]
@@ -243,7 +287,7 @@ class Walker:
                 self._kind_for(kind, texts, fl),
                 "".join(texts),
                 path,
-                soft,
+                hints,
                 sf,
                 links if single else 0,
             )
@@ -260,28 +304,35 @@ class Walker:
             return "heading"
         return kind
 
-    def _is_wrapper(self, node: LexborNode, hint: str = "") -> bool:
-        """A hinted element that holds the title or much of the page is a layout wrapper."""
-        if node.css_first("h1") is not None:
-            return True
-        if hint and _STRONG_HINT.search(hint):
-            return False
-        if self._body_len is None:
-            # The whole page's text, only when a hinted element needs comparing against it.
-            self._body_len = max(1, len(self._body.text(deep=True)))
-        return len(node.text(deep=True)) > 0.35 * self._body_len
+    def _hinted(self, node: LexborNode, hints: tuple[int, ...], cls: str,
+                extra: float = 0.0) -> tuple[int, ...]:
+        """`hints` plus this element when its class/id words (`cls`) or its tag (`extra`)
+        name chrome."""
+        strength, meta = hint_of(cls) if cls else (0.0, False)
+        strength = max(strength, extra)
+        if not strength:
+            return hints
+        self.hints[node.mem_id] = (strength, meta)
+        return (node.mem_id, *hints)
 
-    @staticmethod
-    def _inline_hint(node: LexborNode) -> str | None:
-        attrs = node.attributes
-        hint = ((attrs.get("class") or "") + " " + (attrs.get("id") or "")).lower()
-        if not hint.strip():
-            return None
-        if _HARD_HINT.search(hint):
-            return "hard"
-        if _SOFT_HINT.search(hint):
-            return "soft"
-        return None
+    def _plainly_chrome(self, node: LexborNode, mid: int) -> bool:
+        """A chrome-named element whose text is mostly link text scores as boilerplate
+        whatever its prose (word + link share >= 1.5), so it need not be walked: measured
+        here with C-level text calls, much cheaper than walking a 150-link menu. An element
+        holding an h1 is always walked (the title may be there)."""
+        strength = self.hints[mid][0]
+        if strength < BOILER or node.css_first("h1") is not None:
+            return False
+        text = len(node.text(deep=True).strip())
+        if text == 0:
+            self.skipped.add(mid)
+            return True
+        links = self._link_chars(node)
+        if strength + links / text >= self.chrome_score:
+            self.skipped.add(mid)
+            self.chrome.add(mid)
+            return True
+        return False
 
     @staticmethod
     def _p_kind(node: LexborNode, kind: str) -> str:
@@ -312,7 +363,8 @@ class Walker:
 
     # -- the walk -----------------------------------------------------------------------
 
-    def _walk(self, node: LexborNode, path: tuple[int, ...], soft: bool, sf: bool, kind: str):
+    def _walk(self, node: LexborNode, path: tuple[int, ...], hints: tuple[int, ...], sf: bool,
+              kind: str) -> None:
         run: list[str] = []
         bold: list[bool] = []
         run_links = 0
@@ -335,13 +387,15 @@ class Walker:
             if tag in INLINE:
                 if tag in ("span", "a", "font", "label") and child.css_first(_BLOCK_SEL):
                     pass  # an inline wrapper around blocks: walk it like a container
-                elif tag in ("span", "div", "a", "small", "time") and self._inline_hint(child):
-                    # a hinted inline element at block level ("category" label, share link):
-                    # keep it out of the running paragraph
-                    self._flush(run, run_links, path, soft, sf, kind, bold)
+                elif tag in ("span", "div", "a", "small", "time") and (
+                        own := self._hinted(child, hints, _class_words(child.attributes))
+                ) is not hints:
+                    # a hinted inline element at block level ("category" label, share link)
+                    # is a block of its own, so that its words weigh on it alone
+                    self._flush(run, run_links, path, hints, sf, kind, bold)
                     run_links = 0
-                    if self._inline_hint(child) == "soft":
-                        self._emit(kind, child.text(deep=True, separator=""), path, True, sf, 0)
+                    self._emit(kind, child.text(deep=True, separator=""), path, own, sf,
+                               self._link_chars(child))
                     continue
                 else:
                     txt = child.text(deep=True, separator="")
@@ -349,39 +403,34 @@ class Walker:
                     bold.append(tag in ("b", "strong"))
                     if tag == "a":
                         run_links += len(txt.strip())
-                    elif "<a" in (child.html or ""):
+                    elif child.css_first("a") is not None:
                         run_links += self._link_chars(child)
                     continue
             # a block-level element: close the running inline text first
-            self._flush(run, run_links, path, soft, sf, kind, bold)
+            self._flush(run, run_links, path, hints, sf, kind, bold)
             run_links = 0
 
             attrs = child.attributes
             mid = child.mem_id
-            hint = ((attrs.get("class") or "") + " " + (attrs.get("id") or "")).lower()
             role = (attrs.get("role") or "").lower()
-            if (
+            if attrs and (
                 "hidden" in attrs
                 or attrs.get("aria-hidden") == "true"
-                or _HIDDEN_STYLE.search(attrs.get("style") or "")
+                or ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or ""))
             ):
                 self.skipped.add(mid)
                 continue
             if tag in SKIP_ALWAYS or role in _HARD_ROLES:
                 self.skipped.add(mid)
                 continue
-            if (
-                tag == "form" or (hint.strip() and _HARD_HINT.search(hint))
-            ) and not self._is_wrapper(child, hint):
-                self.skipped.add(mid)
+            # A form is chrome (search, login, newsletter) unless its text says otherwise:
+            # some CMSs wrap the whole page in one.
+            cls = _class_words(attrs) if attrs else ""
+            c_hints = self._hinted(child, hints, cls, META if tag == "form" else 0.0)
+            if c_hints is not hints and self._plainly_chrome(child, mid):
                 continue
-            c_soft = soft
-            c_sf = sf
-            if hint.strip():
-                if _SOFT_HINT.search(hint) and not self._is_wrapper(child):
-                    c_soft = True
-                if _SF_HINT.search(hint) and len(child.text(deep=True)) < 600:
-                    c_sf = True
+            c_sf = sf or (bool(cls) and is_standfirst_hint(cls)
+                          and len(child.text(deep=True)) < 600)
             cpath = (*path, mid)
             if tag == "article":
                 self.articles.append(mid)
@@ -395,7 +444,7 @@ class Walker:
                     self._p_kind(child, kind),
                     child.text(deep=True, separator=""),
                     path,
-                    c_soft,
+                    c_hints,
                     c_sf,
                     self._link_chars(child),
                 )
@@ -404,27 +453,27 @@ class Walker:
                     "heading",
                     child.text(deep=True, separator=""),
                     path,
-                    c_soft,
+                    c_hints,
                     c_sf,
                     self._link_chars(child),
                 )
             elif tag == "h1":
-                self._emit("h1", child.text(deep=True, separator=""), path, c_soft, c_sf, 0)
+                self._emit("h1", child.text(deep=True, separator=""), path, c_hints, c_sf, 0)
             elif tag == "li":
                 if any(c.tag in BLOCKISH for c in child.iter()):
-                    self._walk(child, cpath, c_soft, c_sf, "list_item")
+                    self._walk(child, cpath, c_hints, c_sf, "list_item")
                 else:
                     self._emit(
                         "list_item",
                         child.text(deep=True, separator=""),
                         path,
-                        c_soft,
+                        c_hints,
                         c_sf,
                         self._link_chars(child),
                     )
             else:
-                self._walk(child, cpath, c_soft, c_sf, kind)
-        self._flush(run, run_links, path, soft, sf, kind, bold)
+                self._walk(child, cpath, c_hints, c_sf, kind)
+        self._flush(run, run_links, path, hints, sf, kind, bold)
         if has_img and len(self.blocks) > start:
             self._drop_caption(node, start)
 

@@ -49,7 +49,11 @@ def _run(settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str
 
 
 def _plan(row: dict) -> PagePlan:
-    return PagePlan(path=row["path"], url=row["url"], language=row["language"], reason="replay")
+    # The page's stored sitemap lastmod and Last-Modified travel with it: they are the
+    # pipeline's last-resort dates for a page that names none (pipeline.page_dates).
+    return PagePlan(path=row["path"], url=row["url"], language=row["language"], reason="replay",
+                    last_modified=row.get("last_modified"),
+                    sitemap_lastmod=row.get("sitemap_lastmod"))
 
 
 def replay(lake: Path, *, reason: str | None = None) -> dict:
@@ -60,7 +64,9 @@ def replay(lake: Path, *, reason: str | None = None) -> dict:
     rows = rows.filter(pl.col("raw_path").is_not_null() & pl.col("language").is_not_null())
     if reason:
         rows = rows.filter(pl.col("reason") == reason)
-    picked = rows.to_dicts()
+    state = pipeline.load_pages_state(settings.lake).select("path", "last_modified",
+                                                            "sitemap_lastmod")
+    picked = rows.join(state, on="path", how="left").to_dicts()
     return _run(settings, "replay", [_plan(r) for r in picked],
                 {r["path"]: r["raw_path"] for r in picked}, {"reason": reason})
 

@@ -29,9 +29,10 @@ from ingest import lake as lk
 from ingest import pagepool
 from ingest import schemas as sc
 from ingest import transform as tf
+from ingest.dates import parse_date, parse_http_date
 from ingest.discover import Candidate, Discovery, absolute, discover
 from ingest.errors import FetchError, GoneError, RobotsDisallowedError
-from ingest.extract import PARSER_VERSION
+from ingest.extract import PARSER_VERSION, Outcome, Rejection, Release, accept
 from ingest.fetch import Fetcher, FetchResult
 from ingest.settings import Settings
 
@@ -59,10 +60,10 @@ class FetchedPage:
     error: FetchError | None = None
     from_raw: bool = False  # replay/reprocess: parsed again, not fetched again
     parsed: Future[pagepool.Timed] | None = None  # extraction under way in a worker
-    outcome: pagepool.Outcome | None = None  # extraction done (by the worker that fetched)
+    outcome: Outcome | None = None  # extraction done (by the worker that fetched)
     parse_s: float = 0.0  # time extraction took, wherever it ran
 
-    def extracted(self) -> pagepool.Outcome:
+    def extracted(self) -> Outcome:
         """The extraction outcome of a fetched body, computed here if no worker did."""
         if self.outcome is None:
             if self.parsed is not None:
@@ -349,10 +350,32 @@ def pages_from_raw(plans: Iterable[PagePlan], raw_paths: Mapping[str, str],
 
 # ---- land -------------------------------------------------------------------------------
 
-def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str) -> dict:
+def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str,
+                      found: str | None = None) -> dict:
     return {"url": page.plan.url, "path": page.plan.path, "language": page.plan.language,
             "stage": stage, "reason": reason, "detail": detail[:2000],
-            "raw_path": page.raw_path, "parser_version": PARSER_VERSION}
+            "raw_path": page.raw_path, "parser_version": PARSER_VERSION, "found": found}
+
+
+def page_dates(page: FetchedPage) -> list[tuple[str, date | None]]:
+    """Last-resort publication dates from outside the page, in the order they are trusted:
+    the sitemap <lastmod> the page was listed with, then the HTTP Last-Modified its body
+    came with (the stored validator for a page parsed again from the raw zone)."""
+    plan = page.plan
+    last_modified = (page.result.last_modified if page.result is not None else None) \
+        or plan.last_modified
+    return [("sitemap_lastmod", parse_date(plan.sitemap_lastmod or "")),
+            ("http_last_modified", parse_http_date(last_modified))]
+
+
+def settle(page: FetchedPage) -> Outcome:
+    """The page's extraction outcome under the release contract, with the pipeline's own
+    last-resort dates for a page whose only missing field is its date."""
+    outcome = page.extracted()
+    if (isinstance(outcome, Rejection) and outcome.reason == "no_date"
+            and outcome.found is not None):
+        outcome = accept(outcome.found, fallback_dates=page_dates(page))
+    return outcome
 
 
 def land_pages(
@@ -402,13 +425,14 @@ def land_pages(
             state_updates[plan.path] = {**base_state, **fetched, "_keep": True}
             continue
         state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
-        kind, value, detail = page.extracted()
-        if kind == "ok":
-            rec = dict(value)  # type: ignore[call-overload]
+        outcome = settle(page)
+        if isinstance(outcome, Release):
+            rec = outcome.to_dict()
             rec.update(path=plan.path, parser_version=PARSER_VERSION)
             records.append(rec)
         else:
-            rejects.append(_quarantine_entry(page, "extract", str(value), detail))
+            rejects.append(_quarantine_entry(page, "extract", outcome.reason,
+                                             str(outcome.error()), outcome.found_json()))
         # Summed over pages, like "fetch": time spent parsing, in workers or here.
         report.timings["parse"] += page.parse_s
 

@@ -12,6 +12,7 @@ import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
 from ingest.errors import ValidationError
+from ingest.extract import DATE_SOURCES, EXTRACTION_METHODS
 from ingest.settings import LANGUAGES
 
 UTC_TS = pl.Datetime("us", "UTC")
@@ -23,6 +24,9 @@ RELEASES: dict[str, pl.DataType] = {
     "body_text": pl.String(), "word_count": pl.Int32(), "translation_key": pl.String(),
     "translations": pl.String(), "content_hash": pl.String(), "parser_version": pl.String(),
     "first_seen_at": UTC_TS, "updated_at": UTC_TS, "run_id": pl.String(),
+    # which path produced the body (extract.EXTRACTION_METHODS) and where the date was read
+    # (extract.DATE_SOURCES); NULL in files written before parser 2.0
+    "extraction_method": pl.String(), "date_source": pl.String(),
 }
 BLOCKS: dict[str, pl.DataType] = {
     "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
@@ -44,6 +48,8 @@ QUARANTINE: dict[str, pl.DataType] = {
     "reason": pl.String(), "detail": pl.String(), "raw_path": pl.String(),
     "parser_version": pl.String(), "run_id": pl.String(), "first_seen_at": UTC_TS,
     "seen_at": UTC_TS, "attempts": pl.Int32(),
+    # what extraction did find on a refused page (JSON: title, date, body excerpt, ...)
+    "found": pl.String(),
 }
 INGEST_RUNS: dict[str, pl.DataType] = {
     "run_id": pl.String(), "flow": pl.String(), "parameters": pl.String(),
@@ -90,6 +96,8 @@ class ReleaseModel(pa.DataFrameModel):
     first_seen_at: UTC_TS  # type: ignore[valid-type]
     updated_at: UTC_TS  # type: ignore[valid-type]
     run_id: str
+    extraction_method: str = pa.Field(isin=list(EXTRACTION_METHODS))
+    date_source: str = pa.Field(isin=list(DATE_SOURCES))
 
     @pa.dataframe_check(name="year_matches_published_date")
     def year_matches(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -139,6 +147,7 @@ class QuarantineModel(pa.DataFrameModel):
     first_seen_at: UTC_TS  # type: ignore[valid-type]
     seen_at: UTC_TS  # type: ignore[valid-type]
     attempts: pl.Int32 = pa.Field(ge=1)
+    found: str = pa.Field(nullable=True)
 
     class Config:
         strict = True

@@ -29,7 +29,7 @@ _RAW_RELEASE = {
     "body_text": pl.String(), "translations": pl.String(),
     "blocks": pl.List(pl.Struct({"kind": pl.String(), "text": pl.String()})),
     "quotes": pl.List(pl.Struct({"text": pl.String(), "speaker": pl.String()})),
-    "parser_version": pl.String(),
+    "parser_version": pl.String(), "extraction_method": pl.String(), "date_source": pl.String(),
 }
 
 
@@ -200,6 +200,7 @@ def quarantine_rows(
             "stage": e["stage"], "reason": e["reason"], "detail": e.get("detail"),
             "raw_path": e.get("raw_path"), "parser_version": e.get("parser_version"),
             "run_id": run_id, "first_seen_at": seen_at, "seen_at": seen_at, "attempts": 1,
+            "found": e.get("found"),
         }
         for e in entries
     ]

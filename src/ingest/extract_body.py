@@ -1,0 +1,251 @@
+"""Where the article body is on a flattened page: boilerplate judged, containers scored.
+
+Two steps, both over the block list of `extract_dom.Walker` (no second tree walk):
+
+1. **Boilerplate.** Every element whose class/id carries a chrome word (share, related,
+   menu, byline, ...) is judged on three kinds of evidence added together: the word itself
+   (BOILER 1.0, META 0.5, less 0.5 when a content word such as `body` sits beside it), the
+   share of its text that is link text, and the share that is *not* prose (prose: a block
+   of `prose_min_chars` or more, with little link text and a sentence mark, counted in full
+   from `prose_full_chars`: a caption line is only partly prose). It is
+   boilerplate when the sum reaches `boilerplate_score`. So a word alone never removes
+   text: an Elementor `widget` or Drupal `field--label-hidden` full of sentences stays, a
+   `share` bar of short links goes. (A chrome-named element whose text is mostly links is
+   judged by the walker without being walked: it scores as boilerplate whatever else.)
+2. **Body.** Each prose block scores like readability's paragraphs (1 + sentence marks, up
+   to a cap, + one point per 100 characters, up to 3), scaled down by its link density and,
+   weakly, by chrome words around it (`hint_damping`). The region is the semantic
+   container (itemprop=articleBody, then <article>, then <main>) holding at least
+   `region_share` of the score, else the page. Inside it the score flows to containers as
+   in readability.js (see `locate_body`): the best one, scaled by its own link density, is
+   the top; siblings that score well join it (a body split by ad slots), teaser cards and
+   link lists do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ingest.extract_dom import Blk, Walker
+
+_SENTENCE_ENDS = frozenset(".!?;。！？؟")
+_SENTENCE_MARKS = _SENTENCE_ENDS | frozenset(",،、")
+
+
+class BodyThresholds(Protocol):
+    prose_min_chars: int
+    prose_max_link_density: float
+    prose_full_chars: int
+    boilerplate_score: float
+    region_share: float
+    candidate_levels: int
+    sibling_share: float
+    sibling_max_link_density: float
+    block_max_link_density: float
+    hint_damping: float
+
+
+def is_prose(b: Blk, s: BodyThresholds) -> bool:
+    """Running text: long enough, little link text, at least one sentence mark."""
+    t = b.text
+    return (len(t) >= s.prose_min_chars and b.link_density < s.prose_max_link_density
+            and (len(t) >= 3 * s.prose_min_chars or any(c in _SENTENCE_ENDS for c in t)))
+
+
+def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) -> set[int]:
+    """Ids of the hinted elements that are boilerplate; marks their blocks `soft`."""
+    if not walker.hints:
+        return set()
+    stats: dict[int, list[int]] = {}
+    for b in blocks:
+        if not b.hints:
+            continue
+        n = len(b.text)
+        # a short line is only partly prose, however well punctuated: a caption, a credit
+        prose = min(n, n * n // s.prose_full_chars) if b.kind != "h1" and is_prose(b, s) else 0
+        for h in b.hints:
+            st = stats.get(h)
+            if st is None:
+                stats[h] = [n, b.links, prose]
+            else:
+                st[0] += n
+                st[1] += b.links
+                st[2] += prose
+    boiler = set()
+    for h, (chars, links, prose) in stats.items():
+        strength = walker.hints[h][0]
+        score = strength + min(1.0, links / max(1, chars)) + (1.0 - prose / max(1, chars))
+        if score >= s.boilerplate_score:
+            boiler.add(h)
+    if boiler:
+        for b in blocks:
+            if b.hints and not boiler.isdisjoint(b.hints):
+                b.soft = True
+    boiler |= walker.chrome
+    return boiler
+
+
+def content_score(b: Blk, walker: Walker, s: BodyThresholds) -> float:
+    """readability's paragraph score, damped by link text and (weakly) by chrome words around
+    the block: prose in an element named `comments` still counts, for less."""
+    marks = sum(1 for c in b.text if c in _SENTENCE_MARKS)
+    score = (1.0 + min(marks, 10) + min(len(b.text) / 100, 3.0)) * (1.0 - b.link_density)
+    if b.hints:
+        strength = max(walker.hints[h][0] for h in b.hints)
+        score *= 1.0 - s.hint_damping * min(1.0, strength)
+    return score
+
+
+@dataclass(slots=True)
+class BodyLocation:
+    """Where the body is: the top container, the sibling subtrees and single sibling blocks
+    that join it, the candidate body blocks in document order, and the first prose block."""
+
+    region: int | None
+    top: int
+    members: frozenset[int]
+    direct: frozenset[int]
+    blocks: list[Blk]
+    first_idx: int
+
+    def holds(self, b: Blk) -> bool:
+        return b.idx in self.direct or not self.members.isdisjoint(b.path)
+
+
+def _reads_as_paragraph(b: Blk) -> bool:
+    """readability's test for a sibling <p>: long with little link text, or a short
+    sentence with none."""
+    t = b.text
+    return b.kind in ("paragraph", "list_item", "heading") and not b.soft and (
+        (len(t) > 80 and b.link_density < 0.25)
+        or (b.link_density == 0 and any(c in _SENTENCE_ENDS for c in t[-2:])))
+
+
+def _divider(level: int) -> float:
+    # readability: a paragraph scores in full for its parent, half for the grandparent,
+    # then a third of a level each further up
+    return 1.0 if level == 0 else 2.0 if level == 1 else level * 3.0
+
+
+def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
+                good: Callable[[Blk], bool], s: BodyThresholds) -> BodyLocation:
+    """The body, the way readability finds it, over the flat block list.
+
+    Each prose block adds its content score to its container and, decaying, to the
+    `candidate_levels` containers above; every candidate is scaled by (1 - its link
+    density). The best candidate inside the region is the top. It moves up to an ancestor
+    whose score is higher still (content split over several children) and past ancestors
+    that hold nothing else (readability's "only child"). Then the sibling subtrees of the
+    top join it when they hold at least `sibling_share` of the top's prose with little link
+    text (`sibling_max_link_density`: a body split by ad slots joins, a teaser river does
+    not), and so do sibling blocks that read as a paragraph."""
+    weight = {b.idx: content_score(b, walker, s) for b in goods}
+    region = pick_region(walker, goods, weight, s)
+    score: dict[int, float] = {}
+    mass: dict[int, float] = {}
+    prefix: dict[int, tuple[int, ...]] = {}
+    for b in goods:
+        if region is not None and region not in b.path:
+            continue
+        w = weight[b.idx]
+        path = b.path
+        depth = len(path)
+        for at in range(depth):
+            anc = path[at]
+            mass[anc] = mass.get(anc, 0.0) + w
+            level = depth - 1 - at
+            if level < s.candidate_levels:
+                score[anc] = score.get(anc, 0.0) + w / _divider(level)
+            if anc not in prefix:
+                prefix[anc] = path[:at + 1]
+    chars: dict[int, int] = {}
+    links: dict[int, int] = {}
+    count: dict[int, int] = {}
+    for b in blocks:
+        n, lk = len(b.text), b.links
+        for anc in b.path:
+            if anc in mass:
+                chars[anc] = chars.get(anc, 0) + n
+                links[anc] = links.get(anc, 0) + lk
+                count[anc] = count.get(anc, 0) + 1
+
+    def ld(c: int) -> float:
+        return min(1.0, links.get(c, 0) / max(1, chars.get(c, 1)))
+
+    adjusted = {c: v * (1.0 - ld(c)) for c, v in score.items()
+                if region is None or region in prefix[c]}
+    top = max(adjusted, key=lambda c: adjusted[c])
+    chain = prefix[top]
+    if region is not None and region in chain:
+        chain = chain[chain.index(region):]  # never above the region
+    # readability's climb: an ancestor scoring higher than the child it came from holds
+    # more of the same content; stop once the ancestors fall below a third
+    last = adjusted[top]
+    floor = last / 3
+    for anc in reversed(chain[:-1]):
+        if anc not in adjusted:
+            continue
+        if adjusted[anc] < floor:
+            break
+        if adjusted[anc] > last:
+            top = anc
+            break
+        last = adjusted[anc]
+    chain = chain[:chain.index(top) + 1]
+    while len(chain) >= 2 and count.get(chain[-2]) == count.get(top):
+        chain = chain[:-1]  # a wrapper around the top and nothing else
+        top = chain[-1]
+    members = {top}
+    direct: set[int] = set()
+    if len(chain) >= 2:
+        parent = chain[-2]
+        need = s.sibling_share * mass.get(top, 0.0)
+        subtrees: dict[int, list[Blk]] = {}
+        for b in blocks:
+            path = b.path
+            if parent not in path or top in path:
+                continue
+            at = path.index(parent)
+            if at == len(path) - 1:  # a block right under the parent: a sibling paragraph
+                if _reads_as_paragraph(b):
+                    direct.add(b.idx)
+                continue
+            subtrees.setdefault(path[at + 1], []).append(b)
+        for sib, members_of in subtrees.items():
+            if mass.get(sib, 0.0) >= need and ld(sib) < s.sibling_max_link_density:
+                members.add(sib)
+            elif len(members_of) == 1 and _reads_as_paragraph(members_of[0]):
+                direct.add(members_of[0].idx)  # a div that is one paragraph, as a <p> would be
+    loc = BodyLocation(region, top, frozenset(members), frozenset(direct), [], len(blocks))
+    loc.blocks = [
+        b for b in blocks
+        if loc.holds(b) and not b.soft and b.kind != "h1"
+        and b.link_density < s.block_max_link_density
+    ]
+    loc.first_idx = next((b.idx for b in loc.blocks if good(b)),
+                         loc.blocks[0].idx if loc.blocks else len(blocks))
+    return loc
+
+
+def pick_region(walker: Walker, goods: list[Blk], weight: dict[int, float],
+                s: BodyThresholds) -> int | None:
+    """The semantic container (articleBody, article, main) that holds most of the prose."""
+    total = sum(weight.values())
+
+    def share(mid: int) -> float:
+        return sum(weight[b.idx] for b in goods if mid in b.path)
+
+    for group in (walker.article_bodies, walker.articles, walker.mains):
+        if not group:
+            continue
+        best = max(group, key=share)
+        if share(best) >= s.region_share * total:
+            if group is walker.article_bodies:
+                # title and standfirst usually sit just outside articleBody: widen to its article
+                for art in walker.articles:
+                    if art in next(b.path for b in goods if best in b.path):
+                        return art
+            return best
+    return None
