@@ -2,6 +2,7 @@
 #   make demo   bootstrap uv if missing, install from uv.lock, run the demo
 #   make test   the same install, then lint and the test suite
 #   make bench  the benchmark (separate from tests: timings are measurements)
+#   make eval   extraction scored on real pages (../shared/corpora/fundus) -> bench/EXTRACTION.md
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
@@ -13,7 +14,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test lint bench deploy clean
+.PHONY: install demo test lint bench eval deploy clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -36,6 +37,11 @@ test: lint
 
 bench: install
 	$(UV) run python -m bench.run
+
+# EVAL_CORPUS=<dir> scores another corpus in the Fundus layout; without a corpus it says
+# "skipped: corpus not found at ..." and exits 0.
+eval: install
+	$(UV) run python -m bench.eval_extraction
 
 deploy: install
 	PRESS_LAKE_ROOT=$(CURDIR) $(UV) run prefect --no-prompt deploy --all
