@@ -271,10 +271,9 @@ def metamorphic(cases: Sequence[Case], sample: int) -> dict:
         broken: list[str] = []
         for c in picked:
             base = extract(c.html, c.url)
-            html = c.html.decode("utf-8", errors="replace")
-            body = [b.text for b in base.blocks] if isinstance(base, Release) else []
+            html = mm.page_text(c.html)
             try:
-                after = extract(fn(html, body).encode(), c.url)
+                after = extract(fn(html, mm.anchors_of(base)), c.url)
             except Exception as exc:  # a transform that cannot apply is not our bug
                 broken.append(f"{c.name}: transform failed ({type(exc).__name__})")
                 continue

@@ -49,29 +49,33 @@ def scramble_classes(html: str, seed: int = 7) -> str:
     return _serialize(tree)
 
 
-def _holder(tree: LexborHTMLParser, first: str, last: str) -> LexborNode | None:
-    """The smallest element whose text holds both the first and the last body snippet."""
+def _holder(tree: LexborHTMLParser, snippets: list[str]) -> LexborNode | None:
+    """The article: the smallest element whose text holds every snippet (the title, the
+    start and the end of the body)."""
     best = None
     for node in tree.css("body *"):
         if node.tag in ("script", "style"):
             continue
         text = " ".join(node.text(deep=True).split())
-        if first in text and last in text:
+        if all(s in text for s in snippets):
             best = node  # css() walks in document order: later matches are deeper
     return best
 
 
-def _snippets(body_texts: list[str]) -> tuple[str, str] | None:
-    texts = [" ".join(t.split()) for t in body_texts if len(t.split()) >= 4]
-    if not texts:
-        return None
-    return texts[0][:40], texts[-1][-40:]
+def _snippets(anchors: list[str]) -> list[str]:
+    """anchors = [title, body block texts...] of the untransformed extraction."""
+    if not anchors:
+        return []
+    title, body = anchors[0], [" ".join(t.split()) for t in anchors[1:] if len(t.split()) >= 4]
+    if not body:
+        return []
+    return [" ".join(title.split())[:40], body[0][:40], body[-1][-40:]]
 
 
-def wrap_article(html: str, body_texts: list[str]) -> str:
+def wrap_article(html: str, anchors: list[str]) -> str:
     tree = LexborHTMLParser(html)
-    snip = _snippets(body_texts)
-    node = _holder(tree, *snip) if snip else None
+    snip = _snippets(anchors)
+    node = _holder(tree, snip) if snip else None
     if node is None or node.tag in ("html", "body"):
         return html
     inner = node.html or ""
@@ -89,15 +93,13 @@ _SYNTHETIC_RELATED = (
 )
 
 
-def sidebars_first(html: str, body_texts: list[str]) -> str:
+def sidebars_first(html: str, anchors: list[str]) -> str:
     tree = LexborHTMLParser(html)
-    snip = _snippets(body_texts)
-    node = _holder(tree, *snip) if snip else None
+    snip = _snippets(anchors)
+    node = _holder(tree, snip) if snip else None
     if node is None or node.tag in ("html", "body"):
         return html
     anchor = node
-    # climb to the outermost element that still holds no sidebar of its own: the sidebars
-    # go in front of the whole article column
     moved: list[str] = []
     for cand in tree.css("aside, [class], [id]"):
         hint = f"{cand.attributes.get('class') or ''} {cand.attributes.get('id') or ''}"
@@ -156,13 +158,14 @@ def p_to_div(html: str) -> str:
     return _serialize(tree)
 
 
-# name -> transform(html, body block texts of the untransformed extraction)
+# name -> transform(html, anchors): anchors = [title, body block texts...] of the
+# untransformed extraction, used to find the article in the page
 TRANSFORMS: dict[str, Callable[[str, list[str]], str]] = {
-    "scramble_classes": lambda html, _body: scramble_classes(html),
+    "scramble_classes": lambda html, _anchors: scramble_classes(html),
     "wrap_article": wrap_article,
     "sidebars_first": sidebars_first,
-    "mega_menu": lambda html, _body: mega_menu(html),
-    "p_to_div": lambda html, _body: p_to_div(html),
+    "mega_menu": lambda html, _anchors: mega_menu(html),
+    "p_to_div": lambda html, _anchors: p_to_div(html),
 }
 
 # Class and id words are weak evidence: with all of them gone, structure alone decides, so a
@@ -170,3 +173,20 @@ TRANSFORMS: dict[str, Callable[[str, list[str]], str]] = {
 # words protected may go). At most 10% of the body's word 4-grams may change; title, date
 # and acceptance must not.
 SCRAMBLE_MIN_F1 = 0.90
+
+
+def page_text(html: bytes | str) -> str:
+    """The page as text, decoded the way the extractor decodes it (meta charset honoured),
+    so that a transformed page is the same page in the same characters."""
+    from ingest.extract_meta import markup
+
+    m = markup(html)
+    return m if isinstance(m, str) else m.decode("utf-8", errors="replace")
+
+
+def anchors_of(release: object) -> list[str]:
+    """[title, body block texts...] of a Release (empty for a refusal)."""
+    blocks = getattr(release, "blocks", None)
+    if not blocks:
+        return []
+    return [release.title, *(b.text for b in blocks)]  # type: ignore[attr-defined]

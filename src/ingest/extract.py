@@ -97,9 +97,11 @@ class ExtractionSettings:
     fallback_min_prose_share: float = 0.6  # and this share of it must read as prose
     use_trafilatura: bool = True
     # not a release: an error heading with less body than this; a listing has this many
-    # linked headings, at least half as many as its paragraphs
+    # linked headings (three times as many on a page that says it is an article), at
+    # least half as many as its paragraphs
     error_page_max_body_chars: int = 1500
     listing_min_linked_headings: int = 3
+    listing_body_share: float = 0.5  # a body with less of the region's prose is one teaser
     # visible dates: lines this short only, searched this many blocks around the title
     date_line_max_chars: int = 100
     date_only_max_chars: int = 60
@@ -517,9 +519,17 @@ def _not_a_release(page: _Page, headings: list[str], body_blocks: list[Blk],
         return "not_a_release", f"error page: {clean_text(' '.join(headings))[:80]}"
     if page.listing_ld and page.article_ld is None:
         return "not_a_release", "listing page: JSON-LD says CollectionPage/ItemList"
-    link_heads = [b for b in page.blocks if b.kind == "heading" and b.link_density > 0.6
-                  and loc is not None and loc.holds(b)]
-    paras = [b for b in body_blocks if b.kind == "paragraph" and is_prose(b, s)]
+    if loc is None:
+        return None
+    # Where to count: the body found, unless it is only one of many teasers (it holds a
+    # small share of the region's prose): then the whole region.
+    if loc.share >= s.listing_body_share:
+        scope = [b for b in page.blocks if loc.holds(b)]
+        paras = [b for b in body_blocks if b.kind == "paragraph" and is_prose(b, s)]
+    else:
+        scope = [b for b in page.blocks if loc.in_region(b)]
+        paras = [b for b in scope if b.kind == "paragraph" and not b.soft and is_prose(b, s)]
+    link_heads = [b for b in scope if b.kind == "heading" and b.link_density > 0.6]
     # An article names itself (JSON-LD article, og:type article): its own linked headings
     # (related stories under it) make it a listing only when it has next to no prose.
     article_evidence = page.article_ld is not None or (

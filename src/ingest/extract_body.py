@@ -109,6 +109,10 @@ class BodyLocation:
     direct: frozenset[int]
     blocks: list[Blk]
     first_idx: int
+    share: float = 1.0  # of the region's content score that the body holds
+
+    def in_region(self, b: Blk) -> bool:
+        return self.region is None or self.region in b.path
 
     def holds(self, b: Blk) -> bool:
         return b.idx in self.direct or not self.members.isdisjoint(b.path)
@@ -219,6 +223,9 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
             elif len(members_of) == 1 and _reads_as_paragraph(members_of[0]):
                 direct.add(members_of[0].idx)  # a div that is one paragraph, as a <p> would be
     loc = BodyLocation(region, top, frozenset(members), frozenset(direct), [], len(blocks))
+    total = sum(weight[b.idx] for b in goods if loc.in_region(b))
+    held = sum(weight[b.idx] for b in goods if loc.holds(b))
+    loc.share = held / total if total else 1.0
     loc.blocks = [
         b for b in blocks
         if loc.holds(b) and not b.soft and b.kind != "h1"
