@@ -41,9 +41,15 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from ingest import extract_meta as meta
-from ingest.dates import find_publication_date, parse_date, url_date
+from ingest.dates import find_date, find_publication_date, parse_date, url_date
 from ingest.errors import ExtractError, NotAReleaseError
-from ingest.extract_body import BodyLocation, is_prose, judge_boilerplate, locate_body
+from ingest.extract_body import (
+    BodyLocation,
+    is_prose,
+    judge_boilerplate,
+    locate_body,
+    text_weight,
+)
 from ingest.extract_dom import Blk, Walker, clean_text, nodes_by_tag, parse
 from ingest.quotes import Quote, extract_quotes
 
@@ -77,6 +83,11 @@ class ExtractionSettings:
     # Prose counts in full from prose_full_chars (a caption line is only partly prose).
     boilerplate_score: float = 1.5
     prose_full_chars: int = 200
+    # ...unless it holds the h1 or more than wrapper_share of the page's prose (a wrapper)
+    wrapper_share: float = 0.5
+    # the walker judges a chrome-named element without walking it only when it holds less
+    # than this share of the page's text
+    walker_wrapper_share: float = 0.35
     # prose inside an element named as chrome counts (1 - hint_damping x strength) as much
     hint_damping: float = 0.6
     # body location (extract_body): a semantic container holding region_share of the
@@ -293,8 +304,7 @@ _META_DATE_KEYS = (
     "dcterms.issued",
     "dcterms.created",
 )
-_LATE = ("base[href], link[hreflang], a[hreflang], a[lang], time, [itemprop=datePublished], "
-         "[itemprop=datepublished]")
+_LATE = "base[href], link[hreflang], a[hreflang], a[lang], time"
 
 
 def _ancestor_ids(node: LexborNode) -> set[int]:
@@ -348,7 +358,8 @@ def extract_fields(html: str | bytes, url: str,
     # Looked up once the code is out, so nothing inside a script or template counts.
     late = nodes_by_tag(tree.css(_LATE))
 
-    walker = Walker(body, settings.boilerplate_score)
+    walker = Walker(body, settings.boilerplate_score, settings.prose_min_chars,
+                    settings.walker_wrapper_share)
     blocks = walker.run()
     boiler = judge_boilerplate(blocks, walker, settings)
 
@@ -395,7 +406,7 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
         return (
             b.kind in ("paragraph", "list_item")
             and not b.soft
-            and len(b.text) >= s.prose_min_chars
+            and text_weight(b.text) >= s.prose_min_chars
             and b.link_density < s.prose_max_link_density
             and b is not title_guess
         )
@@ -451,11 +462,11 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     lang = page.date_lang
     body_blocks = [
         b for b in body_blocks
-        if not (b.idx <= first_body_idx + 3 and meta.norm_key(b.text) == title_key)
-        and not (b.idx < first_body_idx + 1 and meta.is_date_only(b.text, lang))
-        and not (len(b.text) <= 40 and meta.is_date_only(b.text, lang)
-                 and parse_date(b.text, lang) == published)
-        and b.idx != date_idx
+        if b.idx != date_idx
+        and not (b.idx <= first_body_idx + 3 and meta.norm_key(b.text) == title_key)
+        and not (len(b.text) <= 80 and (b.idx < first_body_idx + 1 or len(b.text) <= 40)
+                 and meta.is_date_only(b.text, lang)
+                 and (b.idx < first_body_idx + 1 or parse_date(b.text, lang) == published))
         and any(ch.isalnum() for ch in b.text)
     ]
 
@@ -570,8 +581,10 @@ def _reads_as_article(blocks: list[Block], need: int, s: ExtractionSettings) -> 
 
 
 def _is_prose_text(t: str, s: ExtractionSettings) -> bool:
-    return len(t) >= 3 * s.prose_min_chars or (
-        len(t) >= s.prose_min_chars and any(c in ".!?。！？؟" for c in t))
+    """A line of a fallback body that is text, not a label: long, or a sentence."""
+    n = text_weight(t)
+    return n >= 3 * s.prose_min_chars or (
+        n >= s.prose_min_chars and any(c in t for c in ".!?。！？؟"))
 
 
 def _text_blocks(text: str, title: str | None) -> list[Block]:
@@ -705,14 +718,13 @@ def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx:
             d = parse_date(page.metas[key], lang)
             if d:
                 return d, "meta", -1
-    # <time> and [itemprop=datePublished]: the explicitly published one first, then the
+    # [itemprop=datePublished] (the walker noted them) and <time>: the explicitly published
+    # one first, then the
     # first one in the article region, never one inside boilerplate or naming an edit
     shunned = page.walker.skipped | {h for h in page.boiler if not page.walker.hints[h][1]}
     inside: list[dt.date] = []
     outside: list[dt.date] = []
-    stamped = [n for tag, nodes in page.late.items() if tag not in ("base", "link", "a")
-               for n in nodes]
-    stamped.sort(key=lambda n: (n.attributes.get("itemprop") or "").lower() != "datepublished")
+    stamped = [*page.walker.stamped, *page.late.get("time", ())]
     for t in stamped:
         if _is_modified(t):
             continue
@@ -814,8 +826,12 @@ def _pick_subtitle(page: _Page, body: list[Blk], loc: BodyLocation, t_idx: int,
         for b in pre:
             if len(b.text) < s.standfirst_max_chars and meta.similar(b.text, d):
                 return b
+    # an unnamed line between title and body, unless it is a meta line ("Published 3 May
+    # 2024, 12:17", "16.05.2024 - 5 min read")
     for b in pre:
-        if not b.soft and len(b.text) < s.standfirst_max_chars and len(b.text.split()) >= 4:
+        if (not b.soft and len(b.text) < s.standfirst_max_chars and len(b.text.split()) >= 4
+                and find_date(b.text, lang) is None
+                and not any(ch.isdigit() for ch in b.text[:12])):
             return b
     if (
         len(body) >= 2

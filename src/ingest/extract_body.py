@@ -24,6 +24,7 @@ Two steps, both over the block list of `extract_dom.Walker` (no second tree walk
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,13 +32,14 @@ from typing import Protocol
 from ingest.extract_dom import Blk, Walker
 
 _SENTENCE_ENDS = frozenset(".!?;。！？؟")
-_SENTENCE_MARKS = _SENTENCE_ENDS | frozenset(",،、")
+_SENTENCE_MARKS = tuple(_SENTENCE_ENDS | frozenset(",،、"))
 
 
 class BodyThresholds(Protocol):
     prose_min_chars: int
     prose_max_link_density: float
     prose_full_chars: int
+    wrapper_share: float
     boilerplate_score: float
     region_share: float
     candidate_levels: int
@@ -47,11 +49,34 @@ class BodyThresholds(Protocol):
     hint_damping: float
 
 
+_DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def text_weight(t: str, cap: int = 400) -> int:
+    """Length for the prose tests, with a Chinese or Japanese character (Han, kana) counted
+    twice: those scripts say in one character what others say in two or three, and the
+    thresholds are set in Latin characters. Exact only up to `cap` (above it, only "long")."""
+    n = len(t)
+    if n >= cap or t.isascii():
+        return n
+    return n + len(_DENSE.findall(t))
+
+
 def is_prose(b: Blk, s: BodyThresholds) -> bool:
     """Running text: long enough, little link text, at least one sentence mark."""
     t = b.text
-    return (len(t) >= s.prose_min_chars and b.link_density < s.prose_max_link_density
-            and (len(t) >= 3 * s.prose_min_chars or any(c in _SENTENCE_ENDS for c in t)))
+    n = text_weight(t)
+    return (n >= s.prose_min_chars and b.link_density < s.prose_max_link_density
+            and (n >= 3 * s.prose_min_chars or any(c in t for c in _SENTENCE_ENDS)))
+
+
+def _prose_value(b: Blk, s: BodyThresholds) -> int:
+    """Characters of a block that count as prose: all of a long prose block, part of a short
+    one (n * weight / prose_full_chars), none of anything else."""
+    if b.kind == "h1" or not is_prose(b, s):
+        return 0
+    n = len(b.text)
+    return min(n, n * text_weight(b.text) // s.prose_full_chars)
 
 
 def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) -> set[int]:
@@ -64,7 +89,7 @@ def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) 
             continue
         n = len(b.text)
         # a short line is only partly prose, however well punctuated: a caption, a credit
-        prose = min(n, n * n // s.prose_full_chars) if b.kind != "h1" and is_prose(b, s) else 0
+        prose = _prose_value(b, s)
         for h in b.hints:
             st = stats.get(h)
             if st is None:
@@ -73,8 +98,14 @@ def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) 
                 st[0] += n
                 st[1] += b.links
                 st[2] += prose
+    # The page's prose, and the elements holding the title: a chrome-named element that
+    # holds the h1 or most of the page's prose is a wrapper ("l-wrapper gate-ad"), not chrome.
+    page_prose = sum(_prose_value(b, s) for b in blocks)
+    titled = {h for b in blocks if b.kind == "h1" for h in b.hints}
     boiler = set()
     for h, (chars, links, prose) in stats.items():
+        if h in titled or prose > s.wrapper_share * page_prose:
+            continue
         strength = walker.hints[h][0]
         score = strength + min(1.0, links / max(1, chars)) + (1.0 - prose / max(1, chars))
         if score >= s.boilerplate_score:
@@ -90,7 +121,8 @@ def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) 
 def content_score(b: Blk, walker: Walker, s: BodyThresholds) -> float:
     """readability's paragraph score, damped by link text and (weakly) by chrome words around
     the block: prose in an element named `comments` still counts, for less."""
-    marks = sum(1 for c in b.text if c in _SENTENCE_MARKS)
+    text = b.text
+    marks = sum(map(text.count, _SENTENCE_MARKS))
     score = (1.0 + min(marks, 10) + min(len(b.text) / 100, 3.0)) * (1.0 - b.link_density)
     if b.hints:
         strength = max(walker.hints[h][0] for h in b.hints)
@@ -148,35 +180,61 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
     weight = {b.idx: content_score(b, walker, s) for b in goods}
     region = pick_region(walker, goods, weight, s)
     score: dict[int, float] = {}
-    mass: dict[int, float] = {}
     prefix: dict[int, tuple[int, ...]] = {}
     for b in goods:
         if region is not None and region not in b.path:
             continue
         w = weight[b.idx]
         path = b.path
-        depth = len(path)
-        for at in range(depth):
+        for level in range(min(s.candidate_levels, len(path))):
+            at = len(path) - 1 - level
             anc = path[at]
-            mass[anc] = mass.get(anc, 0.0) + w
-            level = depth - 1 - at
-            if level < s.candidate_levels:
-                score[anc] = score.get(anc, 0.0) + w / _divider(level)
+            score[anc] = score.get(anc, 0.0) + w / _divider(level)
             if anc not in prefix:
                 prefix[anc] = path[:at + 1]
-    chars: dict[int, int] = {}
-    links: dict[int, int] = {}
-    count: dict[int, int] = {}
+    # Subtree sums (prose mass, characters, link characters, blocks) added at each block's
+    # own container, then carried up once per container: linear in the number of
+    # containers, not in blocks x depth.
+    parent: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    own: dict[int, list[float]] = {}
     for b in blocks:
-        n, lk = len(b.text), b.links
-        for anc in b.path:
-            if anc in mass:
-                chars[anc] = chars.get(anc, 0) + n
-                links[anc] = links.get(anc, 0) + lk
-                count[anc] = count.get(anc, 0) + 1
+        path = b.path
+        leaf = path[-1]
+        st = own.get(leaf)
+        if st is None:
+            st = own[leaf] = [0.0, 0, 0, 0]
+            for at in range(len(path) - 1, 0, -1):
+                node = path[at]
+                if node in parent:
+                    break
+                parent[node] = path[at - 1]
+                depth[node] = at
+        st[1] += len(b.text)
+        st[2] += b.links
+        st[3] += 1
+        if b.idx in weight:
+            st[0] += weight[b.idx]
+    for node in sorted(depth, key=depth.__getitem__, reverse=True):
+        st = own.get(node)
+        if st is None:
+            continue
+        up = parent[node]
+        acc = own.get(up)
+        if acc is None:
+            own[up] = list(st)
+        else:
+            acc[0] += st[0]
+            acc[1] += st[1]
+            acc[2] += st[2]
+            acc[3] += st[3]
+    zero = [0.0, 0, 0, 0]
+    mass = {n: v[0] for n, v in own.items()}
+    count = {n: v[3] for n, v in own.items()}
 
     def ld(c: int) -> float:
-        return min(1.0, links.get(c, 0) / max(1, chars.get(c, 1)))
+        st = own.get(c, zero)
+        return min(1.0, st[2] / max(1, st[1]))
 
     adjusted = {c: v * (1.0 - ld(c)) for c, v in score.items()
                 if region is None or region in prefix[c]}

@@ -159,19 +159,35 @@ _HARD_ROLES = frozenset(
     ["navigation", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu"]
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+_ENDS = ".!?;。！？؟"  # sentence marks: what makes a block prose (ingest.extract_body)
 _BR_SPLIT = re.compile(BR + r"\s*(?:" + BR + r"\s*)+")
 
 
-@functools.lru_cache(maxsize=4096)
-def hint_of(hint: str) -> tuple[float, bool]:
-    """(boilerplate strength, names a meta element) of a lower-cased "class id" string.
+@functools.lru_cache(maxsize=16384)
+def _token_hint(token: str) -> int:
+    """The kinds of word one class token (or id) carries, as bits: 1 chrome, 2 meta,
+    4 content, 8 standfirst. Cached per token: pages differ in their class strings far more
+    than in their tokens (a CSS-in-JS build hashes strings, not words)."""
+    return ((1 if _BOILER_HINT.search(token) else 0) | (2 if _META_HINT.search(token) else 0)
+            | (4 if _CONTENT_HINT.search(token) else 0) | (8 if _SF_HINT.search(token) else 0))
 
-    Cached: a template repeats the same few class strings on every page."""
-    boiler = BOILER if _BOILER_HINT.search(hint) else 0.0
-    meta = META if _META_HINT.search(hint) else 0.0
-    if not (boiler or meta):
+
+@functools.lru_cache(maxsize=8192)
+def _hint_bits(hint: str) -> int:
+    bits = 0
+    for token in hint.split():
+        bits |= _token_hint(token)
+    return bits
+
+
+def hint_of(hint: str) -> tuple[float, bool]:
+    """(boilerplate strength, names a meta element) of a lower-cased "class id" string."""
+    bits = _hint_bits(hint)
+    if not bits & 3:
         return 0.0, False
-    content = CONTENT if _CONTENT_HINT.search(hint) else 0.0
+    boiler = BOILER if bits & 1 else 0.0
+    meta = META if bits & 2 else 0.0
+    content = CONTENT if bits & 4 else 0.0
     return max(0.0, max(boiler, meta) - content), boiler == 0.0
 
 
@@ -181,9 +197,8 @@ def _class_words(attrs: dict) -> str:
     return f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
 
 
-@functools.lru_cache(maxsize=4096)
 def is_standfirst_hint(hint: str) -> bool:
-    return _SF_HINT.search(hint) is not None
+    return bool(_hint_bits(hint) & 8)
 
 
 class Blk:
@@ -229,7 +244,8 @@ class Walker:
     media. Class and id words skip nothing: they are recorded in `hints` (element id ->
     (strength, meta word)) for the boilerplate score."""
 
-    def __init__(self, body: LexborNode, chrome_score: float = 1.5) -> None:
+    def __init__(self, body: LexborNode, chrome_score: float = 1.5,
+                 prose_min_chars: int = 40, wrapper_share: float = 0.35) -> None:
         self.blocks: list[Blk] = []
         self.articles: list[int] = []
         self.mains: list[int] = []
@@ -237,7 +253,11 @@ class Walker:
         self.skipped: set[int] = set()
         self.hints: dict[int, tuple[float, bool]] = {}
         self.chrome: set[int] = set()  # chrome-named link lists, judged without a walk
+        self.stamped: list[LexborNode] = []  # elements marked itemprop=datePublished
         self.chrome_score = chrome_score
+        self.prose_min_chars = prose_min_chars
+        self.wrapper_share = wrapper_share
+        self._page_len: int | None = None  # the page's text length, measured when needed
         self._body = body
 
     def run(self) -> list[Blk]:
@@ -316,23 +336,45 @@ class Walker:
         return (node.mem_id, *hints)
 
     def _plainly_chrome(self, node: LexborNode, mid: int) -> bool:
-        """A chrome-named element whose text is mostly link text scores as boilerplate
-        whatever its prose (word + link share >= 1.5), so it need not be walked: measured
-        here with C-level text calls, much cheaper than walking a 150-link menu. An element
-        holding an h1 is always walked (the title may be there)."""
+        """A chrome-named element that scores as boilerplate whatever its blocks turn out to
+        be need not be walked: measured here with C-level text calls, much cheaper than
+        walking a 150-link menu. Its score (word + link share + non-prose share) reaches
+        `chrome_score` when its link text alone makes up the difference, or when it cannot
+        hold prose at all (shorter than one prose block, or no sentence mark in text too
+        short to count as prose without one). Meta-named elements are always walked (the
+        date may be there), and so is an element holding an h1 (the title may be there) or
+        much of the page's text (a page wrapper named for its ad slots)."""
         strength = self.hints[mid][0]
         if strength < BOILER or node.css_first("h1") is not None:
             return False
-        text = len(node.text(deep=True).strip())
-        if text == 0:
+        text = node.text(deep=True).strip()
+        n = len(text)
+        if self._page_len is None:
+            self._page_len = len(self._body.text(deep=True))
+        if n > self.wrapper_share * self._page_len:
+            return False  # a wrapper around much of the page ("l-wrapper gate-ad"): walk it
+        if n < self.prose_min_chars or (
+                n < 3 * self.prose_min_chars and not any(c in text for c in _ENDS)):
             self.skipped.add(mid)
+            self.chrome.add(mid)
             return True
         links = self._link_chars(node)
-        if strength + links / text >= self.chrome_score:
+        if strength + links / n >= self.chrome_score:
             self.skipped.add(mid)
             self.chrome.add(mid)
             return True
         return False
+
+    def _inline_words(self, node: LexborNode) -> str:
+        """class/id words of an inline element at block level; notes [itemprop=datePublished]
+        on the way (its attributes are read here anyway)."""
+        attrs = node.attributes
+        if not attrs:
+            return ""
+        prop = attrs.get("itemprop")
+        if prop and prop.lower() == "datepublished":
+            self.stamped.append(node)
+        return _class_words(attrs)
 
     @staticmethod
     def _p_kind(node: LexborNode, kind: str) -> str:
@@ -388,7 +430,7 @@ class Walker:
                 if tag in ("span", "a", "font", "label") and child.css_first(_BLOCK_SEL):
                     pass  # an inline wrapper around blocks: walk it like a container
                 elif tag in ("span", "div", "a", "small", "time") and (
-                        own := self._hinted(child, hints, _class_words(child.attributes))
+                        own := self._hinted(child, hints, self._inline_words(child))
                 ) is not hints:
                     # a hinted inline element at block level ("category" label, share link)
                     # is a block of its own, so that its words weigh on it alone
@@ -436,8 +478,13 @@ class Walker:
                 self.articles.append(mid)
             elif tag == "main" or role == "main":
                 self.mains.append(mid)
-            if (attrs.get("itemprop") or "").lower() == "articlebody":
-                self.article_bodies.append(mid)
+            prop = attrs.get("itemprop") if attrs else None
+            if prop:
+                prop = prop.lower()
+                if prop == "articlebody":
+                    self.article_bodies.append(mid)
+                elif prop == "datepublished":
+                    self.stamped.append(child)
 
             if tag == "p" or tag == "pre" or tag == "address":
                 self._emit(

@@ -205,25 +205,44 @@ _LANG_SEGMENT = re.compile(r"^[a-z]{2}(?:[-_][a-z]{2,4})?$", re.I)
 _LISTING_SEGMENT = re.compile(r"^(?:page|seite|pagina|p)?\d{1,3}$|^(?:index|home|start)\b", re.I)
 
 
+# RFC 3986 appendix B: the path and the query of a URL in one C-level match (urlsplit
+# costs several microseconds a call, and a page has a dozen language links).
+_URL_PARTS = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?([^?#]*)(?:\?([^#]*))?")
+_PAGED_QUERY = re.compile(r"(?:^|&)(?:page|p|start|offset)=", re.I)
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
 def _segments(url: str) -> list[str]:
-    return [s for s in urlsplit(url).path.split("/") if s and not _LANG_SEGMENT.match(s)]
+    path = _URL_PARTS.match(url).group(1)  # type: ignore[union-attr]  # always matches
+    return [s for s in path.split("/") if s and not _LANG_SEGMENT.match(s)]
+
+
+def _absolute(base: str, href: str) -> str:
+    """urljoin, with the common cases (already absolute, root-relative) done directly."""
+    if href.startswith(("http://", "https://")):
+        return href
+    if href.startswith("/") and not href.startswith("//"):
+        m = _ORIGIN.match(base)
+        if m:
+            return m.group(0) + href
+    return urljoin(base, href)
 
 
 def _slug_like(seg: str) -> bool:
     """A path segment that names one item: digits, a hyphenated phrase, or a long word."""
     return (any(c.isdigit() for c in seg) or seg.count("-") + seg.count("_") >= 2
-            or len(seg) >= 25 or sum(1 for c in seg if ord(c) > 127) >= 8
-            or "%" in seg)
+            or len(seg) >= 25 or len(seg.encode()) - len(seg) >= 8 or "%" in seg)
 
 
-def is_article_url(target: str, own: str) -> bool:
+def is_article_url(target: str, own: str | list[str]) -> bool:
     """Whether a link target can be an article page rather than a language home, a section
-    or a listing: judged from its path against the page's own."""
-    t, o = _segments(target), _segments(own)
+    or a listing: judged from its path against the page's own (URL or its segments)."""
+    t = _segments(target)
+    o = _segments(own) if isinstance(own, str) else own
     if not t:
         return False  # "/fr/", "/ar": a language home
-    query = urlsplit(target).query.lower()
-    if _LISTING_SEGMENT.match(t[-1]) or re.search(r"(?:^|&)(?:page|p|start|offset)=", query):
+    query = _URL_PARTS.match(target).group(2) or ""  # type: ignore[union-attr]
+    if _LISTING_SEGMENT.match(t[-1]) or (query and _PAGED_QUERY.search(query)):
         return False
     if _slug_like(t[-1]):
         return True
@@ -239,6 +258,7 @@ def translations(late: dict[str, list[LexborNode]], url: str, own: str) -> dict[
     if late.get("base"):
         base = urljoin(url, late["base"][0].attributes.get("href") or "")
     own_abs = url.split("#")[0]
+    own_segs = _segments(url)
     out: dict[str, str] = {}
     for link in late.get("link", []):
         a = link.attributes
@@ -248,8 +268,8 @@ def translations(late: dict[str, list[LexborNode]], url: str, own: str) -> dict[
         href = (a.get("href") or "").strip()
         if not lang or lang == own or not href or lang in out:
             continue
-        target = urljoin(base, href)
-        if target.split("#")[0] != own_abs and is_article_url(target, url):
+        target = _absolute(base, href)
+        if target.split("#")[0] != own_abs and is_article_url(target, own_segs):
             out[lang] = target
     for anchor in late.get("a", []):
         a = anchor.attributes
@@ -258,8 +278,8 @@ def translations(late: dict[str, list[LexborNode]], url: str, own: str) -> dict[
         if (not lang or lang == own or lang in out or not href
                 or href.startswith(("#", "javascript:", "mailto:"))):
             continue
-        target = urljoin(base, href)
-        if target.split("#")[0] == own_abs or not is_article_url(target, url):
+        target = _absolute(base, href)
+        if target.split("#")[0] == own_abs or not is_article_url(target, own_segs):
             continue
         out[lang] = target
     return dict(sorted(out.items()))

@@ -50,6 +50,8 @@ class PagePlan:
     etag: str | None = None
     last_modified: str | None = None
     sitemap_lastmod: str | None = None
+    # the sitemap's xhtml:link alternates of this page: ((language, path), ...)
+    alternates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -203,10 +205,12 @@ def plan_fetches(
     plans: dict[str, PagePlan] = {}
 
     def add(path: str, language: str, reason: str, st: Mapping | None, lastmod: str | None):
+        cand = candidates.get(path)
         plans[path] = PagePlan(
             path=path, url=absolute(settings.base_url, path), language=language, reason=reason,
             etag=(st or {}).get("etag"), last_modified=(st or {}).get("last_modified"),
             sitemap_lastmod=lastmod or (st or {}).get("sitemap_lastmod"),
+            alternates=tuple(sorted(cand.alternates.items())) if cand is not None else (),
         )
 
     for path, cand in candidates.items():
@@ -466,10 +470,11 @@ def land_pages(
         quotes = quotes.filter(~pl.col("release_id").is_in(bad_ids))
     report.timings["validate"] += time.perf_counter() - tv
 
+    alternates = {p.plan.path: p.plan.alternates for p in pages if p.plan.alternates}
     tw = time.perf_counter()
     with lk.writer_lock(settings.lake):
         _publish(settings, releases, blocks, quotes, rejects, state_updates, report,
-                 run_id=run_id, now=now, unit=unit)
+                 run_id=run_id, now=now, unit=unit, alternates=alternates)
     report.timings["write"] += time.perf_counter() - tw
     report.timings["land_total"] += time.perf_counter() - t0
     return report
@@ -480,7 +485,8 @@ PARTITION_THREADS = 4  # partitions of one commit rewritten side by side
 
 def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
              quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
-             report: BatchReport, *, run_id: str, now: datetime, unit: str | None) -> None:
+             report: BatchReport, *, run_id: str, now: datetime, unit: str | None,
+             alternates: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> None:
     """Read-merge-write every touched table and commit them in one manifest swap.
 
     The caller holds the writer lock. The fetch state is one of the tables, so it never
@@ -529,6 +535,11 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
                 old["language"], old["published_date"].year)
 
     validated = releases
+    families = _families(settings, manifest, validated, alternates or {}, version)
+    if families is not None:
+        links_rel, families_rel, keys = families
+        releases = releases.drop("translation_key").join(keys, on="release_id", how="left") \
+            .select(releases.columns)
     ids = pl.Series(changed_ids, dtype=pl.String).implode()
     releases = releases.filter(pl.col("release_id").is_in(ids))
     blocks = blocks.filter(pl.col("release_id").is_in(ids))
@@ -592,6 +603,10 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
                 changes[table][key] = rel
             report.partitions.add(key)
 
+    if families is not None:
+        changes["translation_links"] = {"": links_rel}
+        changes["families"] = {"": families_rel}
+
     existing_q = lk.read_data_file(lake, manifest.file("quarantine"), sc.QUARANTINE)
     incoming_q = tf.quarantine_rows(rejects, seen_at=now, run_id=run_id)
     ok_paths = set(validated["path"].to_list())
@@ -612,6 +627,39 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
         changes["pages"] = {"": lk.write_data_file(lake, "pages", "", merged_state, version)}
     lk.commit(lake, manifest, changes, run_id=run_id, unit=unit,
               report={k: v for k, v in report.counts.items()}, now=now)
+
+
+def _families(settings: Settings, manifest: lk.Manifest, landed: pl.DataFrame,
+              alternates: Mapping[str, Sequence[tuple[str, str]]], version: int,
+              ) -> tuple[str, str, pl.DataFrame] | None:
+    """Translation families recomputed over the whole lake when releases land: the batch's
+    links replace its pages' old ones (sitemap links are kept for pages parsed again from
+    the raw zone, which come without a sitemap), then every family is resolved again
+    (transform.resolve_families). Returns the two new table files and the batch's keys."""
+    if landed.height == 0:
+        return None
+    lake = settings.lake
+    old_links = lk.read_data_file(lake, manifest.file("translation_links"), sc.LINKS)
+    batch = pl.Series(landed["path"].to_list(), dtype=pl.String).implode()
+    relisted = pl.Series(list(alternates), dtype=pl.String).implode()
+    new_links = sc.LinkModel.validate(tf.link_rows(landed, alternates).unique(
+        subset=["source_path", "target_path", "target_language", "signal"], keep="first",
+        maintain_order=True))
+    kept = old_links.filter(~pl.col("source_path").is_in(batch) | (
+        (pl.col("signal") == "sitemap") & ~pl.col("source_path").is_in(relisted)))
+    links = pl.concat([kept, new_links]).sort("source_path", "target_path", "signal")
+    old_families = lk.read_data_file(lake, manifest.file("families"), sc.FAMILIES)
+    members = pl.concat([
+        old_families.filter(~pl.col("release_id").is_in(landed["release_id"].implode()))
+        .select("release_id", "path", "language"),
+        landed.select("release_id", "path", "language"),
+    ])
+    families = sc.FamilyModel.validate(
+        tf.resolve_families(members, links, source=settings.source).sort("release_id"))
+    keys = families.filter(pl.col("release_id").is_in(landed["release_id"].implode())) \
+        .select("release_id", "translation_key")
+    return (lk.write_data_file(lake, "translation_links", "", links, version),
+            lk.write_data_file(lake, "families", "", families, version), keys)
 
 
 def _write_or_drop(lake: Path, table: str, key: str, frame: pl.DataFrame,

@@ -68,6 +68,17 @@ PAGES: dict[str, pl.DataType] = {
     "parser_version": pl.String(),
 }
 SITEMAPS: dict[str, pl.DataType] = {"path": pl.String(), "lastmod": pl.String()}
+# Translation links seen on landed pages (`page`: hreflang and switcher links) and in the
+# sitemaps (`sitemap`: xhtml:link), and the families resolved from all of them.
+LINKS: dict[str, pl.DataType] = {
+    "source_path": pl.String(), "source_language": pl.String(), "target_path": pl.String(),
+    "target_language": pl.String(), "signal": pl.String(),
+}
+FAMILIES: dict[str, pl.DataType] = {
+    "release_id": pl.String(), "path": pl.String(), "language": pl.String(),
+    "translation_key": pl.String(),
+}
+LINK_SIGNALS = ["page", "sitemap"]
 
 STAGES = ["discover", "fetch", "extract", "validate", "publish"]
 PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed"]
@@ -229,6 +240,29 @@ class RevisionModel(pa.DataFrameModel):
     class Config:
         strict = True
         unique = ["release_id", "revision"]
+
+
+class LinkModel(pa.DataFrameModel):
+    source_path: str = pa.Field(str_startswith="/")
+    source_language: str
+    target_path: str = pa.Field(str_startswith="/")
+    target_language: str = pa.Field(str_length={"min_value": 2, "max_value": 3})
+    signal: str = pa.Field(isin=LINK_SIGNALS)
+
+    class Config:
+        strict = True
+        unique = ["source_path", "target_path", "target_language", "signal"]
+
+
+class FamilyModel(pa.DataFrameModel):
+    release_id: str = pa.Field(str_length={"min_value": 16, "max_value": 16})
+    path: str = pa.Field(str_startswith="/")
+    language: str
+    translation_key: str = pa.Field(str_length={"min_value": 16, "max_value": 16})
+
+    class Config:
+        strict = True
+        unique = ["release_id"]
 
 
 def split_valid(

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from ingest.schemas import BLOCKS, QUARANTINE, QUOTES, RELEASES, REVISIONS
+from ingest.schemas import BLOCKS, FAMILIES, LINKS, QUARANTINE, QUOTES, RELEASES, REVISIONS
 
 # `\s\s+|[^\S ]` rewrites only runs and non-space whitespace: same output as `\s+`, four
 # times cheaper on long bodies (measured, see STACK_NOTES).
@@ -54,6 +54,104 @@ def family_path(path: str, language: str, translations: Mapping[str, str]) -> st
     paths = {lang: urlsplit(u).path.rstrip("/") for lang, u in translations.items()}
     paths[language] = path
     return paths.get("en") or min(paths.values())
+
+
+# ---- translation families ------------------------------------------------------------------
+#
+# A release's family is every language version of it. Each landed page says which versions
+# it knows (its hreflang alternates and switcher links, `translations`), and so does the
+# sitemap (xhtml:link). Those links are kept in `translation_links`; at each commit the
+# families are resolved from all of them at once: symmetric and transitive (the connected
+# components of the link graph), with two guards so that one bad link cannot glue unrelated
+# releases together:
+# - a target linked from two different pages of the same language is a hub (a language
+#   home, a section) and links nothing;
+# - two groups are never joined when both hold a version in the same language.
+# Links confirmed from both sides are joined first. The key of a family is the smallest
+# release id among its members and the versions they link to (landed or not yet), so it
+# stays the same when a linked version lands later.
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path.rstrip("/") or "/"
+
+
+def link_rows(releases: pl.DataFrame,
+              sitemap_alternates: Mapping[str, Sequence[tuple[str, str]]]) -> pl.DataFrame:
+    """One row per translation link of each release in `releases` (path, language,
+    translations JSON): from the page (`page`) and from the sitemap (`sitemap`)."""
+    rows = []
+    for path, language, translations in releases.select(
+            "path", "language", "translations").iter_rows():
+        seen = set()
+        for lang, url in sorted(json.loads(translations or "{}").items()):
+            target = _path_of(url)
+            if target != path and (lang, target) not in seen:
+                seen.add((lang, target))
+                rows.append((path, language, target, lang, "page"))
+        for lang, target in sitemap_alternates.get(path, ()):
+            if target != path and lang != language and (lang, target) not in seen:
+                seen.add((lang, target))
+                rows.append((path, language, target, lang, "sitemap"))
+    return pl.DataFrame(rows, schema=LINKS, orient="row")
+
+
+def resolve_families(members: pl.DataFrame, links: pl.DataFrame, *, source: str
+                     ) -> pl.DataFrame:
+    """The family of every landed release: `members` (release_id, path, language) and all
+    known `links` -> one row per member with its `translation_key` (see above)."""
+    language = dict(members.select("path", "language").iter_rows())
+    ids = dict(members.select("path", "release_id").iter_rows())
+    edges = sorted((s, t, tl) for s, t, tl in links.select(
+        "source_path", "target_path", "target_language").unique().iter_rows()
+        if s in language and s != t and tl != language[s])
+    # a target linked from two pages of one language is a hub, not a translation
+    sources: dict[str, dict[str, set[str]]] = {}
+    for s, t, _ in edges:
+        sources.setdefault(t, {}).setdefault(language[s], set()).add(s)
+    hubs = {t for t, by_lang in sources.items() if any(len(v) > 1 for v in by_lang.values())}
+    labelled: dict[str, str] = {}
+    for _s, t, tl in edges:
+        labelled.setdefault(t, tl)
+    edges = [(s, t) for s, t, _ in edges if t not in hubs]
+    pairs = {(s, t) for s, t in edges}
+    ordered = sorted(edges, key=lambda e: ((e[1], e[0]) not in pairs, e))
+
+    parent: dict[str, str] = {}
+    langs: dict[str, set[str]] = {}
+
+    def node_lang(p: str) -> str | None:
+        return language.get(p) or labelled.get(p)
+
+    def find(p: str) -> str:
+        if p not in parent:
+            parent[p] = p
+            lg = node_lang(p)
+            langs[p] = {lg} if lg else set()
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    for p in language:
+        find(p)
+    for s, t in ordered:
+        a, b = find(s), find(t)
+        if a == b or langs[a] & langs[b]:
+            continue  # already one family, or two versions in one language: not joined
+        if len(langs[a]) < len(langs[b]):
+            a, b = b, a
+        parent[b] = a
+        langs[a] |= langs.pop(b)
+    key: dict[str, str] = {}
+    for p in parent:
+        r = find(p)
+        rid = ids.get(p) or short_hash(f"{source}:{p}")
+        if r not in key or rid < key[r]:
+            key[r] = rid
+    return members.select("release_id", "path", "language").with_columns(
+        pl.Series("translation_key", [key[find(p)] for p in members["path"]], pl.String)
+    ).select(list(FAMILIES))
 
 
 def raw_releases_frame(records: Sequence[Mapping[str, object]]) -> pl.DataFrame:
