@@ -76,6 +76,14 @@ def split_of(publisher: str) -> str:
     return "dev" if hashlib.sha256(publisher.encode()).digest()[0] % 2 == 0 else "held-out"
 
 
+def held_out_quarter(publisher: str) -> str | None:
+    """The held-out half split again by the same hash: A was looked at once the first full
+    run had measured the held-out half (to find mechanisms that fail on unseen markup),
+    B never was; B is the honest figure for pages nobody tuned against."""
+    b = hashlib.sha256(publisher.encode()).digest()[0]
+    return None if b % 2 == 0 else ("held-out A" if b % 4 == 1 else "held-out B")
+
+
 def load_corpus(root: Path) -> list[Case]:
     out = []
     for line in (root / "index.jsonl").read_text(encoding="utf-8").splitlines():
@@ -327,9 +335,13 @@ def render(res: dict) -> str:
         for t in res["targets"]:
             L.append(f"| {t['target']} | {t['measured']} | {t['verdict']} |")
         L.append("")
-    for label, key in (("Whole corpus", "all"), ("Development half (publishers the extractor "
-                       "was looked at against)", "dev"), ("Held-out half (never looked at "
-                       "while developing)", "held-out")):
+    for label, key in (("Whole corpus", "all"),
+                       ("Development half (publishers the extractor was developed against)",
+                        "dev"),
+                       ("Held-out half (the other publishers)", "held-out"),
+                       ("Held-out quarter A (looked at after the first full run)",
+                        "held-out A"),
+                       ("Held-out quarter B (never looked at)", "held-out B")):
         block = res["scores"].get(key)
         if not block:
             continue
@@ -451,7 +463,8 @@ def evaluate(cases: Sequence[Case], *, with_trafilatura: bool, log=print) -> dic
 
 def _by_split(run: dict, split: str | None) -> dict:
     def pick(rows: Iterable[Scored]) -> list[Scored]:
-        return [r for r in rows if split is None or r.case.split == split]
+        return [r for r in rows if split is None or r.case.split == split
+                or held_out_quarter(r.case.publisher) == split]
 
     out = {"ours": summarize(pick(run["ours"]))}
     if run["trafilatura"]:
@@ -529,7 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases = [c for c in cases if c.split == args.split]
     log(f"scoring {len(cases)} pages (ours and trafilatura, interleaved)")
     run = evaluate(cases, with_trafilatura=not args.no_trafilatura, log=log)
-    for key in ("all", "dev", "held-out"):
+    for key in ("all", "dev", "held-out", "held-out A", "held-out B"):
         if args.split == "all" or key == args.split:
             res["scores"][key] = _by_split(run, None if key == "all" else key)
     whole = res["scores"]["all" if args.split == "all" else args.split]

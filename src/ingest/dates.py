@@ -146,6 +146,8 @@ _NUMERIC = re.compile(
     r"(?<![\d/.])(?P<a>[0-3]?\d)[/.\-](?P<b>[01]?\d)[/.\-](?P<y>(?:19|20)\d\d)(?!\d)"
 )
 
+_SHORT_YEAR = re.compile(r"(?<![\d.,])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>\d\d)(?![\d.,])")
+
 _DAY_FIRST = {"fr", "es", "ar", "en-gb", "en-ie", "en-au", "en-nz", "en-in"}
 _MONTH_FIRST = {"en-us"}
 
@@ -194,6 +196,14 @@ def find_date(text: str, language: str | None = None) -> tuple[_dt.date, int, in
         if d:
             found.append((mt.start(), mt.end(), d))
             break
+    if not found and lang.split("-")[0] not in ("", "en", "und"):
+        # "Do 25.04.24 | 14:07 Uhr": a two-digit year, in day-first languages, with dots only
+        for mt in _SHORT_YEAR.finditer(s):
+            yy = int(mt["y"])
+            d = _mk(2000 + yy if yy < 70 else 1900 + yy, int(mt["b"]), int(mt["a"]))
+            if d:
+                found.append((mt.start(), mt.end(), d))
+                break
     if not found:
         return None
     start, end, d = min(found, key=lambda t: t[0])

@@ -25,7 +25,8 @@ How fields are found, semantic signals first:
   tried, and `extraction_method` says which produced the body;
 * date, first found wins, and `date_source` says where: JSON-LD datePublished, date metas,
   <time>/[itemprop=datePublished], a visible date line near the title (decoys such as
-  "Updated ..." or cookie notices refused), the URL path (`/2019/11/19/`).
+  "Updated ..." or cookie notices refused), a date in the page title, the URL path
+  (`/2019/11/19/`).
 
 Every threshold is a field of the frozen `ExtractionSettings`.
 """
@@ -67,7 +68,7 @@ METHOD_TRAFILATURA = "trafilatura"  # the fallback extractor
 EXTRACTION_METHODS = (METHOD_DOM, METHOD_JSON_LD, METHOD_TRAFILATURA)
 
 # date_source values, in the order they are tried (the last two come from the pipeline).
-DATE_SOURCES = ("json_ld", "meta", "time_element", "page_text", "url_path",
+DATE_SOURCES = ("json_ld", "meta", "time_element", "page_text", "page_title", "url_path",
                 "sitemap_lastmod", "http_last_modified")
 
 
@@ -83,8 +84,12 @@ class ExtractionSettings:
     # Prose counts in full from prose_full_chars (a caption line is only partly prose).
     boilerplate_score: float = 1.5
     prose_full_chars: int = 200
-    # ...unless it holds the h1 or more than wrapper_share of the page's prose (a wrapper)
+    # ...unless it holds the h1 or more than wrapper_share of the page's prose (a wrapper);
+    # text the page repeats word for word adds repeat_weight x its share
     wrapper_share: float = 0.5
+    repeat_weight: float = 0.5
+    # a container inside the body whose text is this much repeated elsewhere is a box
+    repeated_box_share: float = 0.5
     # the walker judges a chrome-named element without walking it only when it holds less
     # than this share of the page's text
     walker_wrapper_share: float = 0.35
@@ -325,6 +330,7 @@ class _Page:
     walker: Walker
     blocks: list[Blk]
     boiler: set[int]
+    ld: list[dict]
     article_ld: dict | None
     listing_ld: bool
     metas: dict[str, str]
@@ -391,7 +397,7 @@ def extract_fields(html: str | bytes, url: str,
         or metas.get("twitter:title")
         or ""
     )
-    page = _Page(url, settings, walker, blocks, boiler, article_ld, listing_ld, metas, late,
+    page = _Page(url, settings, walker, blocks, boiler, ld, article_ld, listing_ld, metas, late,
                  language, date_lang, page_title, meta_title)
     return _fields(page, html)
 
@@ -438,8 +444,8 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     elif meta.is_error_heading(headings):
         shown = clean_text(page.page_title or h1s[0].text)[:80]
         problem = ("not_a_release", f"error page: {shown}")
-    elif not blocks:
-        problem = ("not_a_release", "empty page: no text blocks")
+    # no prose in the markup at all (a page rendered by script): the body may still be in
+    # its JSON-LD or found by the fallback; the contract decides
 
     # title ------------------------------------------------------------------------------------
     title_blk = _pick_title(h1s, region, first_body_idx) if h1s else title_guess
@@ -469,6 +475,17 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
                  and (b.idx < first_body_idx + 1 or parse_date(b.text, lang) == published))
         and any(ch.isalnum() for ch in b.text)
     ]
+    # a line that is all the text of a <time> element is a date, whatever its form
+    stamps = {clean_text(t.text(deep=True)) for t in page.late.get("time", ())}
+    if stamps:
+        body_blocks = [b for b in body_blocks if b.text not in stamps]
+    # an article does not repeat itself: a box whose text the page repeats word for word
+    # (a subscription prompt shown twice, captions for each screen size) is not body, and
+    # neither is a second copy of any block (a pull quote)
+    body_blocks = _without_repeated_boxes(blocks, body_blocks, s)
+    once: set[str] = set()
+    body_blocks = [b for b in body_blocks
+                   if len(b.text) < 20 or not (b.text in once or once.add(b.text))]
 
     # standfirst and dateline ------------------------------------------------------------------
     subtitle = None
@@ -480,8 +497,14 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     out_blocks, dateline = _with_dateline(body_blocks)
     method = METHOD_DOM if out_blocks else None
 
-    # thin or missing body: the page's own articleBody, then the fallback extractor ------------
-    if problem is None and sum(len(b.text) for b in out_blocks) < s.thin_body_chars:
+    # thin or missing body: the page's own articleBody, then the fallback extractor; and
+    # a DOM body that the page's own articleBody shows to be a fraction of the article
+    # (text hidden until a script shows it) ----------------------------------------------
+    have = sum(len(b.text) for b in out_blocks)
+    ld_body = len(meta.ld_str(page.article_ld.get("articleBody")) or "") \
+        if page.article_ld is not None else 0
+    if problem is None and (have < s.thin_body_chars
+                            or ld_body >= max(s.thin_body_chars, s.fallback_gain * have)):
         better = _fallback_body(page, html, out_blocks, title, subtitle)
         if better is not None:
             out_blocks, method = better
@@ -506,6 +529,26 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
         extraction_method=method,
         problem=problem,
     )
+
+
+def _without_repeated_boxes(page_blocks: list[Blk], body: list[Blk],
+                            s: ExtractionSettings) -> list[Blk]:
+    """Body blocks minus those in a container whose text is mostly repeated elsewhere on
+    the page (`repeated_box_share`)."""
+    seen: dict[str, int] = {}
+    for b in page_blocks:
+        if len(b.text) >= 20:
+            seen[b.text] = seen.get(b.text, 0) + 1
+    boxes: dict[int, list[int]] = {}
+    for b in body:
+        st = boxes.setdefault(b.path[-1], [0, 0])
+        st[0] += len(b.text)
+        if seen.get(b.text, 0) > 1:
+            st[1] += len(b.text)
+    dropped = {c for c, (n, again) in boxes.items() if again and again >= s.repeated_box_share * n}
+    if not dropped:
+        return body
+    return [b for b in body if b.path[-1] not in dropped or seen.get(b.text, 0) <= 1]
 
 
 def _with_dateline(blocks: Sequence[Blk | Block]) -> tuple[list[Block], str | None]:
@@ -713,9 +756,17 @@ def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx:
             d = parse_date(meta.ld_str(page.article_ld.get(key)) or "", lang)
             if d:
                 return d, "json_ld", -1
+    for obj in meta.dated_ld(page.ld, page.article_ld, page.url):
+        d = parse_date(meta.ld_str(obj.get("datePublished")) or "", lang)
+        if d:
+            return d, "json_ld", -1
+    # metas by name, however the CMS spells it (article:published_time,
+    # article:published:time, article_published_time)
+    keyed = {_meta_key(k): v for k, v in page.metas.items()}
     for key in _META_DATE_KEYS:
-        if key in page.metas:
-            d = parse_date(page.metas[key], lang)
+        value = keyed.get(_meta_key(key))
+        if value:
+            d = parse_date(value, lang)
             if d:
                 return d, "meta", -1
     # [itemprop=datePublished] (the walker noted them) and <time>: the explicitly published
@@ -781,10 +832,19 @@ def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx:
             d = find_publication_date(b.text, lang)
             if d:
                 return d, "page_text", b.idx
+    # the page's title ("Ukraine offensive | Europe | DW | 28.04.2023")
+    for text in (page.page_title, page.metas.get("og:title", "")):
+        d = find_publication_date(text, lang) if text else None
+        if d is not None:
+            return d, "page_title", -1
     d = url_date(page.url)
     if d is not None:
         return d, "url_path", -1
     return None, None, -1
+
+
+def _meta_key(key: str) -> str:
+    return "".join(ch for ch in key.lower() if ch.isalnum())
 
 
 # --- standfirst -------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Two steps, both over the block list of `extract_dom.Walker` (no second tree walk
    (BOILER 1.0, META 0.5, less 0.5 when a content word such as `body` sits beside it), the
    share of its text that is link text, and the share that is *not* prose (prose: a block
    of `prose_min_chars` or more, with little link text and a sentence mark, counted in full
-   from `prose_full_chars`: a caption line is only partly prose). It is
+   from `prose_full_chars`: a caption line is only partly prose), plus the share of text the
+   page repeats word for word (`repeat_weight`). It is
    boilerplate when the sum reaches `boilerplate_score`. So a word alone never removes
    text: an Elementor `widget` or Drupal `field--label-hidden` full of sentences stays, a
    `share` bar of short links goes. (A chrome-named element whose text is mostly links is
@@ -40,6 +41,7 @@ class BodyThresholds(Protocol):
     prose_max_link_density: float
     prose_full_chars: int
     wrapper_share: float
+    repeat_weight: float
     boilerplate_score: float
     region_share: float
     candidate_levels: int
@@ -80,34 +82,44 @@ def _prose_value(b: Blk, s: BodyThresholds) -> int:
 
 
 def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) -> set[int]:
-    """Ids of the hinted elements that are boilerplate; marks their blocks `soft`."""
+    """Ids of the hinted elements that are boilerplate; marks their blocks `soft`.
+
+    Text that the page repeats word for word (a caption printed for desktop, tablet and
+    mobile; a teaser shown twice) adds `repeat_weight` times its share to the score: an
+    article does not repeat its paragraphs."""
     if not walker.hints:
         return set()
-    stats: dict[int, list[int]] = {}
+    values = [_prose_value(b, s) for b in blocks]
+    seen: dict[str, int] = {}
     for b in blocks:
+        if len(b.text) >= 20:
+            seen[b.text] = seen.get(b.text, 0) + 1
+    stats: dict[int, list[int]] = {}
+    for b, prose in zip(blocks, values, strict=True):
         if not b.hints:
             continue
         n = len(b.text)
-        # a short line is only partly prose, however well punctuated: a caption, a credit
-        prose = _prose_value(b, s)
+        again = n if seen.get(b.text, 0) > 1 else 0
         for h in b.hints:
             st = stats.get(h)
             if st is None:
-                stats[h] = [n, b.links, prose]
+                stats[h] = [n, b.links, prose, again]
             else:
                 st[0] += n
                 st[1] += b.links
                 st[2] += prose
+                st[3] += again
     # The page's prose, and the elements holding the title: a chrome-named element that
     # holds the h1 or most of the page's prose is a wrapper ("l-wrapper gate-ad"), not chrome.
-    page_prose = sum(_prose_value(b, s) for b in blocks)
+    page_prose = sum(values)
     titled = {h for b in blocks if b.kind == "h1" for h in b.hints}
     boiler = set()
-    for h, (chars, links, prose) in stats.items():
+    for h, (chars, links, prose, again) in stats.items():
         if h in titled or prose > s.wrapper_share * page_prose:
             continue
-        strength = walker.hints[h][0]
-        score = strength + min(1.0, links / max(1, chars)) + (1.0 - prose / max(1, chars))
+        n = max(1, chars)
+        score = (walker.hints[h][0] + min(1.0, links / n) + (1.0 - prose / n)
+                 + s.repeat_weight * again / n)
         if score >= s.boilerplate_score:
             boiler.add(h)
     if boiler:
@@ -179,19 +191,6 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
     not), and so do sibling blocks that read as a paragraph."""
     weight = {b.idx: content_score(b, walker, s) for b in goods}
     region = pick_region(walker, goods, weight, s)
-    score: dict[int, float] = {}
-    prefix: dict[int, tuple[int, ...]] = {}
-    for b in goods:
-        if region is not None and region not in b.path:
-            continue
-        w = weight[b.idx]
-        path = b.path
-        for level in range(min(s.candidate_levels, len(path))):
-            at = len(path) - 1 - level
-            anc = path[at]
-            score[anc] = score.get(anc, 0.0) + w / _divider(level)
-            if anc not in prefix:
-                prefix[anc] = path[:at + 1]
     # Subtree sums (prose mass, characters, link characters, blocks) added at each block's
     # own container, then carried up once per container: linear in the number of
     # containers, not in blocks x depth.
@@ -231,6 +230,25 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
     zero = [0.0, 0, 0, 0]
     mass = {n: v[0] for n, v in own.items()}
     count = {n: v[3] for n, v in own.items()}
+    # Score: a paragraph wrapped in containers of its own (<div><div><p>) scores for the
+    # first container that holds anything else, as readability does when it replaces a
+    # div holding a single <p> by the <p>.
+    score: dict[int, float] = {}
+    prefix: dict[int, tuple[int, ...]] = {}
+    for b in goods:
+        if region is not None and region not in b.path:
+            continue
+        w = weight[b.idx]
+        path = b.path
+        end = len(path)
+        while end > 1 and count.get(path[end - 1], 0) <= 1:
+            end -= 1
+        for level in range(min(s.candidate_levels, end)):
+            at = end - 1 - level
+            anc = path[at]
+            score[anc] = score.get(anc, 0.0) + w / _divider(level)
+            if anc not in prefix:
+                prefix[anc] = path[:at + 1]
 
     def ld(c: int) -> float:
         st = own.get(c, zero)

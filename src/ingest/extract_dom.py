@@ -456,10 +456,12 @@ class Walker:
             mid = child.mem_id
             role = (attrs.get("role") or "").lower()
             if attrs and (
-                "hidden" in attrs
+                ("hidden" in attrs and not (attrs.get("id") or "").startswith("S:"))
                 or attrs.get("aria-hidden") == "true"
                 or ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or ""))
             ):
+                # (React's streaming server rendering sends page segments in
+                # <div hidden id="S:n"> for a script to move into place: that is content)
                 self.skipped.add(mid)
                 continue
             if tag in SKIP_ALWAYS or role in _HARD_ROLES:

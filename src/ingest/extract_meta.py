@@ -32,6 +32,15 @@ def markup(html: str | bytes) -> str | bytes:
     if enc in ("utf-8", "utf8"):
         return html  # lexbor replaces invalid sequences with U+FFFD, as decode would
     try:
+        # A page saved or served as UTF-8 often keeps the meta of its old charset. Bytes
+        # beyond ASCII that are valid UTF-8 throughout are UTF-8: in any legacy encoding a
+        # page of text would almost never happen to be.
+        html.decode("utf-8")
+        if not html.isascii():
+            return html
+    except UnicodeDecodeError:
+        pass
+    try:
         return html.decode(enc, errors="replace")
     except LookupError:
         return html.decode("utf-8", errors="replace")
@@ -131,6 +140,23 @@ def pick_article_ld(objects: list[dict], url: str) -> dict | None:
         if u and path and urlsplit(urljoin(url, u)).path.rstrip("/") == path:
             return o
     return next((o for o in arts if o.get("articleBody") or o.get("datePublished")), arts[0])
+
+
+def dated_ld(objects: list[dict], article: dict | None, url: str) -> list[dict]:
+    """JSON-LD objects that may date this page when its article object does not: the
+    objects about this URL (a WebPage, a ClaimReview), then any page-like or review object,
+    never an organisation, a person or a media file."""
+    path = urlsplit(url).path.rstrip("/")
+    mine, pagey = [], []
+    for o in objects:
+        if o is article or not o.get("datePublished"):
+            continue
+        u = _ld_url(o)
+        if u and path and urlsplit(urljoin(url, u)).path.rstrip("/") == path:
+            mine.append(o)
+        elif any(t.endswith(("page", "review", "claim")) for t in ld_types(o)):
+            pagey.append(o)
+    return mine + pagey
 
 
 def metas(nodes: list[LexborNode]) -> dict[str, str]:
