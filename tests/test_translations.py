@@ -25,8 +25,10 @@ def members(*rows: tuple[str, str]) -> pl.DataFrame:
 
 
 def links(*rows: tuple[str, str, str]) -> pl.DataFrame:
-    return pl.DataFrame([(s, "xx", t, tl, "page") for s, t, tl in rows], schema=sc.LINKS,
-                        orient="row")
+    """(source path, target path, target language); the source's language is its first
+    path segment."""
+    return pl.DataFrame([(s, s.split("/")[1], t, tl, "page") for s, t, tl in rows],
+                        schema=sc.LINKS, orient="row")
 
 
 def keys(m: pl.DataFrame, lk: pl.DataFrame) -> dict[str, str]:
@@ -57,6 +59,31 @@ def test_two_versions_in_one_language_are_never_one_family():
     got = keys(m, links(("/en/a", "/fr/a", "fr"), ("/fr/a", "/en/a", "en"),
                         ("/en/z", "/fr/a", "fr")))
     assert got["/en/a"] == got["/fr/a"] != got["/en/z"]
+
+
+def test_resolving_one_batch_gives_what_resolving_everything_gives():
+    rng = random.Random(3)
+    rows, ls = [], []
+    for f in range(60):  # families of up to four languages; some links one-way, some hubs
+        langs = rng.sample(["en", "fr", "es", "ar"], rng.randint(1, 4))
+        paths = [f"/{lg}/n/{f}" for lg in langs]
+        rows += list(zip(paths, langs, strict=True))
+        for p in paths:
+            ls += [(p, q, q.split("/")[1]) for q in paths if q != p and rng.random() < 0.7]
+            if rng.random() < 0.1:
+                ls.append((p, "/fr", "fr"))  # a language home: a hub once two pages link it
+    everything = keys(members(*rows), links(*ls))
+    # the same lake, landed in batches: each batch resolved incrementally
+    done: list[tuple[str, str]] = []
+    previous = None
+    for i in range(0, len(rows), 25):
+        batch = rows[i:i + 25]
+        done += batch
+        paths = {p for p, _ in done}
+        previous = tf.resolve_families(
+            members(*done), links(*[e for e in ls if e[0] in paths]), source=SRC,
+            previous=previous, touched=[p for p, _ in batch])
+    assert dict(previous.select("path", "translation_key").iter_rows()) == everything
 
 
 def test_keys_are_stable_across_runs_and_when_a_linked_version_lands():

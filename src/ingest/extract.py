@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -310,6 +311,7 @@ _META_DATE_KEYS = (
     "dcterms.created",
 )
 _LATE = "base[href], link[hreflang], a[hreflang], a[lang], time"
+_META_DATE_KEYED = tuple("".join(ch for ch in k if ch.isalnum()) for k in _META_DATE_KEYS)
 
 
 def _ancestor_ids(node: LexborNode) -> set[int]:
@@ -763,8 +765,8 @@ def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx:
     # metas by name, however the CMS spells it (article:published_time,
     # article:published:time, article_published_time)
     keyed = {_meta_key(k): v for k, v in page.metas.items()}
-    for key in _META_DATE_KEYS:
-        value = keyed.get(_meta_key(key))
+    for key in _META_DATE_KEYED:
+        value = keyed.get(key)
         if value:
             d = parse_date(value, lang)
             if d:
@@ -843,8 +845,11 @@ def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx:
     return None, None, -1
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _meta_key(key: str) -> str:
-    return "".join(ch for ch in key.lower() if ch.isalnum())
+    return _NOT_ALNUM.sub("", key.lower())
 
 
 # --- standfirst -------------------------------------------------------------------------------

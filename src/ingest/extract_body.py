@@ -25,6 +25,7 @@ Two steps, both over the block list of `extract_dom.Walker` (no second tree walk
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class BodyThresholds(Protocol):
 _DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
+@functools.lru_cache(maxsize=8192)
 def text_weight(t: str, cap: int = 400) -> int:
     """Length for the prose tests, with a Chinese or Japanese character (Han, kana) counted
     twice: those scripts say in one character what others say in two or three, and the
@@ -88,17 +90,20 @@ def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) 
     mobile; a teaser shown twice) adds `repeat_weight` times its share to the score: an
     article does not repeat its paragraphs."""
     if not walker.hints:
-        return set()
-    values = [_prose_value(b, s) for b in blocks]
+        return set(walker.chrome)
     seen: dict[str, int] = {}
     for b in blocks:
         if len(b.text) >= 20:
             seen[b.text] = seen.get(b.text, 0) + 1
     stats: dict[int, list[int]] = {}
-    for b, prose in zip(blocks, values, strict=True):
+    titled: set[int] = set()
+    for b in blocks:
         if not b.hints:
             continue
+        if b.kind == "h1":
+            titled.update(b.hints)
         n = len(b.text)
+        prose = _prose_value(b, s)
         again = n if seen.get(b.text, 0) > 1 else 0
         for h in b.hints:
             st = stats.get(h)
@@ -109,19 +114,24 @@ def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) 
                 st[1] += b.links
                 st[2] += prose
                 st[3] += again
-    # The page's prose, and the elements holding the title: a chrome-named element that
-    # holds the h1 or most of the page's prose is a wrapper ("l-wrapper gate-ad"), not chrome.
-    page_prose = sum(values)
-    titled = {h for b in blocks if b.kind == "h1" for h in b.hints}
+    # A chrome-named element that holds the h1 or most of the page's prose is a wrapper
+    # ("l-wrapper gate-ad"), not chrome. (The page's prose is summed only when needed.)
+    page_prose = -1
     boiler = set()
     for h, (chars, links, prose, again) in stats.items():
-        if h in titled or prose > s.wrapper_share * page_prose:
+        if h in titled:
             continue
         n = max(1, chars)
         score = (walker.hints[h][0] + min(1.0, links / n) + (1.0 - prose / n)
                  + s.repeat_weight * again / n)
-        if score >= s.boilerplate_score:
-            boiler.add(h)
+        if score < s.boilerplate_score:
+            continue
+        if prose:
+            if page_prose < 0:
+                page_prose = sum(_prose_value(b, s) for b in blocks)
+            if prose > s.wrapper_share * page_prose:
+                continue
+        boiler.add(h)
     if boiler:
         for b in blocks:
             if b.hints and not boiler.isdisjoint(b.hints):

@@ -427,7 +427,12 @@ class Walker:
                 bold.append(False)
                 continue
             if tag in INLINE:
-                if tag in ("span", "a", "font", "label") and child.css_first(_BLOCK_SEL):
+                first = child.child
+                if first is None:
+                    continue  # an empty inline element (an icon): no text, nothing to weigh
+                if (tag in ("span", "a", "font", "label")
+                        and (first.tag != "-text" or first.next is not None)
+                        and child.css_first(_BLOCK_SEL)):
                     pass  # an inline wrapper around blocks: walk it like a container
                 elif tag in ("span", "div", "a", "small", "time") and (
                         own := self._hinted(child, hints, self._inline_words(child))
@@ -448,6 +453,8 @@ class Walker:
                     elif child.css_first("a") is not None:
                         run_links += self._link_chars(child)
                     continue
+            if child.child is None:
+                continue  # an empty element (an ad slot, a spacer) ends no paragraph either
             # a block-level element: close the running inline text first
             self._flush(run, run_links, path, hints, sf, kind, bold)
             run_links = 0

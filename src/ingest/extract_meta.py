@@ -235,6 +235,7 @@ _LISTING_SEGMENT = re.compile(r"^(?:page|seite|pagina|p)?\d{1,3}$|^(?:index|home
 # costs several microseconds a call, and a page has a dozen language links).
 _URL_PARTS = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?([^?#]*)(?:\?([^#]*))?")
 _PAGED_QUERY = re.compile(r"(?:^|&)(?:page|p|start|offset)=", re.I)
+_DIGIT = re.compile(r"\d")
 _ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
 
@@ -256,8 +257,8 @@ def _absolute(base: str, href: str) -> str:
 
 def _slug_like(seg: str) -> bool:
     """A path segment that names one item: digits, a hyphenated phrase, or a long word."""
-    return (any(c.isdigit() for c in seg) or seg.count("-") + seg.count("_") >= 2
-            or len(seg) >= 25 or len(seg.encode()) - len(seg) >= 8 or "%" in seg)
+    return (seg.count("-") + seg.count("_") >= 2 or len(seg) >= 25 or "%" in seg
+            or _DIGIT.search(seg) is not None or len(seg.encode()) - len(seg) >= 8)
 
 
 def is_article_url(target: str, own: str | list[str]) -> bool:

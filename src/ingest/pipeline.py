@@ -634,8 +634,9 @@ def _families(settings: Settings, manifest: lk.Manifest, landed: pl.DataFrame,
               ) -> tuple[str, str, pl.DataFrame] | None:
     """Translation families recomputed over the whole lake when releases land: the batch's
     links replace its pages' old ones (sitemap links are kept for pages parsed again from
-    the raw zone, which come without a sitemap), then every family is resolved again
-    (transform.resolve_families). Returns the two new table files and the batch's keys."""
+    the raw zone, which come without a sitemap), then the families the batch can reach are
+    resolved again (transform.resolve_families; the same result as resolving the whole
+    lake, at the cost of the batch). Returns the two new table files and the batch's keys."""
     if landed.height == 0:
         return None
     lake = settings.lake
@@ -654,8 +655,9 @@ def _families(settings: Settings, manifest: lk.Manifest, landed: pl.DataFrame,
         .select("release_id", "path", "language"),
         landed.select("release_id", "path", "language"),
     ])
-    families = sc.FamilyModel.validate(
-        tf.resolve_families(members, links, source=settings.source).sort("release_id"))
+    families = sc.FamilyModel.validate(tf.resolve_families(
+        members, links, source=settings.source, previous=old_families,
+        touched=landed["path"].to_list()).sort("release_id"))
     keys = families.filter(pl.col("release_id").is_in(landed["release_id"].implode())) \
         .select("release_id", "translation_key")
     return (lk.write_data_file(lake, "translation_links", "", links, version),

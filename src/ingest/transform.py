@@ -96,37 +96,80 @@ def link_rows(releases: pl.DataFrame,
     return pl.DataFrame(rows, schema=LINKS, orient="row")
 
 
-def resolve_families(members: pl.DataFrame, links: pl.DataFrame, *, source: str
-                     ) -> pl.DataFrame:
+def resolve_families(members: pl.DataFrame, links: pl.DataFrame, *, source: str,
+                     previous: pl.DataFrame | None = None,
+                     touched: Iterable[str] | None = None) -> pl.DataFrame:
     """The family of every landed release: `members` (release_id, path, language) and all
-    known `links` -> one row per member with its `translation_key` (see above)."""
+    known `links` -> one row per member with its `translation_key` (see above).
+
+    With `previous` (the families as last resolved) and `touched` (the paths whose links
+    changed), only the part of the link graph those paths can reach is resolved again, with
+    the families they belonged to: the same result as resolving everything, at the cost of
+    one batch rather than of the whole lake."""
+    hubs = _hubs(links)
+    if previous is None or touched is None or previous.height == 0:
+        return _components(members, links, hubs, source)
+    touched = set(touched)
+    old_keys = previous.filter(pl.col("path").is_in(pl.Series(sorted(touched),
+                                                              dtype=pl.String).implode()))
+    seeds = touched | set(previous.filter(pl.col("translation_key").is_in(
+        old_keys["translation_key"].implode()))["path"].to_list())
+    # sources of hub links may lose their family to the hub rule: resolve them again too
+    seeds |= set(links.filter(pl.col("target_path").is_in(hubs.implode()))["source_path"]
+                 .to_list())
+    reach = _reachable(links, hubs, seeds)
+    inside = pl.col("path").is_in(pl.Series(sorted(reach), dtype=pl.String).implode())
+    fresh = _components(members.filter(inside), links.filter(
+        pl.col("source_path").is_in(pl.Series(sorted(reach), dtype=pl.String).implode())),
+        hubs, source)
+    kept = previous.filter(~inside & pl.col("release_id").is_in(members["release_id"]
+                                                                .implode()))
+    return pl.concat([kept.select(list(FAMILIES)), fresh])
+
+
+def _hubs(links: pl.DataFrame) -> pl.Series:
+    """Targets linked from two different pages of one language: hubs, not translations."""
+    return (links.group_by("target_path", "source_language")
+            .agg(pl.col("source_path").n_unique().alias("n"))
+            .filter(pl.col("n") > 1)["target_path"].unique())
+
+
+def _reachable(links: pl.DataFrame, hubs: pl.Series, seeds: set[str]) -> set[str]:
+    """Every path the seeds reach over translation links (either direction, hubs left out)."""
+    edges = links.filter(~pl.col("target_path").is_in(hubs.implode())).select(
+        "source_path", "target_path")
+    reach = set(seeds)
+    frontier = set(seeds)
+    while frontier:
+        ring = pl.Series(sorted(frontier), dtype=pl.String).implode()
+        hit = edges.filter(pl.col("source_path").is_in(ring) | pl.col("target_path").is_in(ring))
+        frontier = (set(hit["source_path"].to_list()) | set(hit["target_path"].to_list())) - reach
+        reach |= frontier
+    return reach
+
+
+def _components(members: pl.DataFrame, links: pl.DataFrame, hubs: pl.Series, source: str
+                ) -> pl.DataFrame:
     language = dict(members.select("path", "language").iter_rows())
     ids = dict(members.select("path", "release_id").iter_rows())
+    hub = set(hubs.to_list())
     edges = sorted((s, t, tl) for s, t, tl in links.select(
         "source_path", "target_path", "target_language").unique().iter_rows()
         if s in language and s != t and tl != language[s])
-    # a target linked from two pages of one language is a hub, not a translation
-    sources: dict[str, dict[str, set[str]]] = {}
-    for s, t, _ in edges:
-        sources.setdefault(t, {}).setdefault(language[s], set()).add(s)
-    hubs = {t for t, by_lang in sources.items() if any(len(v) > 1 for v in by_lang.values())}
     labelled: dict[str, str] = {}
     for _s, t, tl in edges:
         labelled.setdefault(t, tl)
-    edges = [(s, t) for s, t, _ in edges if t not in hubs]
-    pairs = {(s, t) for s, t in edges}
-    ordered = sorted(edges, key=lambda e: ((e[1], e[0]) not in pairs, e))
+    pairs = [(s, t) for s, t, _ in edges if t not in hub]
+    both = set(pairs)
+    ordered = sorted(pairs, key=lambda e: ((e[1], e[0]) not in both, e))
 
     parent: dict[str, str] = {}
     langs: dict[str, set[str]] = {}
 
-    def node_lang(p: str) -> str | None:
-        return language.get(p) or labelled.get(p)
-
     def find(p: str) -> str:
         if p not in parent:
             parent[p] = p
-            lg = node_lang(p)
+            lg = language.get(p) or labelled.get(p)
             langs[p] = {lg} if lg else set()
         while parent[p] != p:
             parent[p] = parent[parent[p]]
