@@ -361,3 +361,26 @@ def test_every_threshold_is_a_named_setting():
     html = (GOLDEN / "pages" / "fr-drupal.html").read_bytes()
     out = extract(html, _expected("fr-drupal")["url"], strict)
     assert isinstance(out, Rejection) and out.reason == "no_body"
+
+
+@pytest.mark.parametrize("opening, dateline", [
+    ("LYON, France –", "LYON, France"),
+    ("Lyon (France), le 3 mai 2024 –", "Lyon (France), le 3 mai 2024"),
+    ("BUENOS AIRES.–", "BUENOS AIRES"),
+    ("MADRID, 3 de mayo de 2024.-", "MADRID, 3 de mayo de 2024"),
+    ("NAIROBI, Kenya (AP) —", "NAIROBI, Kenya (AP)"),
+    ("Berlin, 3. Mai 2024 –", "Berlin, 3. Mai 2024"),
+])
+def test_datelines_in_unusual_forms_are_split_off(opening, dateline):
+    html = _page(f"<article><h1>Fraud ring dismantled</h1><time datetime='2024-05-03'>3 May"
+                 f"</time><p>{opening} {_PROSE[0]}</p><p>{_PROSE[1]}</p></article>")
+    rel = extract_release(html, "https://p.example.org/en/news/2024/fraud-ring")
+    assert rel.dateline == dateline and rel.blocks[0].text == _PROSE[0]
+
+
+def test_a_first_paragraph_that_repeats_the_description_is_body_not_a_standfirst():
+    head = f'<meta name="description" content="{_PROSE[0]}">'
+    html = _page("<article><h1>Fraud ring dismantled</h1><time datetime='2024-05-03'>3 May"
+                 "</time>" + "".join(f"<p>{t}</p>" for t in _PROSE) + "</article>", head=head)
+    rel = extract_release(html, "https://p.example.org/en/news/2024/fraud-ring")
+    assert rel.subtitle is None and [b.text for b in rel.blocks] == _PROSE

@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from ingest.dates import find_date
+from ingest.dates import find_date, normalize_for_match
 from ingest.extract_dom import clean_text
 
 # --- decoding ------------------------------------------------------------------------------
@@ -382,30 +382,40 @@ def is_date_only(text: str, language: str | None) -> bool:
 # --- dateline ----------------------------------------------------------------------------------
 
 _DASH_SPLIT = re.compile(
-    r"^(?P<pre>.{2,80}?)(?:\s+[–—-]{1,2}\s*|(?<=\))\s*[–—-]\s*)(?P<rest>\S.*)$", re.S
+    r"^(?P<pre>.{2,80}?)(?:\s+[–—-]{1,2}\s*|(?<=[).])\s*[–—-]{1,2}\s*)(?P<rest>\S.*)$", re.S
 )
 _SMALL_WORDS = frozenset(
     ["de", "del", "la", "le", "les", "du", "des", "d'", "of", "the", "y", "et", "and", "en",
-     "el", "los", "al", "à", "a"]
+     "el", "los", "al", "à", "a", "am", "den", "im", "em", "do", "da"]
 )
+_DATE_JOINERS = re.compile(r"[\s,]*(?:\b(?:le|el|den|am|de|on|the)\s*)?$", re.I)
 
 
 def split_dateline(text: str) -> tuple[str | None, str]:
-    """('LYON, France', rest) when the paragraph opens with a place and a dash, else
-    (None, text)."""
+    """('LYON, France', rest) when the paragraph opens with a place (and maybe a date) and a
+    dash ("LYON, France –", "BUENOS AIRES.–", "Lyon (France), le 3 mai 2024 –",
+    "MADRID, 3 de mayo de 2024.-"), else (None, text)."""
     m = _DASH_SPLIT.match(text)
     if not m:
         return None, text
-    pre = m["pre"].strip()
-    words = pre.split()
-    if len(pre) > 60 or len(words) > 8 or re.search(r"[.!?;:؟«»“”\"]$|[!?;؟]", pre):
+    pre = m["pre"].strip().rstrip(".").rstrip()
+    if len(pre) > 60 or len(pre.split()) > 8:
         return None, text
-    if AR_CHARS.search(pre):
+    place = pre
+    hit = find_date(place)
+    if hit is not None and hit[1] > 0:
+        # a date after the place: the place alone must read as one ("Lyon (France), le")
+        place = _DATE_JOINERS.sub("", normalize_for_match(place)[:hit[1]])
+        place = pre[:len(place)].strip()
+    words = place.split()
+    if not words or re.search(r"[.!?;:؟«»“”\"]$|[!?;؟]", place):
+        return None, text
+    if AR_CHARS.search(place):
         # Arabic has no capitals: accept a short place, typically "المدينة (البلد)"
-        if "(" in pre or len(words) <= 3:
+        if "(" in place or len(words) <= 3:
             return pre, m["rest"]
         return None, text
-    head = re.split(r"[,(]", pre, maxsplit=1)[0].strip()
+    head = re.split(r"[,(/]", place, maxsplit=1)[0].strip()
     letters = [c for c in head if c.isalpha()]
     if len(letters) >= 2 and all(c.isupper() for c in letters):
         return pre, m["rest"]
