@@ -162,12 +162,15 @@ def _trafilatura():
     return trafilatura
 
 
-def run_trafilatura(html: bytes, url: str) -> tuple[Got, float]:
-    """(fields from bare_extraction with metadata, ms of a default extract())."""
+def run_trafilatura(html: bytes, url: str, reps: int = 1) -> tuple[Got, float]:
+    """(fields from bare_extraction with metadata, ms of a default extract(), best of
+    `reps` runs)."""
     traf = _trafilatura()
-    t0 = time.perf_counter()
-    traf.extract(html, url=url)
-    ms_default = 1000 * (time.perf_counter() - t0)
+    ms_default = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        traf.extract(html, url=url)
+        ms_default = min(ms_default, 1000 * (time.perf_counter() - t0))
     t1 = time.perf_counter()
     doc = traf.bare_extraction(html, url=url, with_metadata=True)
     ms = 1000 * (time.perf_counter() - t1)
@@ -367,7 +370,7 @@ def render(res: dict) -> str:
               f"Date sources: {o['date_sources']}.", ""]
     if res.get("speed"):
         s = res["speed"]
-        L += ["## Speed (same pages, interleaved)", "",
+        L += ["## Speed (same pages, interleaved, best of several runs per page)", "",
               f"Ours median {s['ours_median_ms']:.2f} ms/page (p90 {s['ours_p90_ms']:.2f}), "
               f"fallbacks included; trafilatura `extract()` (default) median "
               f"{s['trafilatura_extract_median_ms']:.1f} ms/page, `bare_extraction` with "
@@ -434,7 +437,11 @@ def _targets(all_: dict, speed: dict | None) -> list[dict]:
     return out
 
 
-def evaluate(cases: Sequence[Case], *, with_trafilatura: bool, log=print) -> dict:
+def evaluate(cases: Sequence[Case], *, with_trafilatura: bool, reps: int = 3,
+             log=print) -> dict:
+    """Both extractors on every page, interleaved page by page; each timing is the best of
+    `reps` runs (on a shared machine the minimum is the cost of the work, the rest is
+    other people's load)."""
     ours: list[Scored] = []
     theirs: list[Scored] = []
     traf_default_ms: list[float] = []
@@ -446,12 +453,14 @@ def evaluate(cases: Sequence[Case], *, with_trafilatura: bool, log=print) -> dic
     for i, c in enumerate(cases, 1):
         try:
             g = run_ours(c.html, c.url)
+            for _ in range(reps - 1):
+                g.ms = min(g.ms, run_ours(c.html, c.url).ms)
         except Exception as exc:  # a crash is a result too: the pipeline would quarantine it
             g = Got(refused=f"crash:{type(exc).__name__}")
         ours.append(score_one(c, g))
         if use_traf:
             try:
-                tg, ms = run_trafilatura(c.html, c.url)
+                tg, ms = run_trafilatura(c.html, c.url, reps)
             except Exception as exc:
                 tg, ms = Got(refused=f"crash:{type(exc).__name__}"), float("nan")
             theirs.append(score_one(c, tg))
@@ -511,6 +520,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--metamorphic", type=int, default=40, metavar="N",
                     help="corpus pages in the metamorphic sample (0: skip)")
     ap.add_argument("--worst", type=int, default=15)
+    ap.add_argument("--reps", type=int, default=3,
+                    help="timing runs per page and extractor; the best counts (default 3)")
     ap.add_argument("--out", type=Path, default=None,
                     help=f"markdown report (default {DEFAULT_OUT.relative_to(REPO)} when the "
                     "whole corpus is scored)")
@@ -541,7 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.split != "all":
         cases = [c for c in cases if c.split == args.split]
     log(f"scoring {len(cases)} pages (ours and trafilatura, interleaved)")
-    run = evaluate(cases, with_trafilatura=not args.no_trafilatura, log=log)
+    run = evaluate(cases, with_trafilatura=not args.no_trafilatura, reps=args.reps, log=log)
     for key in ("all", "dev", "held-out", "held-out A", "held-out B"):
         if args.split == "all" or key == args.split:
             res["scores"][key] = _by_split(run, None if key == "all" else key)

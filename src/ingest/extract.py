@@ -502,12 +502,12 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     # thin or missing body: the page's own articleBody, then the fallback extractor; and
     # a DOM body that the page's own articleBody shows to be a fraction of the article
     # (text hidden until a script shows it) ----------------------------------------------
-    have = sum(len(b.text) for b in out_blocks)
+    have = sum(text_weight(b.text, cap=s.thin_body_chars) for b in out_blocks)
     ld_body = len(meta.ld_str(page.article_ld.get("articleBody")) or "") \
         if page.article_ld is not None else 0
-    if problem is None and (have < s.thin_body_chars
-                            or ld_body >= max(s.thin_body_chars, s.fallback_gain * have)):
-        better = _fallback_body(page, html, out_blocks, title, subtitle)
+    thin = have < s.thin_body_chars
+    if problem is None and (thin or ld_body >= max(s.thin_body_chars, s.fallback_gain * have)):
+        better = _fallback_body(page, html, out_blocks, title, subtitle, other_extractor=thin)
         if better is not None:
             out_blocks, method = better
             if dateline is None:
@@ -597,8 +597,10 @@ def _not_a_release(page: _Page, headings: list[str], body_blocks: list[Blk],
 
 
 def _fallback_body(page: _Page, html: str | bytes, dom: list[Block], title: str | None,
-                   subtitle: str | None) -> tuple[list[Block], str] | None:
-    """A longer body than a thin DOM one: JSON-LD articleBody first, then trafilatura."""
+                   subtitle: str | None, other_extractor: bool = True,
+                   ) -> tuple[list[Block], str] | None:
+    """A longer body than a thin DOM one: JSON-LD articleBody first, then (for a thin DOM
+    body only: `other_extractor`) trafilatura."""
     s = page.settings
     have = sum(len(b.text) for b in dom)
     need = max(s.body_min_chars, int(have * s.fallback_gain) + 1)
@@ -607,7 +609,7 @@ def _fallback_body(page: _Page, html: str | bytes, dom: list[Block], title: str 
         blocks = _text_blocks(text, title)
         if _reads_as_article(blocks, need, s):
             return blocks, METHOD_JSON_LD
-    if s.use_trafilatura:
+    if s.use_trafilatura and other_extractor:
         text = _trafilatura_text(html, page.url)
         blocks = _text_blocks(text or "", title)
         if _reads_as_article(blocks, need, s):

@@ -456,12 +456,13 @@ class Walker:
             if child.child is None:
                 continue  # an empty element (an ad slot, a spacer) ends no paragraph either
             # a block-level element: close the running inline text first
-            self._flush(run, run_links, path, hints, sf, kind, bold)
-            run_links = 0
+            if run:
+                self._flush(run, run_links, path, hints, sf, kind, bold)
+                run_links = 0
 
             attrs = child.attributes
             mid = child.mem_id
-            role = (attrs.get("role") or "").lower()
+            role = (attrs.get("role") or "").lower() if attrs else ""
             if attrs and (
                 ("hidden" in attrs and not (attrs.get("id") or "").startswith("S:"))
                 or attrs.get("aria-hidden") == "true"
@@ -477,11 +478,14 @@ class Walker:
             # A form is chrome (search, login, newsletter) unless its text says otherwise:
             # some CMSs wrap the whole page in one.
             cls = _class_words(attrs) if attrs else ""
-            c_hints = self._hinted(child, hints, cls, META if tag == "form" else 0.0)
-            if c_hints is not hints and self._plainly_chrome(child, mid):
-                continue
-            c_sf = sf or (bool(cls) and is_standfirst_hint(cls)
-                          and len(child.text(deep=True)) < 600)
+            if cls or tag == "form":
+                c_hints = self._hinted(child, hints, cls, META if tag == "form" else 0.0)
+                if c_hints is not hints and self._plainly_chrome(child, mid):
+                    continue
+                c_sf = sf or (bool(cls) and is_standfirst_hint(cls)
+                              and len(child.text(deep=True)) < 600)
+            else:
+                c_hints, c_sf = hints, sf
             cpath = (*path, mid)
             if tag == "article":
                 self.articles.append(mid)
