@@ -148,6 +148,8 @@ _NUMERIC = re.compile(
 
 _SHORT_YEAR = re.compile(r"(?<![\d.,])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>\d\d)(?![\d.,])")
 
+_ANY_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
+
 _DAY_FIRST = {"fr", "es", "ar", "en-gb", "en-ie", "en-au", "en-nz", "en-in"}
 _MONTH_FIRST = {"en-us"}
 
@@ -165,6 +167,8 @@ def find_date(text: str, language: str | None = None) -> tuple[_dt.date, int, in
     Spans are only meaningful when `text` is ASCII-foldable one-to-one; callers use them
     to measure how much of a short string the date covers, not to slice the original.
     """
+    if not _ANY_DIGIT.search(text):
+        return None  # every form read here has a digit: the cheap test first
     s = normalize_for_match(text)
     found: list[tuple[int, int, _dt.date]] = []
     for rx in (_ISO, _YMD, _CJK):
