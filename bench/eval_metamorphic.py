@@ -152,9 +152,13 @@ def mega_menu(html: str, links: int = 150) -> str:
 
 
 def p_to_div(html: str) -> str:
+    """Every <p> becomes a <div> with the same attributes and content."""
     tree = LexborHTMLParser(html)
     for p in tree.css("p"):
-        p.replace_with(LexborHTMLParser(f"<div>{p.inner_html or ''}</div>").body.child)
+        div = LexborHTMLParser(f"<div>{p.inner_html or ''}</div>").body.child
+        for name, value in p.attributes.items():
+            div.attrs[name] = value or ""
+        p.replace_with(div)
     return _serialize(tree)
 
 
