@@ -96,3 +96,13 @@ def test_reprocess_rewrites_only_what_changes(landed, monkeypatch):
     assert revisions["revision"].max() == 1
     assert lk.read_manifest(lake).files["releases"]["language=en/year=2023"] == (
         manifest.files["releases"]["language=en/year=2023"])
+
+
+def test_reprocess_by_extraction_method(landed):
+    _site, server, lake = landed
+    server.clear_log()
+    none = maintenance.reprocess(lake, methods=["trafilatura"])  # no fixture page needed it
+    assert none["pages"] == 0 and server.requests == []
+    dom = maintenance.reprocess(lake, methods=["dom"])
+    total = connect(lake).sql("SELECT count(*) FROM releases").fetchall()[0][0]
+    assert dom["pages"] == total and dom["methods"] == {"dom": total}

@@ -5,7 +5,7 @@
     ingest backfill --since D --until D [same options]                  backfill flow, locally
     ingest query "SQL" [--lake D] [--format table|csv|json|chart]      SQL over the views
     ingest replay [--reason CODE] [--lake D]  re-parse quarantined raw pages, no refetch
-    ingest reprocess [--since D] [--languages L] [--lake D]   re-parse the raw zone
+    ingest reprocess [--since D] [--languages L] [--method M] [--lake D]   re-parse the raw zone
     ingest views [--lake D]                   rebuild <lake>/lake.duckdb
     ingest demo [--lake D]                    fixture newsroom on 127.0.0.1 -> daily flow -> queries
 """
@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reprocess", help="re-parse the raw zone with the current parser")
     p.add_argument("--since", type=_iso_date, help="only releases published since this date")
     p.add_argument("--languages", help="comma-separated subset of en,fr,es,ar")
+    p.add_argument("--method", action="append", choices=["dom", "json_ld", "trafilatura"],
+                   help="only releases whose body came from this extraction path "
+                        "(repeatable), e.g. the fallback's after a parser change")
     p.add_argument("--lake")
 
     p = sub.add_parser("views", help="rebuild <lake>/lake.duckdb")
@@ -213,9 +216,12 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     from ingest.settings import parse_languages
 
     row = maintenance.reprocess(_lake(args.lake), since=args.since,
-                                languages=parse_languages(args.languages))
+                                languages=parse_languages(args.languages),
+                                methods=args.method)
     _print_run(row)
     print(f"re-parsed with the new parser version only: {row['reparsed']}")
+    print("releases by extraction method now: " + ", ".join(
+        f"{m} {n}" for m, n in row["methods"].items()))
     return 0
 
 

@@ -72,8 +72,13 @@ def replay(lake: Path, *, reason: str | None = None) -> dict:
 
 
 def reprocess(lake: Path, *, since: date | None = None,
-              languages: Sequence[str] = LANGUAGES) -> dict:
-    """Re-parse every raw page behind the lake (in range) with the current parser."""
+              languages: Sequence[str] = LANGUAGES,
+              methods: Sequence[str] | None = None) -> dict:
+    """Re-parse every raw page behind the lake (in range) with the current parser.
+
+    `methods` keeps only releases whose body came from those extraction paths (e.g.
+    `["trafilatura"]` after the structural pass improved); the returned counts include
+    the releases by extraction method after the run (`methods`)."""
     settings = load_settings(lake=lake, languages=list(languages))
     state = pipeline.load_pages_state(settings.lake)
     rows = state.filter(
@@ -81,11 +86,27 @@ def reprocess(lake: Path, *, since: date | None = None,
         & pl.col("status").is_in(["ok", "quarantined"])
         & pl.col("language").is_in(list(settings.languages))
     )
+    if methods:
+        made = _release_methods(settings.lake).filter(
+            pl.col("extraction_method").is_in(list(methods)))
+        rows = rows.filter(pl.col("release_id").is_in(made["release_id"].implode()))
     if since is not None:
         # Quarantined pages have no date yet: they are always part of a reprocess.
         rows = rows.filter(pl.col("published_date").is_null()
                            | (pl.col("published_date") >= since))
     picked = rows.sort("language", "path").to_dicts()
-    return _run(settings, "reprocess", [_plan(r) for r in picked],
-                {r["path"]: r["raw_path"] for r in picked},
-                {"since": since, "languages": list(settings.languages)})
+    row = _run(settings, "reprocess", [_plan(r) for r in picked],
+               {r["path"]: r["raw_path"] for r in picked},
+               {"since": since, "languages": list(settings.languages),
+                "methods": list(methods or [])})
+    counts = _release_methods(settings.lake)["extraction_method"].fill_null("unknown") \
+        .value_counts(sort=True)
+    row["methods"] = dict(counts.iter_rows())
+    return row
+
+
+def _release_methods(lake: lk.Lake) -> pl.DataFrame:
+    """release_id and extraction_method of every release in the lake."""
+    manifest = lk.read_manifest(lake)
+    return lk.read_table(lake, manifest, "releases", sc.RELEASES).select(
+        "release_id", "extraction_method")
