@@ -384,3 +384,25 @@ def test_a_first_paragraph_that_repeats_the_description_is_body_not_a_standfirst
                  "</time>" + "".join(f"<p>{t}</p>" for t in _PROSE) + "</article>", head=head)
     rel = extract_release(html, "https://p.example.org/en/news/2024/fraud-ring")
     assert rel.subtitle is None and [b.text for b in rel.blocks] == _PROSE
+
+
+def test_an_h1_logo_does_not_take_the_title_from_the_headline():
+    head = ("<title>Fraud ring dismantled | Police Network</title>"
+            "<meta property='og:title' content='Fraud ring dismantled'>")
+    html = _page("<header><h1 class='logo'><a href='/'>Police Network</a></h1></header><div>"
+                 "<h2>Fraud ring dismantled</h2><time datetime='2024-07-03'>3 July</time>"
+                 + "".join(f"<p>{t}</p>" for t in _PROSE) + "</div>", head=head)
+    rel = extract_release(html, "https://p.example.org/en/news/2024/fraud-ring")
+    assert rel.title == "Fraud ring dismantled" and [b.text for b in rel.blocks] == _PROSE
+
+
+@pytest.mark.parametrize("wrapper", ["article", "div"])
+def test_a_long_comment_thread_is_not_the_body(wrapper):
+    comments = "".join(
+        f"<div class='comment'><p>I think this is a great operation and the police should "
+        f"do more of these in my town too, wrote reader number {i}.</p></div>" for i in range(8))
+    html = _page(f"<{wrapper} class='x'><h1>Fraud ring dismantled</h1><time datetime="
+                 "'2024-07-03'>3 July</time>" + "".join(f"<p>{t}</p>" for t in _PROSE)
+                 + f"</{wrapper}><div class='comments'>{comments}</div>")
+    rel = extract_release(html, "https://p.example.org/en/news/2024/fraud-ring")
+    assert [b.text for b in rel.blocks] == _PROSE

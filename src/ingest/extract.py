@@ -95,15 +95,17 @@ class ExtractionSettings:
     # than this share of the page's text
     walker_wrapper_share: float = 0.35
     # prose inside an element named as chrome counts (1 - hint_damping x strength) as much
-    hint_damping: float = 0.6
+    hint_damping: float = 0.7
     # body location (extract_body): a semantic container holding region_share of the
     # content score is the region; a prose block scores for candidate_levels containers
     # above it; sibling subtrees of the top container join it with sibling_share of its
     # prose and less link text than sibling_max_link_density (see extract_body)
     region_share: float = 0.5
+    titled_region_share: float = 0.25  # ...or this much when it also holds the h1
     candidate_levels: int = 5
     sibling_share: float = 0.2
     sibling_max_link_density: float = 0.3
+    sibling_hint_factor: float = 4.0  # a chrome-named sibling needs (1 + 4 x strength) times
     block_max_link_density: float = 0.6  # a body block with more link text is navigation
     # the contract: a body of at least this many characters
     body_min_chars: int = 80
@@ -451,6 +453,15 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
 
     # title ------------------------------------------------------------------------------------
     title_blk = _pick_title(h1s, region, first_body_idx) if h1s else title_guess
+    headlines = [t for t in (page.meta_title, meta.SITE_SUFFIX.sub("", page.page_title)) if t]
+    if title_blk is not None and title_blk.kind == "h1" and page.meta_title and not any(
+            meta.similar(title_blk.text, t) or meta.norm_key(title_blk.text) in meta.norm_key(t)
+            for t in headlines):
+        # the h1 says something else than the page's own headline (a logo: "Police
+        # Network"): a visible heading that is the headline wins
+        named = _match_title([b for b in blocks if b.kind != "h1"], meta_titles, s)
+        if named is not None and named.kind == "heading":
+            title_blk = named
     if title_blk is not None:
         title = title_blk.text
     else:

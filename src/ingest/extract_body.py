@@ -45,9 +45,11 @@ class BodyThresholds(Protocol):
     repeat_weight: float
     boilerplate_score: float
     region_share: float
+    titled_region_share: float
     candidate_levels: int
     sibling_share: float
     sibling_max_link_density: float
+    sibling_hint_factor: float
     block_max_link_density: float
     hint_damping: float
 
@@ -200,7 +202,9 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
     text (`sibling_max_link_density`: a body split by ad slots joins, a teaser river does
     not), and so do sibling blocks that read as a paragraph."""
     weight = {b.idx: content_score(b, walker, s) for b in goods}
-    region = pick_region(walker, goods, weight, s)
+    h1 = next((b for b in blocks if b.kind == "h1"), None)
+    region = pick_region(walker, goods, weight, s,
+                         frozenset(h1.path) if h1 is not None else frozenset())
     # Subtree sums (prose mass, characters, link characters, blocks) added at each block's
     # own container, then carried up once per container: linear in the number of
     # containers, not in blocks x depth.
@@ -304,7 +308,11 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
                 continue
             subtrees.setdefault(path[at + 1], []).append(b)
         for sib, members_of in subtrees.items():
-            if mass.get(sib, 0.0) >= need and ld(sib) < s.sibling_max_link_density:
+            # a sibling named as chrome ("comments") must bring more prose to join: the
+            # word and the amount weighed together
+            strength = walker.hints[sib][0] if sib in walker.hints else 0.0
+            if (mass.get(sib, 0.0) >= need * (1.0 + s.sibling_hint_factor * strength)
+                    and ld(sib) < s.sibling_max_link_density):
                 members.add(sib)
             elif len(members_of) == 1 and _reads_as_paragraph(members_of[0]):
                 direct.add(members_of[0].idx)  # a div that is one paragraph, as a <p> would be
@@ -323,8 +331,10 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
 
 
 def pick_region(walker: Walker, goods: list[Blk], weight: dict[int, float],
-                s: BodyThresholds) -> int | None:
-    """The semantic container (articleBody, article, main) that holds most of the prose."""
+                s: BodyThresholds, titled: frozenset[int] = frozenset()) -> int | None:
+    """The semantic container (articleBody, article, main) that holds most of the prose,
+    or, when it also holds the page's h1 (`titled`: the h1's containers), a good part of
+    it (`titled_region_share`: the article with a long comment thread under it)."""
     total = sum(weight.values())
 
     def share(mid: int) -> float:
@@ -334,7 +344,8 @@ def pick_region(walker: Walker, goods: list[Blk], weight: dict[int, float],
         if not group:
             continue
         best = max(group, key=share)
-        if share(best) >= s.region_share * total:
+        need = s.titled_region_share if best in titled else s.region_share
+        if share(best) >= need * total:
             if group is walker.article_bodies:
                 # title and standfirst usually sit just outside articleBody: widen to its article
                 for art in walker.articles:
