@@ -94,6 +94,15 @@ class ExtractionSettings:
     # the walker judges a chrome-named element without walking it only when it holds less
     # than this share of the page's text
     walker_wrapper_share: float = 0.35
+    # the walker: a wholly bold line up to this long is a heading (old markup); a box named
+    # as a standfirst up to this long is one; an image box with at most caption_max_blocks
+    # blocks and caption_max_chars characters is a caption
+    bold_heading_max_chars: int = 100
+    standfirst_box_max_chars: int = 600
+    caption_max_blocks: int = 2
+    caption_max_chars: int = 250
+    # text the page repeats counts from this length (shorter lines repeat by chance)
+    repeat_min_chars: int = 20
     # prose inside an element named as chrome counts (1 - hint_damping x strength) as much
     hint_damping: float = 0.7
     # body location (extract_body): a semantic container holding region_share of the
@@ -106,6 +115,10 @@ class ExtractionSettings:
     sibling_share: float = 0.2
     sibling_max_link_density: float = 0.3
     sibling_hint_factor: float = 4.0  # a chrome-named sibling needs (1 + 4 x strength) times
+    # a single sibling block joins when it reads as a paragraph: longer than this with
+    # less link text than that (readability's sibling <p> test)
+    sibling_paragraph_chars: int = 80
+    sibling_paragraph_max_link_density: float = 0.25
     block_max_link_density: float = 0.6  # a body block with more link text is navigation
     # the contract: a body of at least this many characters
     body_min_chars: int = 80
@@ -126,8 +139,25 @@ class ExtractionSettings:
     date_only_max_chars: int = 60
     date_window_after_title: int = 15
     date_window_before_title: int = 5
-    # standfirst: at most this long
+    date_window_no_title: int = 10  # without a title block: this many blocks above the body
+    # standfirst: at most this long, with at most this share of link text
     standfirst_max_chars: int = 400
+    standfirst_max_link_density: float = 0.5
+    # title without an h1: a heading-like block of at most title_max_chars and
+    # title_max_link_density, title_min_words..title_max_words, within title_window blocks
+    # above the body; the body starts at the first long prose block (long_prose_chars,
+    # less link text than long_prose_max_link_density)
+    title_max_chars: int = 300
+    title_max_link_density: float = 0.5
+    title_min_words: int = 3
+    title_max_words: int = 40
+    title_window: int = 8
+    long_prose_chars: int = 120
+    long_prose_max_link_density: float = 0.2
+    # date and title echoes cut from the top of the body: date-only lines up to this long
+    date_echo_max_chars: int = 80
+    # a linked heading (a teaser) has more link text than this
+    linked_heading_min_link_density: float = 0.6
 
 
 DEFAULT_SETTINGS = ExtractionSettings()
@@ -368,8 +398,7 @@ def extract_fields(html: str | bytes, url: str,
     # Looked up once the code is out, so nothing inside a script or template counts.
     late = nodes_by_tag(tree.css(_LATE))
 
-    walker = Walker(body, settings.boilerplate_score, settings.prose_min_chars,
-                    settings.walker_wrapper_share)
+    walker = Walker(body, settings)
     blocks = walker.run()
     boiler = judge_boilerplate(blocks, walker, settings)
 
@@ -483,7 +512,8 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
         b for b in body_blocks
         if b.idx != date_idx
         and not (b.idx <= first_body_idx + 3 and meta.norm_key(b.text) == title_key)
-        and not (len(b.text) <= 80 and (b.idx < first_body_idx + 1 or len(b.text) <= 40)
+        and not (len(b.text) <= s.date_echo_max_chars
+                 and (b.idx < first_body_idx + 1 or len(b.text) <= s.date_echo_max_chars // 2)
                  and meta.is_date_only(b.text, lang)
                  and (b.idx < first_body_idx + 1 or parse_date(b.text, lang) == published))
         and any(ch.isalnum() for ch in b.text)
@@ -497,8 +527,8 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     # neither is a second copy of any block (a pull quote)
     body_blocks = _without_repeated_boxes(blocks, body_blocks, s)
     once: set[str] = set()
-    body_blocks = [b for b in body_blocks
-                   if len(b.text) < 20 or not (b.text in once or once.add(b.text))]
+    body_blocks = [b for b in body_blocks if len(b.text) < s.repeat_min_chars
+                   or not (b.text in once or once.add(b.text))]
 
     # standfirst and dateline ------------------------------------------------------------------
     subtitle = None
@@ -550,7 +580,7 @@ def _without_repeated_boxes(page_blocks: list[Blk], body: list[Blk],
     the page (`repeated_box_share`)."""
     seen: dict[str, int] = {}
     for b in page_blocks:
-        if len(b.text) >= 20:
+        if len(b.text) >= s.repeat_min_chars:
             seen[b.text] = seen.get(b.text, 0) + 1
     boxes: dict[int, list[int]] = {}
     for b in body:
@@ -596,7 +626,8 @@ def _not_a_release(page: _Page, headings: list[str], body_blocks: list[Blk],
     else:
         scope = [b for b in page.blocks if loc.in_region(b)]
         paras = [b for b in scope if b.kind == "paragraph" and not b.soft and is_prose(b, s)]
-    link_heads = [b for b in scope if b.kind == "heading" and b.link_density > 0.6]
+    link_heads = [b for b in scope if b.kind == "heading"
+                  and b.link_density > s.linked_heading_min_link_density]
     # An article names itself (JSON-LD article, og:type article): its own linked headings
     # (related stories under it) make it a listing only when it has next to no prose.
     article_evidence = page.article_ld is not None or (
@@ -683,8 +714,9 @@ def _match_title(blocks: list[Blk], candidates: list[str], s: ExtractionSettings
     best: Blk | None = None
     best_score = 0.0
     for b in blocks:
-        if b.kind not in ("paragraph", "heading") or len(b.text) > 300 or b.link_density > 0.5:
-            if best is not None and _is_long_prose(b):
+        if (b.kind not in ("paragraph", "heading") or len(b.text) > s.title_max_chars
+                or b.link_density > s.title_max_link_density):
+            if best is not None and _is_long_prose(b, s):
                 break
             continue
         k = meta.norm_key(b.text)
@@ -699,13 +731,14 @@ def _match_title(blocks: list[Blk], candidates: list[str], s: ExtractionSettings
                     score = max(score, 1.0)
         if score and score >= best_score:
             best, best_score = b, score
-        elif best is not None and _is_long_prose(b):
+        elif best is not None and _is_long_prose(b, s):
             break  # the body has started: later echoes of the title are not the title
     return best
 
 
-def _is_long_prose(b: Blk) -> bool:
-    return b.kind == "paragraph" and not b.soft and len(b.text) >= 120 and b.link_density < 0.2
+def _is_long_prose(b: Blk, s: ExtractionSettings) -> bool:
+    return (b.kind == "paragraph" and not b.soft and len(b.text) >= s.long_prose_chars
+            and b.link_density < s.long_prose_max_link_density)
 
 
 _END_PUNCT = ".!?;:،؛؟"
@@ -716,8 +749,8 @@ def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str,
     """No h1 and no usable metadata: the first headline-like line in the run of short blocks
     right above the body (kicker, title, date, standfirst)."""
     window: list[Blk] = []
-    for b in reversed(blocks[max(0, first_body_idx - 8) : first_body_idx + 1]):
-        if b.link_density > 0.5 or len(b.text) > 300:
+    for b in reversed(blocks[max(0, first_body_idx - s.title_window) : first_body_idx + 1]):
+        if b.link_density > s.title_max_link_density or len(b.text) > s.title_max_chars:
             break  # navigation or an earlier text column: the header run ends here
         window.append(b)
     window.reverse()
@@ -726,10 +759,10 @@ def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str,
             b.kind in ("paragraph", "heading")
             and not b.soft
             and not b.sf
-            and 3 <= len(b.text.split()) <= 40
+            and s.title_min_words <= len(b.text.split()) <= s.title_max_words
             and b.text[-1] not in _END_PUNCT
             and not meta.is_date_only(b.text, lang)
-            and (b.idx < first_body_idx or len(b.text) <= 200)
+            and (b.idx < first_body_idx or len(b.text) <= s.title_max_chars * 2 // 3)
         ):
             return b
     return None
@@ -814,7 +847,8 @@ def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx:
                                           len(blocks)))) + list(
             range(t_idx - 1, max(-1, t_idx - s.date_window_before_title - 1), -1))
     else:  # no title block: the header run right above the body
-        order = list(range(max(0, first_body_idx - 10), min(first_body_idx + 1, len(blocks))))
+        order = list(range(max(0, first_body_idx - s.date_window_no_title),
+                           min(first_body_idx + 1, len(blocks))))
     stay_in = (
         region if (region is not None and t_idx >= 0 and region in blocks[t_idx].path) else None
     )
@@ -884,7 +918,7 @@ def _pick_subtitle(page: _Page, body: list[Blk], loc: BodyLocation, t_idx: int,
         and (loc.region is None or loc.region in b.path)
         and not meta.is_date_only(b.text, lang)
         and meta.norm_key(b.text) != title_key
-        and b.link_density < 0.5
+        and b.link_density < s.standfirst_max_link_density
         and b.idx != date_idx
     ]
     early = pre + [b for b in body[:2] if b.kind in ("paragraph", "heading")]

@@ -50,6 +50,9 @@ class BodyThresholds(Protocol):
     sibling_share: float
     sibling_max_link_density: float
     sibling_hint_factor: float
+    sibling_paragraph_chars: int
+    sibling_paragraph_max_link_density: float
+    repeat_min_chars: int
     block_max_link_density: float
     hint_damping: float
 
@@ -95,7 +98,7 @@ def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) 
         return set(walker.chrome)
     seen: dict[str, int] = {}
     for b in blocks:
-        if len(b.text) >= 20:
+        if len(b.text) >= s.repeat_min_chars:
             seen[b.text] = seen.get(b.text, 0) + 1
     stats: dict[int, list[int]] = {}
     titled: set[int] = set()
@@ -142,12 +145,18 @@ def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) 
     return boiler
 
 
+# readability's paragraph score: 1 + one point per comma or sentence mark (up to
+# _MAX_MARKS) + one point per _CHARS_PER_POINT characters (up to _MAX_LENGTH_POINTS)
+_MAX_MARKS, _CHARS_PER_POINT, _MAX_LENGTH_POINTS = 10, 100, 3.0
+
+
 def content_score(b: Blk, walker: Walker, s: BodyThresholds) -> float:
     """readability's paragraph score, damped by link text and (weakly) by chrome words around
     the block: prose in an element named `comments` still counts, for less."""
     text = b.text
     marks = sum(map(text.count, _SENTENCE_MARKS))
-    score = (1.0 + min(marks, 10) + min(len(b.text) / 100, 3.0)) * (1.0 - b.link_density)
+    score = (1.0 + min(marks, _MAX_MARKS) + min(len(text) / _CHARS_PER_POINT, _MAX_LENGTH_POINTS)
+             ) * (1.0 - b.link_density)
     if b.hints:
         strength = max(walker.hints[h][0] for h in b.hints)
         score *= 1.0 - s.hint_damping * min(1.0, strength)
@@ -174,12 +183,13 @@ class BodyLocation:
         return b.idx in self.direct or not self.members.isdisjoint(b.path)
 
 
-def _reads_as_paragraph(b: Blk) -> bool:
+def _reads_as_paragraph(b: Blk, s: BodyThresholds) -> bool:
     """readability's test for a sibling <p>: long with little link text, or a short
     sentence with none."""
     t = b.text
     return b.kind in ("paragraph", "list_item", "heading") and not b.soft and (
-        (len(t) > 80 and b.link_density < 0.25)
+        (len(t) > s.sibling_paragraph_chars
+         and b.link_density < s.sibling_paragraph_max_link_density)
         or (b.link_density == 0 and any(c in _SENTENCE_ENDS for c in t[-2:])))
 
 
@@ -303,7 +313,7 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
                 continue
             at = path.index(parent)
             if at == len(path) - 1:  # a block right under the parent: a sibling paragraph
-                if _reads_as_paragraph(b):
+                if _reads_as_paragraph(b, s):
                     direct.add(b.idx)
                 continue
             subtrees.setdefault(path[at + 1], []).append(b)
@@ -314,7 +324,7 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
             if (mass.get(sib, 0.0) >= need * (1.0 + s.sibling_hint_factor * strength)
                     and ld(sib) < s.sibling_max_link_density):
                 members.add(sib)
-            elif len(members_of) == 1 and _reads_as_paragraph(members_of[0]):
+            elif len(members_of) == 1 and _reads_as_paragraph(members_of[0], s):
                 direct.add(members_of[0].idx)  # a div that is one paragraph, as a <p> would be
     loc = BodyLocation(region, top, frozenset(members), frozenset(direct), [], len(blocks))
     total = sum(weight[b.idx] for b in goods if loc.in_region(b))

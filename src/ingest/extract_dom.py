@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
+from typing import Protocol
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -201,6 +203,32 @@ def is_standfirst_hint(hint: str) -> bool:
     return bool(_hint_bits(hint) & 8)
 
 
+class WalkThresholds(Protocol):
+    """The walker's share of ExtractionSettings (ingest.extract)."""
+
+    boilerplate_score: float
+    prose_min_chars: int
+    walker_wrapper_share: float
+    bold_heading_max_chars: int
+    standfirst_box_max_chars: int
+    caption_max_blocks: int
+    caption_max_chars: int
+
+
+@dataclass(frozen=True)
+class _WalkDefaults:
+    boilerplate_score: float = 1.5
+    prose_min_chars: int = 40
+    walker_wrapper_share: float = 0.35
+    bold_heading_max_chars: int = 100
+    standfirst_box_max_chars: int = 600
+    caption_max_blocks: int = 2
+    caption_max_chars: int = 250
+
+
+_WALK_DEFAULTS = _WalkDefaults()  # for a Walker used on its own (tests, tools)
+
+
 class Blk:
     """One text block of the page in document order (mutable scratch record).
 
@@ -244,8 +272,8 @@ class Walker:
     media. Class and id words skip nothing: they are recorded in `hints` (element id ->
     (strength, meta word)) for the boilerplate score."""
 
-    def __init__(self, body: LexborNode, chrome_score: float = 1.5,
-                 prose_min_chars: int = 40, wrapper_share: float = 0.35) -> None:
+    def __init__(self, body: LexborNode, settings: WalkThresholds | None = None) -> None:
+        s = settings or _WALK_DEFAULTS
         self.blocks: list[Blk] = []
         self.articles: list[int] = []
         self.mains: list[int] = []
@@ -254,9 +282,13 @@ class Walker:
         self.hints: dict[int, tuple[float, bool]] = {}
         self.chrome: set[int] = set()  # chrome-named link lists, judged without a walk
         self.stamped: list[LexborNode] = []  # elements marked itemprop=datePublished
-        self.chrome_score = chrome_score
-        self.prose_min_chars = prose_min_chars
-        self.wrapper_share = wrapper_share
+        self.chrome_score = s.boilerplate_score
+        self.prose_min_chars = s.prose_min_chars
+        self.wrapper_share = s.walker_wrapper_share
+        self.bold_heading_max_chars = s.bold_heading_max_chars
+        self.standfirst_box_max_chars = s.standfirst_box_max_chars
+        self.caption_max_blocks = s.caption_max_blocks
+        self.caption_max_chars = s.caption_max_chars
         self._page_len: int | None = None  # the page's text length, measured when needed
         self._body = body
 
@@ -312,13 +344,12 @@ class Walker:
                 links if single else 0,
             )
 
-    @staticmethod
-    def _kind_for(kind: str, pieces: list[str], flags: list[bool]) -> str:
+    def _kind_for(self, kind: str, pieces: list[str], flags: list[bool]) -> str:
         """A short line that is bold from end to end is a section heading in old markup."""
         if kind != "paragraph" or not any(flags):
             return kind
         text = "".join(pieces).strip()
-        if not text or len(text) > 100 or text[-1] in ".:;,!?،؛":
+        if not text or len(text) > self.bold_heading_max_chars or text[-1] in ".:;,!?،؛":
             return kind
         if all(f or not p.strip() for p, f in zip(pieces, flags, strict=True)):
             return "heading"
@@ -376,8 +407,7 @@ class Walker:
             self.stamped.append(node)
         return _class_words(attrs)
 
-    @staticmethod
-    def _p_kind(node: LexborNode, kind: str) -> str:
+    def _p_kind(self, node: LexborNode, kind: str) -> str:
         if kind != "paragraph":
             return kind
         first = node.child
@@ -391,7 +421,7 @@ class Walker:
         if rest is not None:
             return kind
         text = first.text(deep=True).strip()
-        if not text or len(text) > 100 or text[-1] in ".:;,!?،؛":
+        if not text or len(text) > self.bold_heading_max_chars or text[-1] in ".:;,!?،؛":
             return kind
         return "heading"
 
@@ -483,7 +513,7 @@ class Walker:
                 if c_hints is not hints and self._plainly_chrome(child, mid):
                     continue
                 c_sf = sf or (bool(cls) and is_standfirst_hint(cls)
-                              and len(child.text(deep=True)) < 600)
+                              and len(child.text(deep=True)) < self.standfirst_box_max_chars)
             else:
                 c_hints, c_sf = hints, sf
             cpath = (*path, mid)
@@ -541,7 +571,8 @@ class Walker:
         """An image with a line or two of text beside it in its own box is a figure without
         <figure>: the text is a caption or credit, never body."""
         new = self.blocks[start:]
-        if len(new) > 2 or sum(len(b.text) for b in new) > 250:
+        if (len(new) > self.caption_max_blocks
+                or sum(len(b.text) for b in new) > self.caption_max_chars):
             return
         if any(b.kind == "h1" or b.links for b in new):
             return
