@@ -208,13 +208,16 @@ _STOP = {
 }
 
 
+GUESS_SAMPLE_CHARS, SCRIPT_MIN_SHARE = 3000, 0.15  # a script names the language from 15%
+
+
 def guess_language(text: str) -> str:
     """A language code from the text alone: script first, then common function words."""
-    sample = text[:3000]
+    sample = text[:GUESS_SAMPLE_CHARS]
     if not sample:
         return "und"
     for code, rx in _SCRIPTS:
-        if len(rx.findall(sample)) > len(sample) * 0.15:
+        if len(rx.findall(sample)) > len(sample) * SCRIPT_MIN_SHARE:
             return code
     words = sample.lower().split()
     counts: dict[str, int] = {}
@@ -255,10 +258,16 @@ def _absolute(base: str, href: str) -> str:
     return urljoin(base, href)
 
 
+# A path segment names one item when it has digits, two or more hyphens, SLUG_MIN_CHARS
+# characters, percent-escapes, or SLUG_MIN_NON_ASCII bytes beyond ASCII (an Arabic slug).
+SLUG_MIN_CHARS, SLUG_MIN_NON_ASCII = 25, 8
+
+
 def _slug_like(seg: str) -> bool:
     """A path segment that names one item: digits, a hyphenated phrase, or a long word."""
-    return (seg.count("-") + seg.count("_") >= 2 or len(seg) >= 25 or "%" in seg
-            or _DIGIT.search(seg) is not None or len(seg.encode()) - len(seg) >= 8)
+    return (seg.count("-") + seg.count("_") >= 2 or len(seg) >= SLUG_MIN_CHARS or "%" in seg
+            or _DIGIT.search(seg) is not None
+            or len(seg.encode()) - len(seg) >= SLUG_MIN_NON_ASCII)
 
 
 def is_article_url(target: str, own: str | list[str]) -> bool:
@@ -357,6 +366,15 @@ def norm_key(s: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", s.casefold()).split())
 
 
+# Two texts are the same line when equal after normalisation, or when the shorter (at least
+# SIMILAR_MIN_CHARS long) starts the longer over SIMILAR_PREFIX_SHARE of its length: meta
+# descriptions are often truncated ("…") or the block has a trailing extra word.
+SIMILAR_MIN_CHARS, SIMILAR_PREFIX_SHARE = 40, 0.9
+# A line "is a date": at most DATE_LINE_MAX_CHARS, and the date is most of it (what is left
+# is at most DATE_REST_SHARE of the line) or the line has at most DATE_LINE_MAX_WORDS words.
+DATE_LINE_MAX_CHARS, DATE_REST_SHARE, DATE_LINE_MAX_WORDS = 80, 0.6, 6
+
+
 def similar(a: str, b: str) -> bool:
     ka, kb = norm_key(a), norm_key(b)
     if not ka or not kb:
@@ -364,19 +382,19 @@ def similar(a: str, b: str) -> bool:
     if ka == kb:
         return True
     short, long_ = sorted((ka, kb), key=len)
-    # meta descriptions are often truncated ("…") or the block has a trailing extra word
-    return len(short) >= 40 and long_.startswith(short[: max(40, int(len(short) * 0.9))])
+    n = max(SIMILAR_MIN_CHARS, int(len(short) * SIMILAR_PREFIX_SHARE))
+    return len(short) >= SIMILAR_MIN_CHARS and long_.startswith(short[:n])
 
 
 def is_date_only(text: str, language: str | None) -> bool:
-    if len(text) > 80:
+    if len(text) > DATE_LINE_MAX_CHARS:
         return False
     hit = find_date(text, language)
     if not hit:
         return False
     _, s, e = hit
     rest = len(text) - (e - s)
-    return rest <= 0.6 * len(text) or len(text.split()) <= 6
+    return rest <= DATE_REST_SHARE * len(text) or len(text.split()) <= DATE_LINE_MAX_WORDS
 
 
 # --- dateline ----------------------------------------------------------------------------------
@@ -388,6 +406,7 @@ _SMALL_WORDS = frozenset(
     ["de", "del", "la", "le", "les", "du", "des", "d'", "of", "the", "y", "et", "and", "en",
      "el", "los", "al", "à", "a", "am", "den", "im", "em", "do", "da"]
 )
+DATELINE_MAX_CHARS, DATELINE_MAX_WORDS = 60, 8  # a place (and date) opening a paragraph
 _DATE_JOINERS = re.compile(r"[\s,]*(?:\b(?:le|el|den|am|de|on|the)\s*)?$", re.I)
 
 
@@ -399,7 +418,7 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     if not m:
         return None, text
     pre = m["pre"].strip().rstrip(".").rstrip()
-    if len(pre) > 60 or len(pre.split()) > 8:
+    if len(pre) > DATELINE_MAX_CHARS or len(pre.split()) > DATELINE_MAX_WORDS:
         return None, text
     place = pre
     hit = find_date(place)
