@@ -406,3 +406,24 @@ def test_a_long_comment_thread_is_not_the_body(wrapper):
                  + f"</{wrapper}><div class='comments'>{comments}</div>")
     rel = extract_release(html, "https://p.example.org/en/news/2024/fraud-ring")
     assert [b.text for b in rel.blocks] == _PROSE
+
+
+def test_a_body_our_pass_cannot_read_comes_from_the_fallback_extractor():
+    # every paragraph is 40% link text: no block reads as prose to the structural pass
+    def linked(t: str) -> str:
+        w = t.split()
+        k = len(w) * 2 // 5
+        return f"<a href='/topics/{k}'>{' '.join(w[:k])}</a> {' '.join(w[k:])}"
+
+    html = _page("<h1>Fraud ring dismantled</h1><time datetime='2024-07-03'>3 July</time>"
+                 + "".join(f"<p>{linked(t)}</p>" for t in _PROSE),
+                 head="<title>Fraud ring dismantled</title>")
+    rel = extract_release(html, "https://p.example.org/en/news/2024/fraud-ring")
+    assert rel.extraction_method == "trafilatura"
+    assert [b.text for b in rel.blocks] == _PROSE
+    # and where there is no prose at all, no extractor is asked for one
+    menu = "".join(f"<li><a href='/s/{i}'>Section {i}</a></li>" for i in range(40))
+    out = extract(_page(f"<h1>Fraud ring dismantled</h1><time datetime='2024-07-03'>3 July"
+                        f"</time><ul>{menu}</ul>"),
+                  "https://p.example.org/en/news/2024/fraud-ring")
+    assert isinstance(out, Rejection) and out.reason in ("no_body", "not_a_release")

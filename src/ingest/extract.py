@@ -651,7 +651,12 @@ def _fallback_body(page: _Page, html: str | bytes, dom: list[Block], title: str 
         blocks = _text_blocks(text, title)
         if _reads_as_article(blocks, need, s):
             return blocks, METHOD_JSON_LD
-    if s.use_trafilatura and other_extractor:
+    # trafilatura reads the same markup: when the page holds less prose than is needed,
+    # wherever it sits, no extractor can find more (and a call costs tens of ms)
+    if s.use_trafilatura and other_extractor and sum(
+            len(b.text) for b in page.blocks
+            if b.kind in ("paragraph", "list_item") and len(b.text) >= s.prose_min_chars
+    ) >= need:
         text = _trafilatura_text(html, page.url)
         blocks = _text_blocks(text or "", title)
         if _reads_as_article(blocks, need, s):
