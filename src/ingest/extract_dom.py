@@ -161,6 +161,7 @@ _HARD_ROLES = frozenset(
     ["navigation", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu"]
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+_SMALL_SUBTREE = 1000  # characters: a subtree this small is never a wrapper of the page
 _ENDS = ".!?;。！？؟"  # sentence marks: what makes a block prose (ingest.extract_body)
 _BR_SPLIT = re.compile(BR + r"\s*(?:" + BR + r"\s*)+")
 
@@ -380,10 +381,11 @@ class Walker:
             return False
         text = node.text(deep=True).strip()
         n = len(text)
-        if self._page_len is None:
-            self._page_len = len(self._body.text(deep=True))
-        if n > self.wrapper_share * self._page_len:
-            return False  # a wrapper around much of the page ("l-wrapper gate-ad"): walk it
+        if n > _SMALL_SUBTREE:
+            if self._page_len is None:  # the page's text, measured once and only if needed
+                self._page_len = len(self._body.text(deep=True))
+            if n > self.wrapper_share * self._page_len:
+                return False  # a wrapper around much of the page ("l-wrapper gate-ad")
         if n < self.prose_min_chars or (
                 n < 3 * self.prose_min_chars and not any(c in text for c in _ENDS)):
             self.skipped.add(mid)
@@ -429,9 +431,10 @@ class Walker:
     def _link_chars(node: LexborNode) -> int:
         if node.tag == "a":
             return len(node.text(deep=True).strip())
-        if node.css_first("a") is None:
+        anchors = node.css("a")
+        if not anchors:
             return 0
-        return sum(len(a.text(deep=True).strip()) for a in node.css("a"))
+        return sum(len(a.text(deep=True).strip()) for a in anchors)
 
     # -- the walk -----------------------------------------------------------------------
 
