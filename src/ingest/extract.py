@@ -17,12 +17,15 @@ How fields are found, semantic signals first:
 
 * language: html lang / content-language / og:locale / JSON-LD inLanguage, any language
   (a guess from the script and function words when the page names none);
-* title: the h1 in the article region, else the block matching og:title / headline /
-  <title>, else the headline-like line above the body;
+* title: the h1 in the article region (unless it is not the page's headline and a visible
+  heading is: a logo), else the block matching og:title / headline / <title>, else the
+  headline-like line above the body;
 * body: JSON-LD and itemprop=articleBody, <article>, <main> as regions; inside, a content
   score per container (ingest.extract_body). Class/id words are weak evidence only. When the
-  DOM body is missing or thin, JSON-LD `articleBody`, then trafilatura (if installed) are
-  tried, and `extraction_method` says which produced the body;
+  DOM body is missing or thin, JSON-LD `articleBody`, then trafilatura (only if the page
+  holds enough paragraph text for it to find) are tried; a DOM body that the page's own
+  articleBody shows to be a fraction of the article is replaced by it; `extraction_method`
+  says which path produced the body;
 * date, first found wins, and `date_source` says where: JSON-LD datePublished, date metas,
   <time>/[itemprop=datePublished], a visible date line near the title (decoys such as
   "Updated ..." or cookie notices refused), a date in the page title, the URL path

@@ -17,10 +17,13 @@ Two steps, both over the block list of `extract_dom.Walker` (no second tree walk
    to a cap, + one point per 100 characters, up to 3), scaled down by its link density and,
    weakly, by chrome words around it (`hint_damping`). The region is the semantic
    container (itemprop=articleBody, then <article>, then <main>) holding at least
-   `region_share` of the score, else the page. Inside it the score flows to containers as
-   in readability.js (see `locate_body`): the best one, scaled by its own link density, is
-   the top; siblings that score well join it (a body split by ad slots), teaser cards and
-   link lists do not.
+   `region_share` of the score (`titled_region_share` when it holds the h1), else the page.
+   Inside it the score flows to containers as in readability.js (see `locate_body`): a
+   paragraph wrapped in containers of its own scores for the first one holding anything
+   else; the best container, scaled by its own link density, is the top; sibling subtrees
+   with enough prose and little link text join it (a body split by ad slots), teaser
+   rivers, link lists and (unless they bring much more prose) chrome-named siblings such as
+   comment threads do not.
 """
 
 from __future__ import annotations
