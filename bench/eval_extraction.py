@@ -573,11 +573,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     res["targets"] = _targets(whole, res.get("speed")) if args.split == "all" else []
     traf_f1 = {r.case.name: r.f1 for r in run["trafilatura"]}
     worst = sorted(run["ours"], key=lambda s: (s.f1, s.case.name))[:args.worst]
-    res["worst"] = [{"page": s.case.name, "split": s.case.split, "f1": s.f1,
+    def half(c: Case) -> str:
+        return held_out_quarter(c.publisher) or c.split
+
+    res["worst"] = [{"page": s.case.name, "split": half(s.case), "f1": s.f1,
                      "f1_trafilatura": f"{traf_f1[s.case.name]:.2f}"
                      if s.case.name in traf_f1 else "",
                      "method": s.got.method or "", "why": why(s)} for s in worst]
-    res["date_misses"] = [{"page": s.case.name, "split": s.case.split,
+    res["date_misses"] = [{"page": s.case.name, "split": half(s.case),
                            "got": s.got.date or s.got.found_date, "want": s.case.date,
                            "source": s.got.date_source or (f"refused {s.got.refused}"
                                                            if s.got.refused else "")}
