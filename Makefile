@@ -3,6 +3,7 @@
 #   make test       the same install, then lint and the whole test suite
 #   make test-fast  lint and the unit tests only (no servers, no Prefect; under a minute)
 #   make bench      the benchmark (separate from tests: timings are measurements)
+#   make eval       extraction scored on real pages (../shared/corpora/fundus) -> bench/EXTRACTION.md
 #   make deploy     the Prefect deployments (= prefect --no-prompt deploy --all)
 #   make clean      empty data/lake, leaving a valid empty lake; make distclean: also .venv
 # Commands run from the environment in .venv/bin (ingest, prefect, duckdb): use them
@@ -20,7 +21,7 @@ export UV_PYTHON := $(PYTHON)
 # client-side telemetry switch, which is not a Prefect setting.
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-fast lint bench bench-hostile deploy clean distclean
+.PHONY: install demo test test-fast lint bench bench-hostile eval deploy clean distclean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -50,7 +51,12 @@ bench: install
 # Peak memory and wall time of runs against the hostile newsroom (gzip bomb, huge body,
 # dribble, million-URL sitemap), default safety limits: a measurement, not a test.
 bench-hostile: install
-	$(UV) run python -m bench.hostile
+	$(BIN)/python -m bench.hostile
+
+# EVAL_CORPUS=<dir> scores another corpus in the Fundus layout; without a corpus it says
+# "skipped: corpus not found at ..." and exits 0.
+eval: install
+	$(BIN)/python -m bench.eval_extraction
 
 deploy: install
 	$(BIN)/prefect --no-prompt deploy --all

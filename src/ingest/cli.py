@@ -5,7 +5,7 @@
     ingest backfill --since D --until D [same options]                  backfill flow, locally
     ingest query "SQL" [--lake D] [--format table|csv|json|chart]      SQL over the views
     ingest replay [--reason CODE] [--lake D]  re-parse quarantined raw pages, no refetch
-    ingest reprocess [--since D] [--languages L] [--lake D]   re-parse the raw zone
+    ingest reprocess [--since D] [--languages L] [--method M] [--lake D]   re-parse the raw zone
     ingest views [--lake D]                   rebuild <lake>/lake.duckdb (after moving a lake)
     ingest init [--lake D]                    make D a valid empty lake
     ingest demo [--lake D]                    fixture newsroom on 127.0.0.1 -> daily flow -> queries
@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.errors import ConfigError, ExtractError, IngestError
+from ingest.errors import ConfigError, IngestError
 from ingest.storage import ObjectLake
 
 if TYPE_CHECKING:
@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reprocess", help="re-parse the raw zone with the current parser")
     p.add_argument("--since", type=_iso_date, help="only releases published since this date")
     p.add_argument("--languages", help="comma-separated subset of en,fr,es,ar")
+    p.add_argument("--method", action="append", choices=["dom", "json_ld", "trafilatura"],
+                   help="only releases whose body came from this extraction path "
+                        "(repeatable), e.g. the fallback's after a parser change")
     p.add_argument("--lake")
 
     p = sub.add_parser("views", help="rebuild <lake>/lake.duckdb (e.g. after moving a lake)")
@@ -119,19 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from ingest.extract import extract_release
+    """Print the release JSON; a refused page prints its reason on stderr (one line) and
+    what was found on it as JSON on stdout ({"reason", "detail", "found"}), exit 2."""
+    from ingest.extract import Rejection, extract
 
     try:
         html = args.file.read_bytes()
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EXIT_ERROR
-    try:
-        release = extract_release(html, args.url)
-    except ExtractError as exc:
-        print(f"error: {exc}".replace("\n", " "), file=sys.stderr)
+    out = extract(html, args.url)
+    if isinstance(out, Rejection):
+        print(f"error: {out.error()}".replace("\n", " "), file=sys.stderr)
+        found = out.found.summary() if out.found is not None else None
+        print(json.dumps({"reason": out.reason, "detail": out.detail, "found": found},
+                         ensure_ascii=False, indent=2))
         return EXIT_NOT_A_RELEASE
-    print(json.dumps(release.to_dict(), ensure_ascii=False, indent=2))
+    print(json.dumps(out.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -267,9 +274,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from ingest import maintenance
 
-    row = maintenance.reprocess(_settings(args, create=False), since=args.since)
+    row = maintenance.reprocess(_settings(args, create=False), since=args.since,
+                                methods=args.method)
     _print_run(row)
     print(f"re-parsed with the new parser version only: {row['reparsed']}")
+    print("releases by extraction method now: " + ", ".join(
+        f"{m} {n}" for m, n in row["methods"].items()))
     return 0
 
 

@@ -55,6 +55,8 @@ class Candidate:
     language: str
     year: int
     lastmod: str | None = None
+    # the sitemap's xhtml:link alternates of this page: language -> path (translations)
+    alternates: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -77,8 +79,11 @@ class Discovery:
         old = self.candidates.get(cand.path)
         if old is None:
             self.candidates[cand.path] = cand
-        elif cand.lastmod and (old.lastmod is None or cand.lastmod > old.lastmod):
+            return
+        if cand.lastmod and (old.lastmod is None or cand.lastmod > old.lastmod):
             old.lastmod = cand.lastmod
+        for lang, path in cand.alternates.items():
+            old.alternates.setdefault(lang, path)
 
 
 # RFC 3986 appendix B: scheme, authority, then the path up to "?" or "#". One C-level match
@@ -391,6 +396,10 @@ def discover(
                 hit = release_at(loc)
                 if hit:
                     cand = Candidate(*hit, entry.lastmod if loc == entry.loc else None)
+                    if loc == entry.loc:
+                        cand.alternates = {lang: url_path(href)
+                                           for lang, href in entry.alternates.items()
+                                           if href and url_path(href) != cand.path}
                     if _in_range(cand, since, until):
                         found.add(cand)
     if skipped_deep:

@@ -58,7 +58,8 @@ from ingest.storage import ObjectLake, remote
 
 PARTITION_COLUMNS = ("language", "year")
 PARTITIONED = ("releases", "release_blocks", "quotes", "release_revisions")
-UNPARTITIONED = ("quarantine", "ingest_runs", "pages", "sitemaps", "fetch_log")
+UNPARTITIONED = ("quarantine", "ingest_runs", "pages", "sitemaps", "fetch_log",
+                 "translation_links", "families")
 MANIFEST = "manifest.json"
 MANIFEST_HISTORY = "_manifests"
 STAGING = "_staging"

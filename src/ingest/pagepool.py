@@ -11,7 +11,8 @@ batches (MIN_PAGES_FOR_POOL pages or more) use a small process pool, in one of t
   limiter must space the requests to a host, and hands each body to a worker to parse while
   it waits for the next slot (`submit`).
 
-Outcomes travel back as plain tuples and our own small types; errors pickle (errors.py).
+Outcomes travel back as our own small types (`Release | Rejection`); errors pickle
+(errors.py).
 Workers are started with `spawn` (polars and fork do not mix) and import neither polars nor
 the lake, which re-imports the main module: a script that runs flows or `runner.run` at
 import time needs the usual `if __name__ == "__main__":` guard, or `parse_workers=0`
@@ -29,15 +30,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import NamedTuple
 
 from ingest import encoding, rawzone
-from ingest.errors import ExtractError, FetchError
-from ingest.extract import extract_release
+from ingest.errors import FetchError
+from ingest.extract import Outcome, Rejection, extract
 from ingest.fetch import Fetcher, FetchResult, HostBook, RateLimiter, build_session
 from ingest.settings import Settings
 
 # Below this many pages a batch works inline: starting workers costs more than it saves.
 MIN_PAGES_FOR_POOL = 64
 
-Outcome = tuple[str, object, str]  # ("ok", record, "") | ("reject", reason, detail)
 TextInfo = tuple[str, str, bool]  # (encoding, how it was decided, encoding_suspect)
 # The outcome, the seconds extraction took (for the run report), and how the body decoded.
 Timed = tuple[Outcome, float, TextInfo | None]
@@ -73,13 +73,8 @@ _worker_fetchers: dict[str, Fetcher] = {}  # in a worker: one keep-alive session
 
 
 def extract_outcome(body: bytes | str, url: str) -> Outcome:
-    """extract_release as a plain tuple; never raises (a parser bug is a rejection)."""
-    try:
-        return "ok", extract_release(body, url).to_dict(), ""
-    except ExtractError as exc:
-        return "reject", exc.reason, str(exc)
-    except Exception as exc:  # odd markup must not stop the run
-        return "reject", "parser_error", f"{type(exc).__name__}: {exc}"
+    """`Release | Rejection` of one body; never raises (a parser bug is a rejection)."""
+    return extract(body, url)
 
 
 def timed_outcome(body: bytes, url: str, content_type: str | None = None) -> Timed:
@@ -95,7 +90,8 @@ def not_html(result: FetchResult) -> Outcome | None:
     kind = result.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in _HTML_TYPES:
         return None
-    return "reject", "not_html", f"Content-Type {kind!r} is not a web page; not kept"
+    return Rejection(result.url, "not_html",
+                     f"Content-Type {kind!r} is not a web page; not kept")
 
 
 def workers(settings: Settings) -> int:

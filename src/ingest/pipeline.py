@@ -29,6 +29,7 @@ from ingest import lake as lk
 from ingest import pagepool
 from ingest import schemas as sc
 from ingest import transform as tf
+from ingest.dates import parse_date, parse_http_date
 from ingest.discover import Candidate, Discovery, absolute, discover
 from ingest.errors import (
     FetchError,
@@ -38,7 +39,7 @@ from ingest.errors import (
     RobotsDisallowedError,
     RobotsUnavailableError,
 )
-from ingest.extract import PARSER_VERSION
+from ingest.extract import PARSER_VERSION, Outcome, Rejection, Release, accept
 from ingest.fetch import Fetcher, FetchResult
 from ingest.settings import LANGUAGES, Settings
 
@@ -60,6 +61,8 @@ class PagePlan:
     etag: str | None = None
     last_modified: str | None = None
     sitemap_lastmod: str | None = None
+    # the sitemap's xhtml:link alternates of this page: ((language, path), ...)
+    alternates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -70,11 +73,11 @@ class FetchedPage:
     error: FetchError | None = None
     from_raw: bool = False  # replay/reprocess: parsed again, not fetched again
     parsed: Future[pagepool.Timed] | None = None  # extraction under way in a worker
-    outcome: pagepool.Outcome | None = None  # extraction done (by the worker that fetched)
+    outcome: Outcome | None = None  # extraction done (by the worker that fetched)
     parse_s: float = 0.0  # time extraction took, wherever it ran
     text: pagepool.TextInfo | None = None  # how the body was decoded (encoding.decode_html)
 
-    def extracted(self) -> pagepool.Outcome:
+    def extracted(self) -> Outcome:
         """The extraction outcome of a fetched body, computed here if no worker did."""
         if self.outcome is None:
             if self.parsed is not None:
@@ -244,10 +247,12 @@ def plan_fetches(
     plans: dict[str, PagePlan] = {}
 
     def add(path: str, language: str, reason: str, st: Mapping | None, lastmod: str | None):
+        cand = candidates.get(path)
         plans[path] = PagePlan(
             path=path, url=absolute(settings.base_url, path), language=language, reason=reason,
             etag=(st or {}).get("etag"), last_modified=(st or {}).get("last_modified"),
             sitemap_lastmod=lastmod or (st or {}).get("sitemap_lastmod"),
+            alternates=tuple(sorted(cand.alternates.items())) if cand is not None else (),
         )
 
     for path, cand in candidates.items():
@@ -417,10 +422,32 @@ def pages_from_raw(plans: Iterable[PagePlan], raw_paths: Mapping[str, str],
 
 # ---- land -------------------------------------------------------------------------------
 
-def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str) -> dict:
+def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str,
+                      found: str | None = None) -> dict:
     return {"url": page.plan.url, "path": page.plan.path, "language": page.plan.language,
             "stage": stage, "reason": reason, "detail": detail[:2000],
-            "raw_path": page.raw_path, "parser_version": PARSER_VERSION}
+            "raw_path": page.raw_path, "parser_version": PARSER_VERSION, "found": found}
+
+
+def page_dates(page: FetchedPage) -> list[tuple[str, date | None]]:
+    """Last-resort publication dates from outside the page, in the order they are trusted:
+    the sitemap <lastmod> the page was listed with, then the HTTP Last-Modified its body
+    came with (the stored validator for a page parsed again from the raw zone)."""
+    plan = page.plan
+    last_modified = (page.result.last_modified if page.result is not None else None) \
+        or plan.last_modified
+    return [("sitemap_lastmod", parse_date(plan.sitemap_lastmod or "")),
+            ("http_last_modified", parse_http_date(last_modified))]
+
+
+def settle(page: FetchedPage) -> Outcome:
+    """The page's extraction outcome under the release contract, with the pipeline's own
+    last-resort dates for a page whose only missing field is its date."""
+    outcome = page.extracted()
+    if (isinstance(outcome, Rejection) and outcome.reason == "no_date"
+            and outcome.found is not None):
+        outcome = accept(outcome.found, fallback_dates=page_dates(page))
+    return outcome
 
 
 def page_status(error: FetchError) -> str:
@@ -493,20 +520,21 @@ def land_pages(
             state_updates[plan.path] = {**base_state, **fetched, "_keep": True}
             continue
         state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
-        kind, value, detail = page.extracted()
+        outcome = settle(page)
         if page.text is not None:
             encoding, source, suspect = page.text
             state_updates[plan.path].update(encoding=encoding, encoding_source=source,
                                             encoding_suspect=suspect)
             if suspect:
                 report.count(plan.language, "encoding_suspect")
-        if kind == "ok":
+        if isinstance(outcome, Release):
             report.count(plan.language, "extracted")
-            rec = dict(value)  # type: ignore[call-overload]
+            rec = outcome.to_dict()
             rec.update(path=plan.path, parser_version=PARSER_VERSION)
             records.append(rec)
         else:
-            rejects.append(_quarantine_entry(page, "extract", str(value), detail))
+            rejects.append(_quarantine_entry(page, "extract", outcome.reason,
+                                             str(outcome.error()), outcome.found_json()))
         # Summed over pages, like "fetch": time spent parsing, in workers or here.
         report.timings["parse"] += page.parse_s
 
@@ -540,10 +568,12 @@ def land_pages(
         quotes = quotes.filter(~pl.col("release_id").is_in(bad_ids))
     report.timings["validate"] += time.perf_counter() - tv
 
+    alternates = {p.plan.path: p.plan.alternates for p in pages if p.plan.alternates}
     tw = time.perf_counter()
     with lk.writer_lock(settings.lake):
         _publish(settings, releases, blocks, quotes, rejects, state_updates, report,
-                 run_id=run_id, now=now, unit=unit, fetch_log=fetch_log)
+                 run_id=run_id, now=now, unit=unit, fetch_log=fetch_log,
+                 alternates=alternates)
     report.timings["write"] += time.perf_counter() - tw
     report.timings["land_total"] += time.perf_counter() - t0
     return report
@@ -552,7 +582,8 @@ def land_pages(
 def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
              quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
              report: BatchReport, *, run_id: str, now: datetime, unit: str | None,
-             fetch_log: Sequence[Mapping[str, object]] = ()) -> None:
+             fetch_log: Sequence[Mapping[str, object]] = (),
+             alternates: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> None:
     """Read-merge-write every touched table and commit them in one manifest swap.
 
     The caller holds the writer lock. The fetch state is one of the tables, so it never
@@ -622,6 +653,11 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
         releases = releases.filter(~pl.col("release_id").is_in(gone_ids))
 
     validated = releases
+    families = _families(settings, manifest, validated, alternates or {}, version)
+    if families is not None:
+        links_rel, families_rel, keys = families
+        releases = releases.drop("translation_key").join(keys, on="release_id", how="left") \
+            .select(releases.columns)
     ids = pl.Series(changed_ids, dtype=pl.String).implode()
     releases = releases.filter(pl.col("release_id").is_in(ids))
     blocks = blocks.filter(pl.col("release_id").is_in(ids))
@@ -692,6 +728,10 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     # commit below, so a failure refuses the whole batch and lands nothing.
     if written_revisions:
         sc.check_whole(sc.RevisionModel, pl.concat(written_revisions), "release_revisions")
+
+    if families is not None:
+        changes["translation_links"] = {"": links_rel}
+        changes["families"] = {"": families_rel}
 
     existing_q = lk.read_data_file(lake, manifest.file("quarantine"), sc.QUARANTINE)
     incoming_q = tf.quarantine_rows(rejects, seen_at=now, run_id=run_id)
@@ -784,6 +824,41 @@ def _emptied_fields(lake: Path, manifest: lk.Manifest, releases: pl.DataFrame,
             if lost:
                 out[old["release_id"]] = (cur["path"], cur["url"], cur["language"], lost)
     return out
+
+
+def _families(settings: Settings, manifest: lk.Manifest, landed: pl.DataFrame,
+              alternates: Mapping[str, Sequence[tuple[str, str]]], version: int,
+              ) -> tuple[str, str, pl.DataFrame] | None:
+    """Translation families recomputed over the whole lake when releases land: the batch's
+    links replace its pages' old ones (sitemap links are kept for pages parsed again from
+    the raw zone, which come without a sitemap), then the families the batch can reach are
+    resolved again (transform.resolve_families; the same result as resolving the whole
+    lake, at the cost of the batch). Returns the two new table files and the batch's keys."""
+    if landed.height == 0:
+        return None
+    lake = settings.lake
+    old_links = lk.read_data_file(lake, manifest.file("translation_links"), sc.LINKS)
+    batch = pl.Series(landed["path"].to_list(), dtype=pl.String).implode()
+    relisted = pl.Series(list(alternates), dtype=pl.String).implode()
+    new_links = sc.LinkModel.validate(tf.link_rows(landed, alternates).unique(
+        subset=["source_path", "target_path", "target_language", "signal"], keep="first",
+        maintain_order=True))
+    kept = old_links.filter(~pl.col("source_path").is_in(batch) | (
+        (pl.col("signal") == "sitemap") & ~pl.col("source_path").is_in(relisted)))
+    links = pl.concat([kept, new_links]).sort("source_path", "target_path", "signal")
+    old_families = lk.read_data_file(lake, manifest.file("families"), sc.FAMILIES)
+    members = pl.concat([
+        old_families.filter(~pl.col("release_id").is_in(landed["release_id"].implode()))
+        .select("release_id", "path", "language"),
+        landed.select("release_id", "path", "language"),
+    ])
+    families = sc.FamilyModel.validate(tf.resolve_families(
+        members, links, source=settings.source, previous=old_families,
+        touched=landed["path"].to_list()).sort("release_id"))
+    keys = families.filter(pl.col("release_id").is_in(landed["release_id"].implode())) \
+        .select("release_id", "translation_key")
+    return (lk.write_data_file(lake, "translation_links", "", links, version),
+            lk.write_data_file(lake, "families", "", families, version), keys)
 
 
 def _write_or_drop(lake: Path, table: str, key: str, frame: pl.DataFrame,

@@ -12,6 +12,7 @@ import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
 from ingest.errors import ValidationError
+from ingest.extract import DATE_SOURCES, EXTRACTION_METHODS
 from ingest.settings import LANGUAGES
 
 UTC_TS = pl.Datetime("us", "UTC")
@@ -23,6 +24,9 @@ RELEASES: dict[str, pl.DataType] = {
     "body_text": pl.String(), "word_count": pl.Int32(), "translation_key": pl.String(),
     "translations": pl.String(), "content_hash": pl.String(), "parser_version": pl.String(),
     "first_seen_at": UTC_TS, "updated_at": UTC_TS, "run_id": pl.String(),
+    # which path produced the body (extract.EXTRACTION_METHODS) and where the date was read
+    # (extract.DATE_SOURCES); NULL in files written before parser 2.0
+    "extraction_method": pl.String(), "date_source": pl.String(),
 }
 BLOCKS: dict[str, pl.DataType] = {
     "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
@@ -44,6 +48,8 @@ QUARANTINE: dict[str, pl.DataType] = {
     "reason": pl.String(), "detail": pl.String(), "raw_path": pl.String(),
     "parser_version": pl.String(), "run_id": pl.String(), "first_seen_at": UTC_TS,
     "seen_at": UTC_TS, "attempts": pl.Int32(),
+    # what extraction did find on a refused page (JSON: title, date, body excerpt, ...)
+    "found": pl.String(),
 }
 INGEST_RUNS: dict[str, pl.DataType] = {
     "run_id": pl.String(), "flow": pl.String(), "parameters": pl.String(),
@@ -77,6 +83,17 @@ FETCH_LOG: dict[str, pl.DataType] = {
     "elapsed_s": pl.Float64(), "wait_s": pl.Float64(), "robots": pl.String(),
     "redirect_chain": pl.String(), "error": pl.String(),
 }
+# Translation links seen on landed pages (`page`: hreflang and switcher links) and in the
+# sitemaps (`sitemap`: xhtml:link), and the families resolved from all of them.
+LINKS: dict[str, pl.DataType] = {
+    "source_path": pl.String(), "source_language": pl.String(), "target_path": pl.String(),
+    "target_language": pl.String(), "signal": pl.String(),
+}
+FAMILIES: dict[str, pl.DataType] = {
+    "release_id": pl.String(), "path": pl.String(), "language": pl.String(),
+    "translation_key": pl.String(),
+}
+LINK_SIGNALS = ["page", "sitemap"]
 
 STAGES = ["discover", "fetch", "extract", "validate", "publish"]
 PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed", "refused_redirect",
@@ -111,6 +128,8 @@ class ReleaseModel(pa.DataFrameModel):
     first_seen_at: UTC_TS  # type: ignore[valid-type]
     updated_at: UTC_TS  # type: ignore[valid-type]
     run_id: str
+    extraction_method: str = pa.Field(isin=list(EXTRACTION_METHODS))
+    date_source: str = pa.Field(isin=list(DATE_SOURCES))
 
     @pa.dataframe_check(name="year_matches_published_date")
     def year_matches(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -160,6 +179,7 @@ class QuarantineModel(pa.DataFrameModel):
     first_seen_at: UTC_TS  # type: ignore[valid-type]
     seen_at: UTC_TS  # type: ignore[valid-type]
     attempts: pl.Int32 = pa.Field(ge=1)
+    found: str = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -279,6 +299,27 @@ def check_whole(model: type[pa.DataFrameModel], frame: pl.DataFrame,
         cases = exc.failure_cases.select("column", "check").unique().head(5)
         detail = "; ".join(f"{c}:{k}" for c, k in cases.iter_rows())
         raise ValidationError(dataset, detail) from exc
+class LinkModel(pa.DataFrameModel):
+    source_path: str = pa.Field(str_startswith="/")
+    source_language: str
+    target_path: str = pa.Field(str_startswith="/")
+    target_language: str = pa.Field(str_length={"min_value": 2, "max_value": 3})
+    signal: str = pa.Field(isin=LINK_SIGNALS)
+
+    class Config:
+        strict = True
+        unique = ["source_path", "target_path", "target_language", "signal"]
+
+
+class FamilyModel(pa.DataFrameModel):
+    release_id: str = pa.Field(str_length={"min_value": 16, "max_value": 16})
+    path: str = pa.Field(str_startswith="/")
+    language: str
+    translation_key: str = pa.Field(str_length={"min_value": 16, "max_value": 16})
+
+    class Config:
+        strict = True
+        unique = ["release_id"]
 
 
 def split_valid(

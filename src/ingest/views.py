@@ -38,6 +38,7 @@ _TABLE_SCHEMAS = {
     "release_revisions": sc.REVISIONS, "quarantine": sc.QUARANTINE,
     "ingest_runs": sc.INGEST_RUNS, "pages": sc.PAGES, "sitemaps": sc.SITEMAPS,
     "fetch_log": sc.FETCH_LOG,
+    "translation_links": sc.LINKS, "families": sc.FAMILIES,
 }
 
 
