@@ -1,0 +1,60 @@
+"""Crime-area topics of a release, with the evidence that triggered them.
+
+The keywords are a reviewed table (`data/topics.csv`, four languages): each occurrence is
+weak evidence with a weight (2 when it names the crime area, 1 for supporting vocabulary),
+counted more where a release puts its subject (title and standfirst, first paragraph).
+A topic is tagged when its evidence reaches TOPIC_MIN_SCORE, so one passing mention
+("... such as money laundering") does not make a release about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.analysis.matcher import Match, longest
+
+TOPIC_MIN_SCORE = 3.0
+FIELD_WEIGHT = {"title": 2.0, "subtitle": 2.0, "lead": 1.5, "body": 1.0}
+MAX_HITS_PER_KEYWORD = 2  # a keyword repeated ten times is still one piece of evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    topic: str
+    text: str
+    field: str
+    start: int
+    end: int
+    weight: float
+
+
+def topic_evidence(original: str, matches: Sequence[Match], field: str,
+                   lead_end: int = 0) -> list[Evidence]:
+    """Keyword hits of one field. In the body, hits before `lead_end` count as the lead."""
+    hits = longest(m for m in matches if m.entry.kind == "topic")
+    out = []
+    for m in hits:
+        zone = "lead" if field == "body" and m.start < lead_end else field
+        w = m.entry.value * FIELD_WEIGHT.get(zone, 1.0)
+        out.append(Evidence(m.entry.code, original[m.start:m.end], field, m.start, m.end, w))
+    return out
+
+
+def score_topics(evidence: Sequence[Evidence]) -> dict[str, tuple[float, list[Evidence]]]:
+    """topic -> (score, evidence) for the topics that reach TOPIC_MIN_SCORE."""
+    per: dict[str, list[Evidence]] = {}
+    for ev in evidence:
+        per.setdefault(ev.topic, []).append(ev)
+    out = {}
+    for topic, evs in per.items():
+        seen: dict[str, int] = {}
+        score = 0.0
+        for ev in sorted(evs, key=lambda e: -e.weight):
+            key = ev.text.lower()
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] <= MAX_HITS_PER_KEYWORD:
+                score += ev.weight
+        if score >= TOPIC_MIN_SCORE:
+            out[topic] = (score, sorted(evs, key=lambda e: (e.field, e.start)))
+    return out
