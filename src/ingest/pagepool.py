@@ -29,6 +29,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import NamedTuple
 
 from ingest import rawzone
+from ingest.analysis.rows import worker_payload
 from ingest.errors import ExtractError, FetchError
 from ingest.extract import extract_release
 from ingest.fetch import Fetcher, FetchResult, RateLimiter, build_session
@@ -66,13 +67,26 @@ _worker_fetchers: dict[str, Fetcher] = {}  # in a worker: one keep-alive session
 
 
 def extract_outcome(body: bytes, url: str) -> Outcome:
-    """extract_release as a plain tuple; never raises (a parser bug is a rejection)."""
+    """extract_release as a plain tuple; never raises (a parser bug is a rejection).
+
+    The analyst layer runs here too, next to extraction, so it is spread over the workers
+    (its rows ride along under "analysis"; the transform checks them against the text it
+    stores and redoes any that differ)."""
     try:
-        return "ok", extract_release(body, url).to_dict(), ""
+        rec = extract_release(body, url).to_dict()
     except ExtractError as exc:
         return "reject", exc.reason, str(exc)
     except Exception as exc:  # odd markup must not stop the run
         return "reject", "parser_error", f"{type(exc).__name__}: {exc}"
+    rec["analysis"] = _analysis_payload(rec)
+    return "ok", rec, ""
+
+
+def _analysis_payload(rec: dict) -> dict | None:
+    try:
+        return worker_payload(rec)
+    except Exception:  # analysed again where the batch lands, and its error reported there
+        return None
 
 
 def timed_outcome(body: bytes, url: str) -> Timed:

@@ -29,6 +29,7 @@ from ingest import lake as lk
 from ingest import pagepool
 from ingest import schemas as sc
 from ingest import transform as tf
+from ingest.analysis import ANALYSIS_VERSION
 from ingest.discover import Candidate, Discovery, absolute, discover
 from ingest.errors import FetchError, GoneError, RobotsDisallowedError
 from ingest.extract import PARSER_VERSION
@@ -368,6 +369,7 @@ def land_pages(
     t0 = time.perf_counter()
     records: list[dict] = []
     rejects: list[dict] = []
+    payloads: dict[str, dict] = {}  # page path -> analysis done by the parse worker
     state_updates: dict[str, dict] = {}
     by_path = {p.plan.path: p for p in pages}
 
@@ -405,7 +407,11 @@ def land_pages(
         kind, value, detail = page.extracted()
         if kind == "ok":
             rec = dict(value)  # type: ignore[call-overload]
-            rec.update(path=plan.path, parser_version=PARSER_VERSION)
+            rec.update(path=plan.path, parser_version=PARSER_VERSION,
+                       analysis_version=ANALYSIS_VERSION)
+            payload = rec.pop("analysis", None)
+            if payload is not None:
+                payloads[plan.path] = payload
             records.append(rec)
         else:
             rejects.append(_quarantine_entry(page, "extract", str(value), detail))
@@ -421,6 +427,9 @@ def land_pages(
     blocks = tf.block_rows(structured)
     quotes = tf.quote_rows(structured)
     report.timings["transform"] += time.perf_counter() - tt
+    ta = time.perf_counter()
+    analysis, analysis_errors = tf.analysis_tables(structured, payloads)
+    report.timings["analysis"] += time.perf_counter() - ta  # what was left to do here
 
     tv = time.perf_counter()
     releases, bad_rel = sc.split_valid(sc.ReleaseModel, releases, "releases")
@@ -430,6 +439,12 @@ def land_pages(
     for frame, label in ((bad_rel, "releases"), (bad_blk, "release_blocks"), (bad_quo, "quotes")):
         for rid, cases in frame.select("release_id", "failure_cases").iter_rows():
             bad_reasons.setdefault(rid, (f"{label}_contract", f"{label}: {cases}"))
+    for rid, err in analysis_errors.items():
+        bad_reasons.setdefault(rid, ("analysis_error", f"analysis {ANALYSIS_VERSION}: {err}"))
+    for table, (_schema, model) in sc.ANALYSIS_TABLES.items():
+        analysis[table], bad = sc.split_valid(model, analysis[table], table)
+        for rid, cases in bad.select("release_id", "failure_cases").iter_rows():
+            bad_reasons.setdefault(rid, (f"{table}_contract", f"{table}: {cases}"))
     if bad_reasons:
         # A release lands whole or not at all: its blocks and quotes go with it.
         bad_ids = pl.Series(list(bad_reasons), dtype=pl.String).implode()
@@ -440,12 +455,14 @@ def land_pages(
         releases = releases.filter(~pl.col("release_id").is_in(bad_ids))
         blocks = blocks.filter(~pl.col("release_id").is_in(bad_ids))
         quotes = quotes.filter(~pl.col("release_id").is_in(bad_ids))
+        analysis = {t: f.filter(~pl.col("release_id").is_in(bad_ids))
+                    for t, f in analysis.items()}
     report.timings["validate"] += time.perf_counter() - tv
 
     tw = time.perf_counter()
     with lk.writer_lock(settings.lake):
         _publish(settings, releases, blocks, quotes, rejects, state_updates, report,
-                 run_id=run_id, now=now, unit=unit)
+                 run_id=run_id, now=now, unit=unit, analysis=analysis)
     report.timings["write"] += time.perf_counter() - tw
     report.timings["land_total"] += time.perf_counter() - t0
     return report
@@ -456,7 +473,8 @@ PARTITION_THREADS = 4  # partitions of one commit rewritten side by side
 
 def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
              quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
-             report: BatchReport, *, run_id: str, now: datetime, unit: str | None) -> None:
+             report: BatchReport, *, run_id: str, now: datetime, unit: str | None,
+             analysis: Mapping[str, pl.DataFrame] | None = None) -> None:
     """Read-merge-write every touched table and commit them in one manifest swap.
 
     The caller holds the writer lock. The fetch state is one of the tables, so it never
@@ -479,15 +497,17 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     changed_ids: list[str] = []
     closing: dict[str, str] = {}
     old_partition: dict[str, str] = {}
-    for rid, path, chash, pver, lang in releases.select(
-            "release_id", "path", "content_hash", "parser_version", "language").iter_rows():
+    for rid, path, chash, pver, aver, lang in releases.select(
+            "release_id", "path", "content_hash", "parser_version", "analysis_version",
+            "language").iter_rows():
         old = prior.get(path)
         if old is None or old["content_hash"] is None or old["status"] == "gone":
             report.count(lang, "new")
         elif old["content_hash"] != chash:
             report.count(lang, "updated")
             closing[rid] = "superseded"
-        elif old.get("parser_version") != pver:
+        elif old.get("parser_version") != pver or old.get("analysis_version") != aver:
+            # a new parser or analysis version: same text, rows rewritten
             report.count(lang, "reparsed")
         else:
             report.count(lang, "unchanged")
@@ -509,6 +529,8 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     releases = releases.filter(pl.col("release_id").is_in(ids))
     blocks = blocks.filter(pl.col("release_id").is_in(ids))
     quotes = quotes.filter(pl.col("release_id").is_in(ids))
+    analysis = {t: f.filter(pl.col("release_id").is_in(ids))
+                for t, f in (analysis or {}).items()}
     reparsed_only = {rid for rid in changed_ids if rid not in closing
                      and rid in old_partition}
 
@@ -549,6 +571,15 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
             kept = old.filter(~pl.col("release_id").is_in(leaving) &
                               ~pl.col("release_id").is_in(ids))
             out = pl.concat([kept, frame.filter(here)]).sort("release_id", "ordinal")
+            files[table] = _write_or_drop(lake, table, key, out, version)
+        # The analyst tables: written in the same commit as the releases they describe.
+        for table, frame in analysis.items():
+            schema = sc.ANALYSIS_TABLES[table][0]
+            old = lk.read_data_file(lake, manifest.file(table, key), schema, key)
+            kept = old.filter(~pl.col("release_id").is_in(leaving) &
+                              ~pl.col("release_id").is_in(ids))
+            order = "quote_ordinal" if table == "speakers" else "ordinal"
+            out = pl.concat([kept, frame.filter(here)]).sort("release_id", order)
             files[table] = _write_or_drop(lake, table, key, out, version)
         revs = lk.read_data_file(lake, manifest.file("release_revisions", key),
                                  sc.REVISIONS, key)
@@ -602,8 +633,8 @@ def _state_rows(state_updates: Mapping[str, dict], prior: Mapping[str, dict],
     if not state_updates:
         return None
     info = {r["path"]: r for r in validated.select(
-        "path", "release_id", "content_hash", "published_date", "parser_version"
-    ).iter_rows(named=True)}
+        "path", "release_id", "content_hash", "published_date", "parser_version",
+        "analysis_version").iter_rows(named=True)}
     revision = dict(new_revs.select("release_id", "revision").iter_rows())
     rejected = {r["path"] for r in rejects}
     rows = []
@@ -622,7 +653,8 @@ def _state_rows(state_updates: Mapping[str, dict], prior: Mapping[str, dict],
         if path in info:
             r = info[path]
             row.update(release_id=r["release_id"], content_hash=r["content_hash"],
-                       published_date=r["published_date"], parser_version=r["parser_version"])
+                       published_date=r["published_date"], parser_version=r["parser_version"],
+                       analysis_version=r["analysis_version"])
             row["revision"] = revision.get(r["release_id"], old.get("revision"))
         rows.append(row)
     return pl.DataFrame(rows, schema=sc.PAGES)

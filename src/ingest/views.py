@@ -34,6 +34,7 @@ _TABLE_SCHEMAS = {
     "releases": sc.RELEASES, "release_blocks": sc.BLOCKS, "quotes": sc.QUOTES,
     "release_revisions": sc.REVISIONS, "quarantine": sc.QUARANTINE,
     "ingest_runs": sc.INGEST_RUNS, "pages": sc.PAGES, "sitemaps": sc.SITEMAPS,
+    **{table: dtypes for table, (dtypes, _model) in sc.ANALYSIS_TABLES.items()},
 }
 
 

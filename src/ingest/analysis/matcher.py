@@ -71,6 +71,29 @@ def _pattern(entry: Entry) -> tuple[str, int]:
     return pat, flags
 
 
+class Found(list):
+    """Matches of one text, with a per-kind index built on first use."""
+
+    def of(self, *kinds: str) -> list[Match]:
+        by = self.__dict__.get("_by")
+        if by is None:
+            by = {}
+            for m in self:
+                by.setdefault(m.entry.kind, []).append(m)
+            self.__dict__["_by"] = by
+        if len(kinds) == 1:
+            return by.get(kinds[0], [])
+        return sorted((m for k in kinds for m in by.get(k, [])),
+                      key=lambda m: (m.fstart, -m.length))
+
+
+def of(matches: Sequence[Match], *kinds: str) -> list[Match]:
+    """The matches of some kinds, in order (indexed when `matches` is a Found)."""
+    if isinstance(matches, Found):
+        return matches.of(*kinds)
+    return [m for m in matches if m.entry.kind in kinds]
+
+
 class Matcher:
     """An automaton over the folded forms of `entries`."""
 
@@ -78,7 +101,9 @@ class Matcher:
         by_pattern: dict[str, list[Entry]] = {}
         for e in entries:
             pat, flags = _pattern(e)
-            if not pat:
+            if len(pat) < 2:
+                # one letter ("t" for tonnes) would match inside every word; such short
+                # forms are read where they can stand (after a number, in quantities)
                 continue
             if flags != e.flags:
                 e = Entry(e.kind, e.code, e.surface, flags, e.value, e.form)
@@ -88,26 +113,30 @@ class Matcher:
                 bucket.append(e)
         self.patterns = list(by_pattern)
         self.entries: list[list[Entry]] = [by_pattern[p] for p in self.patterns]
+        self._arabic = [is_arabic(p[0]) for p in self.patterns]
+        self._stem = [any(e.flags & STEM for e in b) for b in self.entries]
         self._ac = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
-    def find(self, folded: Folded, kinds: Sequence[str] | None = None) -> list[Match]:
+    def find(self, folded: Folded, kinds: Sequence[str] | None = None) -> Found:
         """Every match that stands as a word, in order of start (overlaps kept)."""
+        out = Found()
         if self._ac is None:
-            return []
+            return out
         text = folded.text
         orig = folded.original
         n = len(text)
-        out: list[Match] = []
+        arabic_of, stem_of, entries_of = self._arabic, self._stem, self.entries
         for idx, fs, fe in self._ac.find_matches_as_indexes(text, overlapping=True):
-            arabic = is_arabic(text[fs])
+            right_word = fe < n and text[fe].isalnum()
+            if right_word and not stem_of[idx]:
+                continue
+            arabic = arabic_of[idx]
             prefix = ""
-            left_ok_plain = fs == 0 or not text[fs - 1].isalnum()
             if arabic:
                 prefix = arabic_prefix(text, fs)
-            elif not left_ok_plain:
+            elif fs and text[fs - 1].isalnum():
                 continue
-            right_word = fe < n and text[fe].isalnum()
-            for e in self.entries[idx]:
+            for e in entries_of[idx]:
                 if kinds is not None and e.kind not in kinds:
                     continue
                 if right_word and not e.flags & STEM:

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ingest.analysis.matcher import WEAK, Match, longest
+from ingest.analysis.matcher import WEAK, Match, longest, of
 from ingest.analysis.text import Folded
 
 GEO = ("country", "place")
@@ -53,7 +53,7 @@ def _diacritic_score(original: str, surface: str) -> int:
 
 def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[Mention]:
     """Countries and places, leftmost-longest, one entry per span."""
-    geo = [m for m in matches if m.entry.kind in GEO]
+    geo = of(matches, *GEO)
     chosen: list[Match] = []
     spans: dict[tuple[int, int], list[Match]] = {}
     for m in longest(geo):
@@ -106,25 +106,30 @@ _LINK = (r"(?:of the|of|for the|for|and|on|de la|de los|de las|del|des|du|de|d'|
 _ADJ = (r"(?:national|nationale|nacional|federal|fédérale|civil|civile|judiciaire|judicial|"
         r"general|générale|central|centrale|royal|royale|criminal|criminelle|antinarcóticos|"
         r"antidrogas|de investigaciones|financier|financière|supérieur|real)")
-_ORG_RE = re.compile(
-    rf"(?:{_CAP}\s+)*(?:{_ORG_HEADS})\b(?:\s+{_ADJ})*"
-    rf"(?:\s+{_LINK}\s+(?:{_CAP}(?:\s+{_CAP})*))?"
-)
+_HEAD_RE = re.compile(rf"\b(?:{_ORG_HEADS})\b")
+_RIGHT_TAIL = re.compile(rf"(?:\s+{_ADJ})*(?:\s+{_LINK}\s+(?:{_CAP}(?:\s+{_CAP})*))?")
 _ORG_START_STOP = re.compile(r"^(?:The|La|Le|Les|El|Los|Las|Un|Une|A|An|In|En|At|Par|Por|"
                              r"Selon|Según|According|With|Con|Avec|Since|Desde|By)\s+")
 
 
 def organisation_mentions(folded: Folded, matches: Sequence[Match], field: str,
                           lang: str) -> list[Mention]:
-    orgs = [m for m in longest(m for m in matches if m.entry.kind == "organisation")]
+    orgs = longest(of(matches, "organisation"))
     out = [Mention("organisation", folded.original[m.start:m.end], m.entry.code, field,
                    m.start, m.end, "table") for m in orgs]
     if lang == "ar":
         return out
     taken = [(m.start, m.end) for m in out]
     text = folded.original
-    for m in _ORG_RE.finditer(text):
-        s, e = m.start(), m.end()
+    last_end = 0
+    for h in _HEAD_RE.finditer(text):
+        if h.start() < last_end:
+            continue
+        # capitalised words before the head noun, then adjectives and "of X" after it
+        s = _caps_before(text, h.start())
+        tail = _RIGHT_TAIL.match(text, h.end())
+        e = tail.end() if tail else h.end()
+        last_end = e
         chunk = text[s:e]
         lead = _ORG_START_STOP.match(chunk)
         if lead:
@@ -173,8 +178,33 @@ _OP_LATIN_STOP = frozenset({"The", "This", "In", "During", "Le", "La", "Les", "E
                             "Las", "En", "Au", "Durante"})
 
 
+def _caps_before(text: str, pos: int) -> int:
+    """Start of the run of capitalised words that ends just before `pos`."""
+    start = pos
+    i = pos
+    while i > 0 and pos - i < 120:
+        j = i - 1
+        while j >= 0 and text[j] == " ":
+            j -= 1
+        if j < 0 or j == i - 1:
+            break
+        k = j
+        while k > 0 and not text[k - 1].isspace():
+            k -= 1
+        word = text[k:j + 1]
+        if not word[:1].isupper() or not word.rstrip(".’'-").replace("-", "").isalpha():
+            break
+        start = i = k
+    return start
+
+
+_OP_HINT = ("perati", "perac", "pérati", "peraç", "perazi", "عملي")
+
+
 def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
     out: dict[tuple[int, int], Mention] = {}
+    if not any(h in text for h in _OP_HINT):
+        return []
     if lang == "ar":
         for m in _OP_AR.finditer(text):
             words = m["name"].split()

@@ -16,11 +16,12 @@ number times its multiplier and unit factor (500 grams -> 0.5 kg), as a DOUBLE.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.analysis.matcher import Match
+from ingest.analysis.matcher import Match, of
 from ingest.analysis.numbers import NUMBER_RE, parse_number
 from ingest.analysis.text import Folded
 
@@ -37,11 +38,16 @@ _CLAUSE = frozenset((  # noqa: SIM905 (a word list reads better as text)
 ).split())
 _COMPLEMENT = frozenset(["of", "de", "d'", "del", "des", "du", "من"])
 _GENERIC_ITEMS = frozenset({"pills", "medicines", "drugs", "devices", "documents"})
-_SENTENCE_END = re.compile(r"(?<!\d)[.!?؟;؛](?!\d)|\n")
-_SYMBOL_BEFORE = re.compile(r"(US\$|R\$|C\$|A\$|\$|€|£)\s?$")
+_PUNCT = re.compile(r"[.!?؟;؛\n]")
+_SYMBOL_BEFORE = re.compile(r"(US\$|R\$|C\$|A\$|\$|€|£)\s?\Z")
 _SYMBOLS = {"US$": "USD", "$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "€": "EUR",
             "£": "GBP"}
 _PERCENT_AFTER = re.compile(r"^\s?(?:%|٪)")
+# One-letter units and multipliers, read only right after a number: 3 t, 500 g, USD 5m.
+_SHORT_UNIT = re.compile(r"^\s?(t|g|l)(?![\w'’])")
+_SHORT_UNITS = {"t": ("t", 1.0), "g": ("kg", 0.001), "l": ("l", 1.0)}
+_SHORT_MULT = re.compile(r"^(m|bn|k)(?![\w'’])")
+_SHORT_MULTS = {"m": 1e6, "bn": 1e9, "k": 1e3}
 _COUNT_KINDS = {"countries": "countries", "officials": "officials",
                 "participants": "participants", "arrests": "arrests", "seizures": "seizures"}
 _PEOPLE = ("persons", "children", "victims", "migrants")
@@ -72,21 +78,24 @@ class _Num:
 def _numbers(folded: Folded, words: Sequence[Match], lang: str) -> list[_Num]:
     text = folded.text
     out: list[_Num] = []
+    n_text = len(text)
     for m in NUMBER_RE.finditer(text):
-        s, e = m.start(), m.end()
-        # only a one-letter Arabic clitic may be glued to a number: و19, ب150
-        if s > 0 and text[s - 1].isalpha() and (
-                text[s - 1] not in "وبل" or (s > 1 and text[s - 2].isalpha())):
-            continue
-        if (s > 0 and text[s - 1] in "-/") or (e < len(text) and text[e] in "/"):
-            continue  # ranges and dates: 7-9, 2022/2023, 12/05
-        if e + 1 < len(text) and text[e] == "-" and text[e + 1].isdigit():
+        s, e = m.span()
+        if s:
+            before = text[s - 1]
+            # only a one-letter Arabic clitic may be glued to a number: و19, ب150
+            if before.isalpha() and (before not in "وبل" or (s > 1 and text[s - 2].isalpha())):
+                continue
+            if before in "-/":
+                continue  # ranges and dates: 7-9, 12/05/2023
+        if e < n_text and (text[e] == "/" or (text[e] == "-" and e + 1 < n_text
+                                              and text[e + 1].isdigit())):
             continue
         v = parse_number(m.group(), lang)
         if v is not None:
             out.append(_Num(s, e, v, e))
     # number words, composed: twenty-five, trois cent, خمسة وعشرون
-    nums = sorted((w for w in words if w.entry.kind == "numword"), key=lambda w: w.fstart)
+    nums = of(words, "numword")
     i = 0
     while i < len(nums):
         w = nums[i]
@@ -98,30 +107,48 @@ def _numbers(folded: Folded, words: Sequence[Match], lang: str) -> list[_Num]:
                 value + nxt.value
             fe = nums[j].fend
             j += 1
-        if not any(n.fs <= fs < n.fe for n in out):
-            out.append(_Num(fs, fe, value, fe))
+        out.append(_Num(fs, fe, value, fe))
         i = j
-    # multipliers: 3.2 million, مليون, 800 ألف
-    mults = [w for w in words if w.entry.kind == "mult"]
+    # multipliers: 3.2 million, مليون, 800 ألف; USD 5m, 2bn
+    mult_at = {m.fstart: m for m in of(words, "mult")}
+    orig = folded.original
     for n in out:
-        for mm in mults:
-            if mm.fstart >= n.fe and text[n.fe:mm.fstart].strip() == "" and mm.fstart - n.fe <= 1:
-                n.value *= mm.entry.value
-                n.fe = mm.fend
-                break
-    return sorted(out, key=lambda n: n.fs)
+        mm = mult_at.get(n.fe + 1) or mult_at.get(n.fe)
+        if mm is not None and text[n.fe:mm.fstart].strip() == "":
+            n.value *= mm.entry.value
+            n.fe = mm.fend
+            continue
+        short = _SHORT_MULT.match(orig, folded.end(n.fe))
+        if short:
+            n.value *= _SHORT_MULTS[short.group(1)]
+            n.fe += len(short.group(1))
+    out.sort(key=lambda n: n.fs)
+    return out
 
 
 def _joinable(gap: str) -> bool:
     return gap.strip(" -") in ("", "and", "et", "y", "و") and len(gap) <= 5
 
 
-def _sentence(text: str, pos: int) -> tuple[int, int]:
-    start = 0
-    for m in _SENTENCE_END.finditer(text, 0, pos):
-        start = m.end()
-    m = _SENTENCE_END.search(text, pos)
-    return start, (m.start() if m else len(text))
+class _Sentences:
+    """Sentence bounds of one text, found once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.ends: list[int] | None = None
+
+    def at(self, pos: int) -> tuple[int, int]:
+        if self.ends is None:
+            t = self.text
+            self.ends = [m.start() for m in _PUNCT.finditer(t)
+                         if not (t[m.start()] == "." and 0 < m.start() < self.n - 1
+                                 and t[m.start() - 1].isdigit() and t[m.start() + 1].isdigit())]
+            self.starts = [e + 1 for e in self.ends]
+        i = bisect.bisect_left(self.ends, pos)
+        start = self.starts[i - 1] if i > 0 else 0
+        end = self.ends[i] if i < len(self.ends) else self.n
+        return start, end
 
 
 def _gap_ok(gap: str, max_words: int) -> bool:
@@ -140,31 +167,42 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
                     lang: str) -> list[Quantity]:
     """Every quantity in one field, in order."""
     text, orig = folded.text, folded.original
-    heads = sorted((w for w in words if w.entry.kind in ("unit", "noun", "item", "currency")),
-                   key=lambda w: w.fstart)
-    cues = [w for w in words if w.entry.kind == "cue"]
-    quals = [w for w in words if w.entry.kind == "qual"]
-    items = [w for w in words if w.entry.kind == "item"]
+    heads = of(words, "unit", "noun", "item", "currency")
+    cues = of(words, "cue")
+    quals = of(words, "qual")
+    items = of(words, "item")
     out: list[Quantity] = []
     used_heads: set[int] = set()
+    sentences = _Sentences(text)
+    currencies = of(words, "currency")
+    head_starts = [h.fstart for h in heads]
+    cur_ends = {w.fend: w for w in currencies}
     for n in _numbers(folded, words, lang):
         if _PERCENT_AFTER.match(text[n.fe:n.fe + 2]):
             continue
-        s_sent, e_sent = _sentence(text, n.fs)
         head = None
-        for h in heads:
-            if h.fstart < n.fe:
-                continue
+        for k in range(bisect.bisect_left(head_starts, n.fe), len(heads)):
+            h = heads[k]
             if h.fstart - n.fe > 60:
                 break
             max_words = 0 if h.entry.kind in ("unit", "currency") else MAX_GAP_WORDS
             if _gap_ok(text[n.fe:h.fstart], max_words):
                 head = h
                 break
+        o_fs = folded.start(n.fs)
+        short = _SHORT_UNIT.match(orig, folded.end(n.fe))
+        if short is not None and (head is None or head.fstart > n.fe + 3):
+            head = None
+            short_unit = _SHORT_UNITS[short.group(1)]
+        else:
+            short_unit = None
+        sym = _SYMBOL_BEFORE.search(orig, max(0, o_fs - 4), o_fs)
+        before = cur_ends.get(n.fs) or cur_ends.get(n.fs - 1)
+        if head is None and short_unit is None and sym is None and before is None:
+            continue  # a year, a date, an ordinal: nothing is counted
+        s_sent, e_sent = sentences.at(n.fs)
+        code_before = [before] if before is not None else []
         currency = None
-        sym = _SYMBOL_BEFORE.search(orig[max(0, folded.start(n.fs) - 4):folded.start(n.fs)])
-        code_before = [w for w in words if w.entry.kind == "currency"
-                       and w.fend <= n.fs and n.fs - w.fend <= 1]
         if sym:
             currency = _SYMBOLS[sym.group(1)]
         elif code_before:
@@ -192,6 +230,14 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
             if item == "cash" and cash is not None:
                 end = cash.fend
             kind = "seizure" if _nearest(sentence_cues, n, ("seizure",)) else "money"
+        elif short_unit is not None:
+            unit, factor = short_unit
+            value *= factor
+            end = n.fe + len(short.group(0))
+            it = _item_after(items, text, end, e_sent)
+            if it is not None:
+                item, end = it.entry.code, it.fend
+            kind = "seizure"
         elif head is None:
             continue
         elif head.entry.kind == "unit":
@@ -242,12 +288,12 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
         s_o, e_o = start_orig, folded.end(end)
         out.append(Quantity(kind, float(value), unit, item, number, orig[s_o:e_o], field,
                             s_o, e_o, qual))
-    out.extend(_duals(folded, heads, items, cues, field, used_heads))
+    out.extend(_duals(folded, heads, items, sentences, field, used_heads))
     return sorted(out, key=lambda q: q.start)
 
 
 def _item_after(items: Sequence[Match], text: str, pos: int, limit: int) -> Match | None:
-    for it in sorted(items, key=lambda w: w.fstart):
+    for it in items:
         if pos <= it.fstart <= min(pos + MAX_ITEM_CHARS, limit) and _gap_ok(
                 text[pos:it.fstart], 3):
             return it
@@ -267,14 +313,14 @@ def _nearest(cues: Sequence[Match], n: _Num, events: tuple[str, ...]) -> Match |
 
 
 def _duals(folded: Folded, heads: Sequence[Match], items: Sequence[Match],
-           cues: Sequence[Match], field: str, used: set[int]) -> list[Quantity]:
+           sentences: _Sentences, field: str, used: set[int]) -> list[Quantity]:
     """Arabic duals carry their number: طنين من العاج is two tonnes of ivory."""
     out = []
     for h in heads:
         if h.entry.kind != "unit" or h.entry.form != "dual" or h.fstart in used:
             continue
         text = folded.text
-        _s, e_sent = _sentence(text, h.fstart)
+        _s, e_sent = sentences.at(h.fstart)
         end = h.fend
         it = _item_after(items, text, end, e_sent)
         item = None

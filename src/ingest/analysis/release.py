@@ -17,7 +17,7 @@ from ingest.analysis import quantities as qt
 from ingest.analysis import speakers as sp
 from ingest.analysis import topics as tp
 from ingest.analysis.gazetteer import LANGS, matcher
-from ingest.analysis.matcher import Match, longest
+from ingest.analysis.matcher import Match, longest, of
 from ingest.analysis.text import fold, fold_pattern, is_arabic
 
 _CAP_RUN = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+)(?:\s+(?:(?:de|da|del|van|von|bin|al|el|dos)"
@@ -81,8 +81,8 @@ def _person_mentions(folded, matches: Sequence[Match], speakers: Sequence[sp.Spe
     """Speakers' names where the body writes them (full, or the surname after a title),
     and, in Latin scripts, capitalised names right after a role or courtesy title."""
     text, orig = folded.text, folded.original
-    roles = longest(m for m in matches if m.entry.kind == "role")
-    blocked = [m for m in matches if m.entry.kind in ("country", "place", "organisation")]
+    roles = longest(of(matches, "role"))
+    blocked = of(matches, "country", "place", "organisation")
     spans: dict[tuple[int, int], mn.Mention] = {}
 
     def add(s: int, e: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.analysis.matcher import Match, longest
+from ingest.analysis.matcher import Match, longest, of
 
 TOPIC_MIN_SCORE = 3.0
 FIELD_WEIGHT = {"title": 2.0, "subtitle": 2.0, "lead": 1.5, "body": 1.0}
@@ -32,7 +32,7 @@ class Evidence:
 def topic_evidence(original: str, matches: Sequence[Match], field: str,
                    lead_end: int = 0) -> list[Evidence]:
     """Keyword hits of one field. In the body, hits before `lead_end` count as the lead."""
-    hits = longest(m for m in matches if m.entry.kind == "topic")
+    hits = longest(of(matches, "topic"))
     out = []
     for m in hits:
         zone = "lead" if field == "body" and m.start < lead_end else field
