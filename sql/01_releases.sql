@@ -7,7 +7,7 @@ SELECT
     r.published_date, r.year, r.dateline, r.body_text, r.word_count,
     r.translation_key, r.content_hash, r.first_seen_at,
     coalesce(p.last_seen_at, r.updated_at) AS last_seen_at,
-    r.updated_at, r.parser_version, r.path, r.translations
+    r.updated_at, r.parser_version, r.path, r.translations, r.analysis_version
 FROM read_parquet('{{lake}}/releases/*/*/*.parquet', hive_partitioning = true,
                   union_by_name = true, hive_types = {'language': VARCHAR, 'year': INTEGER}) AS r
 LEFT JOIN read_parquet('{{lake}}/pages/*.parquet') AS p ON p.path = r.path

@@ -126,6 +126,7 @@ class Matcher:
         orig = folded.original
         n = len(text)
         arabic_of, stem_of, entries_of = self._arabic, self._stem, self.entries
+        seen: set[tuple] = set()
         for idx, fs, fe in self._ac.find_matches_as_indexes(text, overlapping=True):
             right_word = fe < n and text[fe].isalnum()
             if right_word and not stem_of[idx]:
@@ -152,7 +153,8 @@ class Matcher:
                             e.flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS):
                         continue
                 ms = fs
-                if e.flags & ARTICLE:
+                if e.flags & ARTICLE or (arabic and e.flags & ARTOPT
+                                         and prefix in ARABIC_ARTICLE_PROCLITICS):
                     # report the article with the name: الإمارات, لإمارات in للإمارات
                     ms = fs - (2 if prefix.endswith("ال") else 1)
                 s, t = folded.span(ms, fe)
@@ -161,6 +163,10 @@ class Matcher:
                         continue
                 elif e.flags & CASED and not orig[s].isupper():
                     continue
+                key = (s, t, e.kind, e.code, e.form)
+                if key in seen:
+                    continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
+                seen.add(key)
                 out.append(Match(s, t, ms, fe, e, prefix[:len(prefix) - (fs - ms)]))
         out.sort(key=lambda m: (m.fstart, -m.length))
         return out

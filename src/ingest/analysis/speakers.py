@@ -85,6 +85,13 @@ def parse_attribution(text: str, matcher: Matcher) -> tuple[str | None, str | No
     orgs = longest(m for m in matches if m.entry.kind == "organisation")
     countries = longest(m for m in matches if m.entry.kind == "country")
     if is_arabic(next((c for c in text if c.isalpha()), "a")):
+        text = _AR_TRAILING_ADVERB.sub("", text)
+        folded = fold(text)
+        matches = matcher.find(folded, kinds=("role", "organisation", "country"))
+        roles = longest(m for m in matches if m.entry.kind == "role")
+        orgs = longest(m for m in matches if m.entry.kind == "organisation")
+        if "،" in text or "," in text:
+            return _parse_arabic_chunks(text, matcher)
         return _parse_arabic(text, folded.original, roles, orgs)
     return _parse_latin(text, roles, orgs, countries)
 
@@ -219,6 +226,30 @@ def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match
     return name, role or None, role_en if role else None, org, org_code
 
 
+def _parse_arabic_chunks(text: str, matcher: Matcher) -> tuple:
+    """"العميد سامي الخطيب، مدير إدارة مكافحة التزوير": the name from the shortest chunk
+    that holds one, the role from another chunk that has a title."""
+    parsed = []
+    for chunk in re.split(r"\s*[،,]\s*", text):
+        if not chunk:
+            continue
+        folded = fold(chunk)
+        ms = matcher.find(folded, kinds=("role", "organisation"))
+        roles = longest(m for m in ms if m.entry.kind == "role")
+        orgs = longest(m for m in ms if m.entry.kind == "organisation")
+        parsed.append((len(chunk.split()), _parse_arabic(chunk, chunk, roles, orgs), chunk,
+                       bool(roles and roles[0].start - len(roles[0].prefix) <= 1)))
+    named = sorted((p for p in parsed if p[1][0]), key=lambda p: p[0])
+    if not named:
+        return next((p[1] for p in parsed if p[1][1]), (None,) * 5)
+    name_p = named[0][1]
+    # the other chunk that opens with a title is the role, as written (no name in it)
+    other = next((p for p in parsed if p[1] is not name_p and p[3]), None)
+    role, role_en = (other[2], other[1][2]) if other else (name_p[1], name_p[2])
+    org = next(((p[1][3], p[1][4]) for p in parsed if p[1][3]), (None, None))
+    return name_p[0], role, role_en, org[0], org[1]
+
+
 def _last(name: str) -> str:
     return fold_pattern(name).split()[-1] if name.split() else ""
 
@@ -268,7 +299,9 @@ def attribute(quotes: Sequence[tuple[str, str | None]], body: str,
     return out
 
 
-_AR_CLAUSE_END = re.compile(r"\s*(?::|«|“|\"|’’|‘‘|\s(?:قائلا|قائلاً|قائلة|إن|أن|بأن)(?=\s))")
+_AR_ADVERBS = r"(?:قائلا|قائلاً|قائلة|مضيفا|مضيفاً|مضيفة|موضحا|موضحاً|مؤكدا|مؤكداً|بقوله|إن|أن|بأن)"
+_AR_CLAUSE_END = re.compile(rf"\s*(?::|«|“|\"|’’|‘‘|\s{_AR_ADVERBS}(?=[\s:،,]|$))")
+_AR_TRAILING_ADVERB = re.compile(rf"\s+{_AR_ADVERBS}\s*$")
 
 
 _AR_CIRCUMSTANCE = re.compile(r"\s(?:في|خلال|أمام|لدى|عند|على هامش|بعد|قبل|أثناء)\s")
