@@ -13,7 +13,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test lint bench deploy clean
+.PHONY: install demo test lint bench deploy clean chromium eval-analysis
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -31,8 +31,21 @@ demo: install
 lint: install
 	$(UV) run ruff check .
 
-test: lint
+# The analyst report's test renders it in Debian's headless Chromium: installed here when
+# missing and we are root (CI is); otherwise the test fails saying how to install it.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: sudo apt-get install chromium (needed by the report test)"; fi; \
+	fi
+
+test: lint chromium
 	$(UV) run pytest -q
+
+# Precision/recall of the analyst layer on the hand-labelled set (eval/analysis/).
+eval-analysis: install
+	$(UV) run python -m eval.analysis.score
 
 bench: install
 	$(UV) run python -m bench.run
@@ -42,5 +55,7 @@ deploy: install
 
 clean:
 	rm -rf .venv .tools data/lake/releases data/lake/release_blocks data/lake/quotes \
+	  data/lake/mentions data/lake/quantities data/lake/speakers data/lake/topics \
+	  data/lake/report.html \
 	  data/lake/quarantine data/lake/ingest_runs data/lake/state data/lake/raw data/lake/_staging \
 	  data/lake/lake.duckdb

@@ -63,6 +63,9 @@ def run_demo(lake: Path) -> int:
     for title, fmt, sql in DEMO_QUERIES:
         print(f"\n== {title}\n-- {sql}")
         print(output.render(views.run_query(lake, sql), fmt), end="")
+    from ingest.analyst_report import write_report
+
+    print(f"\nAnalyst report (charts, opens offline): {write_report(lake)}")
     print(f"\nLake: {lake}\nOpen it in DuckDB: duckdb {lake / views.VIEWS_DB}\n"
           f"or: uv run ingest query \"SELECT * FROM releases LIMIT 5\" --lake {lake}")
     return 0
