@@ -247,6 +247,11 @@ def entries_for(lang: str) -> list[Entry]:
     out += table_entries("terms.csv", "kind", lang)
     out += table_entries("topics.csv", None, lang, kind="topic")
     out += currency_entries(lang)
+    if lang != "ar":
+        from ingest.analysis.mentions import ORG_HEADS
+
+        # head nouns of organisation names ("Police", "Ministerio"), capitalised
+        out += [Entry("orghead", "", w, EXACT) for w in ORG_HEADS]
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick_rs
 
@@ -49,8 +50,9 @@ class Entry:
     form: str = ""  # name | demonym | alias ...; for units the normalised unit
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """One occurrence (a tuple: tens of thousands are made per thousand pages)."""
+
     start: int  # original offsets, end exclusive
     end: int
     fstart: int  # folded offsets

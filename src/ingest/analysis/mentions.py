@@ -106,7 +106,7 @@ _LINK = (r"(?:of the|of|for the|for|and|on|de la|de los|de las|del|des|du|de|d'|
 _ADJ = (r"(?:national|nationale|nacional|federal|fédérale|civil|civile|judiciaire|judicial|"
         r"general|générale|central|centrale|royal|royale|criminal|criminelle|antinarcóticos|"
         r"antidrogas|de investigaciones|financier|financière|supérieur|real)")
-_HEAD_RE = re.compile(rf"\b(?:{_ORG_HEADS})\b")
+ORG_HEADS = tuple(_ORG_HEADS.split("|"))
 _RIGHT_TAIL = re.compile(rf"(?:\s+{_ADJ})*(?:\s+{_LINK}\s+(?:{_CAP}(?:\s+{_CAP})*))?")
 _ORG_START_STOP = re.compile(r"^(?:The|La|Le|Les|El|Los|Las|Un|Une|A|An|In|En|At|Par|Por|"
                              r"Selon|Según|According|With|Con|Avec|Since|Desde|By)\s+")
@@ -122,13 +122,13 @@ def organisation_mentions(folded: Folded, matches: Sequence[Match], field: str,
     taken = [(m.start, m.end) for m in out]
     text = folded.original
     last_end = 0
-    for h in _HEAD_RE.finditer(text):
-        if h.start() < last_end:
+    for h in of(matches, "orghead"):  # head nouns, found by the automaton with the rest
+        if h.start < last_end:
             continue
         # capitalised words before the head noun, then adjectives and "of X" after it
-        s = _caps_before(text, h.start())
-        tail = _RIGHT_TAIL.match(text, h.end())
-        e = tail.end() if tail else h.end()
+        s = _caps_before(text, h.start)
+        tail = _RIGHT_TAIL.match(text, h.end)
+        e = tail.end() if tail else h.end
         last_end = e
         chunk = text[s:e]
         lead = _ORG_START_STOP.match(chunk)
@@ -153,13 +153,13 @@ def organisation_mentions(folded: Folded, matches: Sequence[Match], field: str,
 # ---- operations --------------------------------------------------------------------------
 
 _OP_LATIN = re.compile(
-    r"\b(?:[Oo]peration|[Oo]pération|[Oo]peración|[Oo]peração|[Oo]perazione)s?"
+    r"(?:[Oo]peration|[Oo]pération|[Oo]peración|[Oo]peração|[Oo]perazione)s?"
     r"(?:\s*,?\s*(?:code-?named|dubbed|named|called|baptisée?|nommée?|appelée?|denominada|"
     r"bautizada|llamada)\s*,?)?\s+[«\"“']?\s*"
     r"(?P<name>[A-ZÀ-ÖØ-Þ][\w’'-]*(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w’'-]*|[IVXLC]+\b|\d+\b)){0,3})"
 )
 _OP_NAMED = re.compile(
-    r"\b(?:[Oo]peration|[Oo]pération|[Oo]peración)\b[^.;:]{0,40}?"
+    r"(?:[Oo]peration|[Oo]pération|[Oo]peración)\b[^.;:]{0,40}?"
     r"(?:code-?named|dubbed|baptisée?|nommée?|denominada|bautizada|llamada)\s+[«\"“']?\s*"
     r"(?P<name>[A-ZÀ-ÖØ-Þ][\w’'-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w’'-]*){0,3})"
 )
@@ -199,6 +199,7 @@ def _caps_before(text: str, pos: int) -> int:
 
 
 _OP_HINT = ("perati", "perac", "pérati", "peraç", "perazi", "عملي")
+_OP_WORD = re.compile(r"[Oo]p[ée]ra(?:tions?|ción|ção|zione)")
 
 
 def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
@@ -218,8 +219,10 @@ def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
             s = m.start("name")
             out[(s, s + len(name))] = Mention("operation", name, None, field, s, s + len(name),
                                               "pattern")
+    starts = [w.start() for w in _OP_WORD.finditer(text)]
     for rx in (_OP_NAMED, _OP_LATIN):
-        for m in rx.finditer(text):
+        for m in filter(None, (rx.match(text, i) for i in starts
+                               if i == 0 or not text[i - 1].isalnum())):
             name = m["name"].rstrip("’'-")
             if name.split()[0] in _OP_LATIN_STOP:
                 continue

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.analysis.matcher import Match, of
-from ingest.analysis.numbers import NUMBER_RE, parse_number
+from ingest.analysis.numbers import NUMBER_GLUED, NUMBER_RE, parse_number
 from ingest.analysis.text import Folded
 
 # Words a counted noun may be away from its number ("19 African countries").
@@ -83,6 +83,8 @@ def _numbers(folded: Folded, words: Sequence[Match], lang: str) -> list[_Num]:
         s, e = m.span()
         if s:
             before = text[s - 1]
+            if before in NUMBER_GLUED:
+                continue
             # only a one-letter Arabic clitic may be glued to a number: و19, ب150
             if before.isalpha() and (before not in "وبل" or (s > 1 and text[s - 2].isalpha())):
                 continue

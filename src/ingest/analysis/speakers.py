@@ -79,21 +79,19 @@ def parse_attribution(text: str, matcher: Matcher) -> tuple[str | None, str | No
     text = text.strip(" ,.:;،")
     if not text:
         return None, None, None, None, None
-    folded = fold(text)
-    matches = matcher.find(folded, kinds=("role", "organisation", "country"))
-    roles = longest(m for m in matches if m.entry.kind == "role")
-    orgs = longest(m for m in matches if m.entry.kind == "organisation")
-    countries = longest(m for m in matches if m.entry.kind == "country")
-    if is_arabic(next((c for c in text if c.isalpha()), "a")):
+    arabic = is_arabic(next((c for c in text if c.isalpha()), "a"))
+    if arabic:
         text = _AR_TRAILING_ADVERB.sub("", text)
-        folded = fold(text)
-        matches = matcher.find(folded, kinds=("role", "organisation", "country"))
-        roles = longest(m for m in matches if m.entry.kind == "role")
-        orgs = longest(m for m in matches if m.entry.kind == "organisation")
         if "،" in text or "," in text:
             return _parse_arabic_chunks(text, matcher)
+    folded = fold(text)
+    matches = matcher.find(folded, kinds=("role", "organisation", "country", "place"))
+    roles = longest(m for m in matches if m.entry.kind == "role")
+    orgs = longest(m for m in matches if m.entry.kind == "organisation")
+    if arabic:
         return _parse_arabic(text, folded.original, roles, orgs)
-    return _parse_latin(text, roles, orgs, countries)
+    geo = longest(m for m in matches if m.entry.kind in ("country", "place"))
+    return _parse_latin(text, roles, orgs, geo)
 
 
 def _covered(s: int, e: int, spans: Sequence[Match]) -> bool:
