@@ -28,10 +28,11 @@ from ingest.newsroom import NewsroomSite
 NOW = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
 
 
-def _bodies(n: int, families: int) -> list[tuple[str, str, bytes]]:
-    site = NewsroomSite(families=families, page_kb=100)
+def _bodies(n: int, families: int, *, whole: bool = False) -> list[tuple[str, str, bytes]]:
+    """n pages sampled across the archive, or (whole) every page of a smaller archive."""
+    site = NewsroomSite(families=max(1, int(n / 3.9)) if whole else families, page_kb=100)
     paths = site.article_paths()
-    paths = paths[:: max(1, len(paths) // n)][:n]
+    paths = paths[:n] if whole else paths[:: max(1, len(paths) // n)][:n]
     out = []
     for p in paths:
         resp = site.respond("GET", p, {})
@@ -79,7 +80,8 @@ def pipeline_with_and_without(n: int, families: int) -> None:
     from ingest.fetch import FetchResult
     from ingest.settings import load_settings
 
-    bodies = _bodies(n, families)
+    # a backfill lands units of one language and year (chunks): so do we, 500 pages a batch
+    bodies = sorted(_bodies(n, families, whole=True))
 
     def pages():
         for path, lang, body in bodies:
@@ -98,20 +100,26 @@ def pipeline_with_and_without(n: int, families: int) -> None:
         return frames, {}
 
     results = {}
-    for label, off in (("with analysis", False), ("without", True), ("with analysis ", False)):
+    runs = (("with analysis", False), ("without", True)) * 3
+    for label, off in runs:
         pagepool._analysis_payload = (lambda rec: None) if off else real_payload
         tf.analysis_tables = no_tables if off else real_tables
         with tempfile.TemporaryDirectory() as d:
             settings = load_settings(lake=Path(d), base_url="http://127.0.0.1", env={})
             all_pages = list(pages())
             t0, w0 = time.process_time(), time.perf_counter()
+            stages: dict[str, float] = {}
             for i in range(0, len(all_pages), 500):
-                pipeline.land_pages(all_pages[i:i + 500], settings, run_id="b", now=NOW,
-                                    unit=f"b/{i}")
+                rep = pipeline.land_pages(all_pages[i:i + 500], settings, run_id="b",
+                                          now=NOW, unit=f"b/{i}")
+                for k, v in rep.timings.items():
+                    stages[k] = stages.get(k, 0.0) + v
             cpu, wall = time.process_time() - t0, time.perf_counter() - w0
         results[label.strip()] = min(results.get(label.strip(), 1e9), cpu)
         print(f"{label.strip():14s} {len(bodies)} pages: CPU {cpu / len(bodies) * 1e3:.2f} "
-              f"ms/page, wall {wall / len(bodies) * 1e3:.2f} ms/page")
+              f"ms/page, wall {wall / len(bodies) * 1e3:.2f} ms/page; stages ms/page: "
+              + ", ".join(f"{k} {v / len(bodies) * 1e3:.2f}" for k, v in sorted(stages.items())
+                          if k not in ("fetch", "land_total")))
     pagepool._analysis_payload, tf.analysis_tables = real_payload, real_tables
     extra = results["with analysis"] / results["without"] - 1
     print(f"analysis adds {extra * 100:.1f}% to the per-page CPU of extract+transform+"
@@ -129,7 +137,7 @@ def report_cost(n: int, families: int) -> None:
     with tempfile.TemporaryDirectory() as d:
         settings = load_settings(lake=Path(d), base_url="http://127.0.0.1", env={})
         pages = []
-        for path, lang, body in _bodies(n, families):
+        for path, lang, body in sorted(_bodies(n, families, whole=True)):
             plan = pipeline.PagePlan(path=path, url="http://127.0.0.1" + path,
                                      language=lang, reason="new")
             pages.append(pipeline.FetchedPage(plan, result=FetchResult(
@@ -141,6 +149,27 @@ def report_cost(n: int, families: int) -> None:
         out = analyst_report.write_report(Path(d), Path(d) / "report.html")
         print(f"report over {len(pages)} pages: {out.stat().st_size / 1024:.0f} KB, "
               f"written in {time.perf_counter() - t0:.2f} s")
+        import shutil
+        import subprocess
+
+        exe = shutil.which("chromium")
+        if exe:  # time to open and draw it: load event, in headless Chromium
+            page = Path(d) / "timed.html"
+            page.write_text(out.read_text(encoding="utf-8").replace(
+                "</head>", "<script>addEventListener('load',()=>{document.title="
+                "'T'+performance.now()})</script></head>"), encoding="utf-8")
+            for _ in range(3):
+                prof = tempfile.mkdtemp()
+                run = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
+                                      f"--user-data-dir={prof}", "--dump-dom",
+                                      page.as_uri()], capture_output=True, text=True,
+                                     timeout=120, check=False)
+                shutil.rmtree(prof, ignore_errors=True)
+                import re
+
+                m = re.search(r"<title>T([\d.]+)", run.stdout)
+                print(f"  drawn (load event) after {float(m.group(1)):.0f} ms" if m else
+                      "  chromium did not report")
 
 
 def main(argv: list[str] | None = None) -> int:
