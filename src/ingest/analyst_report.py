@@ -142,7 +142,8 @@ def _specs(d: dict[str, pl.DataFrame]) -> list[tuple[str, str, dict, str]]:
             x=alt.X("mass_kg:Q", title="kg"), y=alt.Y("seizure:N", sort="-x", title=None))
         .properties(width=WIDTH, height=max(60, 18 * len(f))),
         "Largest seizures", "no seizures found yet"),
-        "; ".join(f"“{r['text']}”" for r in seiz.head(5).iter_rows(named=True))))
+        # each quoted text isolated (FSI...PDI), so Arabic and Latin do not reorder each other
+        "; ".join(f"\u2068{r['text']}\u2069" for r in seiz.head(5).iter_rows(named=True))))
     quoted = d["quoted"].with_columns(
         (pl.col("name") + pl.when(pl.col("role").is_not_null())
          .then(" (" + pl.col("role") + ")").otherwise(pl.lit(""))).alias("person"))
