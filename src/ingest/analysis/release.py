@@ -63,7 +63,8 @@ def analyze(language: str, *, title: str | None, subtitle: str | None,
             out.mentions += mn.operation_mentions(text, name, lang)
             lead_end = text.find("\n\n") if name == "body" else 0
             evidence += tp.topic_evidence(text, matches, name,
-                                          lead_end if lead_end >= 0 else len(text))
+                                          lead_end if lead_end >= 0 else len(text),
+                                          _quote_spans(text, quotes) if name == "body" else ())
         if name == "body":
             out.quantities = qt.find_quantities(folded, matches, name, lang)
             body_matches, body_folded = matches, folded
@@ -74,6 +75,15 @@ def analyze(language: str, *, title: str | None, subtitle: str | None,
     out.mentions.sort(key=lambda m: ({"title": 0, "subtitle": 1, "dateline": 2}.get(
         m.field, 3), m.start, m.kind))
     return out
+
+
+def _quote_spans(body: str, quotes: Sequence[tuple[str, str | None]]) -> list[tuple[int, int]]:
+    spans = []
+    for text, _spk in quotes:
+        i = body.find(text[:40]) if text else -1
+        if i >= 0:
+            spans.append((i, i + len(text)))
+    return spans
 
 
 def _person_mentions(folded, matches: Sequence[Match], speakers: Sequence[sp.Speaker],
