@@ -63,6 +63,10 @@ def test_weak_names_need_a_neighbour_or_a_preposition():
     assert ("ML", "مالي") in countries("ar", "في مالي والنيجر")
 
 
+def test_a_currency_sign_is_not_a_country():
+    assert countries("en", "worth US$350 in the US") == [("US", "US")]
+
+
 def test_amman_and_oman_are_told_apart_by_the_written_diacritics():
     a = analyze("ar", title=None, subtitle=None, dateline=None,
                 body="اجتمع الخبراء في عمّان بالأردن، ووصل وفد من سلطنة عُمان")

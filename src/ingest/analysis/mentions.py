@@ -76,6 +76,8 @@ def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[M
             continue
         if e.form == "demonym" and m.prefix.endswith("بال"):
             continue  # بالفرنسية: "in French"
+        if folded.original[m.end:m.end + 1] == "$":
+            continue  # US$, C$: a currency, not the country
         out.append(Mention(e.kind, folded.original[m.start:m.end], e.code, field, m.start,
                            m.end, e.form))
     return out
