@@ -58,6 +58,7 @@ _ORG_WORDS = frozenset((  # noqa: SIM905 (a word list reads better as text)
 _LINK_BEFORE = re.compile(r"(?:\b(?:of|the|de|del|la|le|du|des|d'|d’|at|for|contre|contra|"
                           r"pour|para|en|of the|à|al|los|las)\s*)$", re.I)
 MAX_NAME_WORDS = 5
+_ARTICLES = frozenset({"the", "la", "le", "les", "el", "los", "las", "l'", "l’"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,9 @@ def _parse_latin(text: str, roles: list[Match], orgs: list[Match],
     tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s,;:()]+", text)]
     runs: list[list[tuple[int, int, str]]] = []
     cur: list[tuple[int, int, str]] = []
-    blockers = titles + orgs + countries + honorific
+    # countries and places stop a name only where they are the whole run: "INTERPOL Buenos
+    # Aires" is a place, "Milan Petrović" (Milan is also a city) a person
+    blockers = titles + orgs + honorific
     for s, e, tok in tokens:
         core = tok.rstrip(".’'")
         if cur and any(c in text[cur[-1][1]:s] for c in ",;:()"):
@@ -128,6 +131,8 @@ def _parse_latin(text: str, roles: list[Match], orgs: list[Match],
                                if t[2].lower() not in _PARTICLES), len(r))] for r in runs]
     # a capitalised run right after "of/de/la" is a complement (la Trata de Personas)
     runs = [r for r in runs if r and not _LINK_BEFORE.search(text[:r[0][0]])]
+    runs = [r for r in runs if not all(_covered(s, e, countries) or t.lower() in _ARTICLES
+                                       for s, e, t in r)]
     name_run = None
     if runs:
         multi = [r for r in runs if len(r) >= 2]
