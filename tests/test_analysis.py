@@ -180,3 +180,20 @@ def test_the_reviewed_tables_are_well_formed():
         assert all(r["lang"] in ("en", "fr", "es", "ar", "*") for r in rows), name
     codes = {e.code for e in country_entries("en")}
     assert {r["code"] for r in read_table("country_aliases.csv")} <= codes | {"XK"}
+
+
+def test_the_lexicon_cache_is_private_and_equal_to_a_fresh_build(tmp_path, monkeypatch):
+    import os
+    import tempfile
+
+    from ingest.analysis import gazetteer as g
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    fresh = g.entries_for("fr")
+    assert g.cached_entries("fr") == fresh  # a miss: built and written
+    folder = tmp_path / f"press-lake-lexicons-{os.getuid()}"
+    assert len(list(folder.glob("*.pickle"))) == 1 and folder.stat().st_mode & 0o077 == 0
+    assert g.cached_entries("fr") == fresh  # a hit
+    folder.chmod(0o777)  # a folder others can write to is never read from
+    (next(folder.glob("*.pickle"))).write_bytes(b"not a pickle")
+    assert g.cached_entries("fr") == fresh
