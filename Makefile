@@ -21,7 +21,7 @@ export UV_PYTHON := $(PYTHON)
 # client-side telemetry switch, which is not a Prefect setting.
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-fast lint bench bench-hostile eval deploy clean distclean
+.PHONY: install demo test test-fast lint bench bench-hostile eval eval-analysis deploy clean distclean chromium
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -39,11 +39,24 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+# The analyst report's test renders it in Debian's headless Chromium: installed here when
+# missing and we are root (CI is); otherwise the test fails saying how to install it.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: sudo apt-get install chromium (needed by the report test)"; fi; \
+	fi
+
+test: lint chromium
 	$(BIN)/pytest -q
 
 test-fast: lint
 	$(BIN)/pytest -q -m "not slow and not integration"
+
+# Precision/recall of the analyst layer on the hand-labelled set (eval/analysis/).
+eval-analysis: install
+	$(BIN)/python -m eval.analysis.score
 
 bench: install
 	$(BIN)/python -m bench.run
@@ -56,6 +69,7 @@ bench-hostile: install
 # EVAL_CORPUS=<dir> scores another corpus in the Fundus layout; without a corpus it says
 # "skipped: corpus not found at ..." and exits 0.
 eval: install
+	$(BIN)/python -m eval.analysis.score
 	$(BIN)/python -m bench.eval_extraction
 
 deploy: install

@@ -13,7 +13,7 @@ SELECT
     coalesce(p.last_seen_at, r.updated_at) AS last_seen_at,
     r.updated_at, r.parser_version, r.path, r.translations,
     p.encoding, p.encoding_source, p.encoding_suspect,
-    r.extraction_method, r.date_source
+    r.extraction_method, r.date_source, r.analysis_version
 FROM read_parquet('{{lake}}/releases/*/*/*.parquet', hive_partitioning = true,
                   union_by_name = true, hive_types = {'language': VARCHAR, 'year': INTEGER}) AS r
 LEFT JOIN read_parquet('{{lake}}/pages/*.parquet') AS p ON p.path = r.path

@@ -24,7 +24,8 @@ SLOW = {  # a Prefect API, a deployment, worker processes, benchmarks, crash loo
 }
 INTEGRATION = SLOW | {  # real servers on 127.0.0.1 (the fixture newsroom, scripted HTTP)
     "test_fetch.py", "test_fetch_state.py", "test_maintenance.py", "test_newsroom.py",
-    "test_no_lastmod_site.py", "test_pagepool.py",
+    "test_no_lastmod_site.py", "test_pagepool.py", "test_hostile_fetch.py",
+    "test_hostile_runs.py", "test_analyst_report.py",  # headless Chromium
 }
 
 

@@ -9,6 +9,7 @@
     ingest views [--lake D]                   rebuild <lake>/lake.duckdb (after moving a lake)
     ingest init [--lake D]                    make D a valid empty lake
     ingest demo [--lake D]                    fixture newsroom on 127.0.0.1 -> daily flow -> queries
+    ingest report [--lake D] [--out FILE]     the analyst report: one self-contained HTML file
 
 Every setting can also come from INGEST_* environment variables (INGEST_BASE_URL,
 INGEST_LAKE, INGEST_REQUESTS_PER_SECOND, INGEST_BATCH_SIZE, INGEST_PARSE_WORKERS, ...);
@@ -115,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="make a directory (or s3:// prefix) a valid empty lake")
     p.add_argument("--lake")
+
+    p = sub.add_parser("report", help="write the analyst report (self-contained HTML)")
+    p.add_argument("--lake")
+    p.add_argument("--out", type=Path, help="output file (default: <lake>/report.html)")
 
     p = sub.add_parser("demo", help="serve the fixture newsroom and run the daily flow on it")
     p.add_argument("--lake", default="data/lake")
@@ -283,6 +288,16 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from ingest import analyst_report
+
+    lake = _lake(args.lake)
+    if not isinstance(lake, Path):
+        raise ConfigError("ingest report writes a local file: give a local --lake")
+    print(analyst_report.write_report(lake, args.out))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest import demo
 
@@ -291,7 +306,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {"parse": cmd_parse, "run": cmd_run, "backfill": cmd_backfill, "query": cmd_query,
             "views": cmd_views, "replay": cmd_replay, "reprocess": cmd_reprocess,
-            "init": cmd_init, "demo": cmd_demo}
+            "init": cmd_init, "demo": cmd_demo, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,8 +30,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import NamedTuple
 
 from ingest import encoding, rawzone
+from ingest.analysis.rows import worker_payload
 from ingest.errors import FetchError
-from ingest.extract import Outcome, Rejection, extract
+from ingest.extract import Outcome, Rejection, Release, extract
 from ingest.fetch import Fetcher, FetchResult, HostBook, RateLimiter, build_session
 from ingest.settings import Settings
 
@@ -39,8 +40,9 @@ from ingest.settings import Settings
 MIN_PAGES_FOR_POOL = 64
 
 TextInfo = tuple[str, str, bool]  # (encoding, how it was decided, encoding_suspect)
-# The outcome, the seconds extraction took (for the run report), and how the body decoded.
-Timed = tuple[Outcome, float, TextInfo | None]
+# The outcome, the seconds extraction (and analysis) took, for the run report, how the
+# body decoded, and the analyst layer's rows (analysis_payload).
+Timed = tuple[Outcome, float, TextInfo | None, dict | None]
 
 # What a page body may be: HTML (or no Content-Type at all, as old servers send).
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
@@ -64,6 +66,7 @@ class PageDone(NamedTuple):
     parse_s: float
     error: FetchError | None
     text: TextInfo | None = None
+    analysis: dict | None = None
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -77,12 +80,26 @@ def extract_outcome(body: bytes | str, url: str) -> Outcome:
     return extract(body, url)
 
 
+def analysis_payload(outcome: Outcome) -> dict | None:
+    """The analyst layer's rows for an extracted release, computed next to extraction so
+    it is spread over the workers; the transform checks them against the text it stores
+    and redoes any that differ (or are missing: None here after an analysis error, which
+    is then reported where the batch lands)."""
+    if not isinstance(outcome, Release):
+        return None
+    try:
+        return worker_payload(outcome.to_dict())
+    except Exception:
+        return None
+
+
 def timed_outcome(body: bytes, url: str, content_type: str | None = None) -> Timed:
     """Decode the body (encoding.decode_html: BOM, header, meta, detection), then extract."""
     started = time.perf_counter()
     decoded = encoding.decode_html(body, content_type)
     outcome = extract_outcome(decoded.markup, url)
-    return outcome, time.perf_counter() - started, decoded.info
+    payload = analysis_payload(outcome)
+    return outcome, time.perf_counter() - started, decoded.info, payload
 
 
 def not_html(result: FetchResult) -> Outcome | None:
@@ -171,9 +188,10 @@ def fetch_one(fetcher: Fetcher, settings: Settings, job: PageJob) -> PageDone:
     result, raw, error, outcome = fetch_and_keep(fetcher, settings, job)
     if result is None or raw is None:
         return PageDone(result, None, outcome, 0.0, error)
-    outcome, parse_s, text = timed_outcome(result.body, job.url,
-                                           result.headers.get("content-type"))
-    return PageDone(dataclasses.replace(result, body=b""), raw, outcome, parse_s, None, text)
+    outcome, parse_s, text, analysis = timed_outcome(result.body, job.url,
+                                                     result.headers.get("content-type"))
+    return PageDone(dataclasses.replace(result, body=b""), raw, outcome, parse_s, None, text,
+                    analysis)
 
 
 def _fetcher_for(settings: Settings, robots: dict, hosts: HostBook | None) -> Fetcher:

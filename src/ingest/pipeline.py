@@ -29,6 +29,7 @@ from ingest import lake as lk
 from ingest import pagepool
 from ingest import schemas as sc
 from ingest import transform as tf
+from ingest.analysis import ANALYSIS_VERSION
 from ingest.dates import parse_date, parse_http_date
 from ingest.discover import Candidate, Discovery, absolute, discover
 from ingest.errors import (
@@ -76,15 +77,17 @@ class FetchedPage:
     outcome: Outcome | None = None  # extraction done (by the worker that fetched)
     parse_s: float = 0.0  # time extraction took, wherever it ran
     text: pagepool.TextInfo | None = None  # how the body was decoded (encoding.decode_html)
+    analysis: dict | None = None  # the analyst layer's rows, when a worker made them
 
     def extracted(self) -> Outcome:
         """The extraction outcome of a fetched body, computed here if no worker did."""
         if self.outcome is None:
             if self.parsed is not None:
-                self.outcome, self.parse_s, self.text = self.parsed.result()
+                self.outcome, self.parse_s, self.text, self.analysis = self.parsed.result()
             else:
                 assert self.result is not None
-                self.outcome, self.parse_s, self.text = pagepool.timed_outcome(
+                (self.outcome, self.parse_s, self.text,
+                 self.analysis) = pagepool.timed_outcome(
                     self.result.body, self.plan.url, self.result.headers.get("content-type"))
         return self.outcome
 
@@ -393,7 +396,7 @@ def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Set
                     fetcher.hosts.pause(d.error.host, d.error.why)
                 out.append(FetchedPage(plan, result=d.result, raw_path=d.raw_path,
                                        error=d.error, outcome=d.outcome, parse_s=d.parse_s,
-                                       text=d.text))
+                                       text=d.text, analysis=d.analysis))
             if progress:
                 progress(len(out))
     finally:
@@ -479,6 +482,7 @@ def land_pages(
     t0 = time.perf_counter()
     records: list[dict] = []
     rejects: list[dict] = []
+    payloads: dict[str, dict] = {}  # page path -> analysis done by the parse worker
     state_updates: dict[str, dict] = {}
     by_path = {p.plan.path: p for p in pages}
 
@@ -530,7 +534,10 @@ def land_pages(
         if isinstance(outcome, Release):
             report.count(plan.language, "extracted")
             rec = outcome.to_dict()
-            rec.update(path=plan.path, parser_version=PARSER_VERSION)
+            rec.update(path=plan.path, parser_version=PARSER_VERSION,
+                       analysis_version=ANALYSIS_VERSION)
+            if page.analysis is not None:
+                payloads[plan.path] = page.analysis
             records.append(rec)
         else:
             rejects.append(_quarantine_entry(page, "extract", outcome.reason,
@@ -547,6 +554,9 @@ def land_pages(
     blocks = tf.block_rows(structured)
     quotes = tf.quote_rows(structured)
     report.timings["transform"] += time.perf_counter() - tt
+    ta = time.perf_counter()
+    analysis, analysis_errors = tf.analysis_tables(structured, payloads)
+    report.timings["analysis"] += time.perf_counter() - ta  # what was left to do here
 
     tv = time.perf_counter()
     releases, bad_rel = sc.split_valid(sc.ReleaseModel, releases, "releases")
@@ -556,6 +566,12 @@ def land_pages(
     for frame, label in ((bad_rel, "releases"), (bad_blk, "release_blocks"), (bad_quo, "quotes")):
         for rid, cases in frame.select("release_id", "failure_cases").iter_rows():
             bad_reasons.setdefault(rid, (f"{label}_contract", f"{label}: {cases}"))
+    for rid, err in analysis_errors.items():
+        bad_reasons.setdefault(rid, ("analysis_error", f"analysis {ANALYSIS_VERSION}: {err}"))
+    for table, (_schema, model) in sc.ANALYSIS_TABLES.items():
+        analysis[table], bad = sc.split_valid(model, analysis[table], table)
+        for rid, cases in bad.select("release_id", "failure_cases").iter_rows():
+            bad_reasons.setdefault(rid, (f"{table}_contract", f"{table}: {cases}"))
     if bad_reasons:
         # A release lands whole or not at all: its blocks and quotes go with it.
         bad_ids = pl.Series(list(bad_reasons), dtype=pl.String).implode()
@@ -566,6 +582,8 @@ def land_pages(
         releases = releases.filter(~pl.col("release_id").is_in(bad_ids))
         blocks = blocks.filter(~pl.col("release_id").is_in(bad_ids))
         quotes = quotes.filter(~pl.col("release_id").is_in(bad_ids))
+        analysis = {t: f.filter(~pl.col("release_id").is_in(bad_ids))
+                    for t, f in analysis.items()}
     report.timings["validate"] += time.perf_counter() - tv
 
     alternates = {p.plan.path: p.plan.alternates for p in pages if p.plan.alternates}
@@ -573,7 +591,7 @@ def land_pages(
     with lk.writer_lock(settings.lake):
         _publish(settings, releases, blocks, quotes, rejects, state_updates, report,
                  run_id=run_id, now=now, unit=unit, fetch_log=fetch_log,
-                 alternates=alternates)
+                 alternates=alternates, analysis=analysis)
     report.timings["write"] += time.perf_counter() - tw
     report.timings["land_total"] += time.perf_counter() - t0
     return report
@@ -583,7 +601,8 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
              quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
              report: BatchReport, *, run_id: str, now: datetime, unit: str | None,
              fetch_log: Sequence[Mapping[str, object]] = (),
-             alternates: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> None:
+             alternates: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+             analysis: Mapping[str, pl.DataFrame] | None = None) -> None:
     """Read-merge-write every touched table and commit them in one manifest swap.
 
     The caller holds the writer lock. The fetch state is one of the tables, so it never
@@ -606,15 +625,17 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     changed_ids: list[str] = []
     closing: dict[str, str] = {}
     old_partition: dict[str, str] = {}
-    for rid, path, chash, pver, lang in releases.select(
-            "release_id", "path", "content_hash", "parser_version", "language").iter_rows():
+    for rid, path, chash, pver, aver, lang in releases.select(
+            "release_id", "path", "content_hash", "parser_version", "analysis_version",
+            "language").iter_rows():
         old = prior.get(path)
         if old is None or old["content_hash"] is None or old["status"] == "gone":
             report.count(lang, "new")
         elif old["content_hash"] != chash:
             report.count(lang, "updated")
             closing[rid] = "superseded"
-        elif old.get("parser_version") != pver:
+        elif old.get("parser_version") != pver or old.get("analysis_version") != aver:
+            # a new parser or analysis version: same text, rows rewritten
             report.count(lang, "reparsed")
         else:
             report.count(lang, "unchanged")
@@ -662,6 +683,8 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     releases = releases.filter(pl.col("release_id").is_in(ids))
     blocks = blocks.filter(pl.col("release_id").is_in(ids))
     quotes = quotes.filter(pl.col("release_id").is_in(ids))
+    analysis = {t: f.filter(pl.col("release_id").is_in(ids))
+                for t, f in (analysis or {}).items()}
     reparsed_only = {rid for rid in changed_ids if rid not in closing
                      and rid in old_partition}
 
@@ -704,6 +727,15 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
             kept = old.filter(~pl.col("release_id").is_in(leaving) &
                               ~pl.col("release_id").is_in(ids))
             out = pl.concat([kept, frame.filter(here)]).sort("release_id", "ordinal")
+            files[table] = _write_or_drop(lake, table, key, out, version)
+        # The analyst tables: written in the same commit as the releases they describe.
+        for table, frame in analysis.items():
+            schema = sc.ANALYSIS_TABLES[table][0]
+            old = lk.read_data_file(lake, manifest.file(table, key), schema, key)
+            kept = old.filter(~pl.col("release_id").is_in(leaving) &
+                              ~pl.col("release_id").is_in(ids))
+            order = "quote_ordinal" if table == "speakers" else "ordinal"
+            out = pl.concat([kept, frame.filter(here)]).sort("release_id", order)
             files[table] = _write_or_drop(lake, table, key, out, version)
         revs = lk.read_data_file(lake, manifest.file("release_revisions", key),
                                  sc.REVISIONS, key)
@@ -873,8 +905,8 @@ def _state_rows(state_updates: Mapping[str, dict], prior: Mapping[str, dict],
     if not state_updates:
         return None
     info = {r["path"]: r for r in validated.select(
-        "path", "release_id", "content_hash", "published_date", "parser_version"
-    ).iter_rows(named=True)}
+        "path", "release_id", "content_hash", "published_date", "parser_version",
+        "analysis_version").iter_rows(named=True)}
     revision = dict(new_revs.select("release_id", "revision").iter_rows())
     rejected = {r["path"] for r in rejects}
     rows = []
@@ -897,7 +929,8 @@ def _state_rows(state_updates: Mapping[str, dict], prior: Mapping[str, dict],
         if path in info:
             r = info[path]
             row.update(release_id=r["release_id"], content_hash=r["content_hash"],
-                       published_date=r["published_date"], parser_version=r["parser_version"])
+                       published_date=r["published_date"], parser_version=r["parser_version"],
+                       analysis_version=r["analysis_version"])
             row["revision"] = revision.get(r["release_id"], old.get("revision"))
         rows.append(row)
     return pl.DataFrame(rows, schema=sc.PAGES)

@@ -14,7 +14,16 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from ingest.schemas import BLOCKS, FAMILIES, LINKS, QUARANTINE, QUOTES, RELEASES, REVISIONS
+from ingest.schemas import (
+    ANALYSIS_TABLES,
+    BLOCKS,
+    FAMILIES,
+    LINKS,
+    QUARANTINE,
+    QUOTES,
+    RELEASES,
+    REVISIONS,
+)
 
 # `\s\s+|[^\S ]` rewrites only runs and non-space whitespace: same output as `\s+`, four
 # times cheaper on long bodies (measured, see STACK_NOTES).
@@ -30,6 +39,7 @@ _RAW_RELEASE = {
     "blocks": pl.List(pl.Struct({"kind": pl.String(), "text": pl.String()})),
     "quotes": pl.List(pl.Struct({"text": pl.String(), "speaker": pl.String()})),
     "parser_version": pl.String(), "extraction_method": pl.String(), "date_source": pl.String(),
+    "analysis_version": pl.String(),
 }
 
 
@@ -312,6 +322,44 @@ def _explode(structured: pl.DataFrame, column: str, schema: dict[str, pl.DataTyp
         .unnest(column)
     )
     return out.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def analysis_tables(structured: pl.DataFrame,
+                    payloads: Mapping[str, Mapping[str, object]] | None = None,
+                    ) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
+    """Rows of the analyst tables (mentions, quantities, speakers, topics) of `structured`.
+
+    `payloads` (page path -> what a parse worker computed, `analysis.rows.worker_payload`)
+    are used when their key matches the text stored here; any other release is analysed
+    now. Pure: text in, rows out (the lexicons are read once per process). Also returns
+    release_id -> error for releases the analysis failed on (a bug: they are quarantined
+    with the error and replayed after the fix, never landed half-analysed)."""
+    from ingest.analysis import rows as ar
+
+    payloads = payloads or {}
+    out: dict[str, list[tuple]] = {t: [] for t in ANALYSIS_TABLES}
+    errors: dict[str, str] = {}
+    cols = ("release_id", "language", "year", "path", "title", "subtitle", "dateline",
+            "body_text", "quotes")
+    for rid, lang, year, path, title, subtitle, dateline, body, quotes in (
+            structured.select(cols).iter_rows()):
+        got = payloads.get(path)
+        if got is not None and got.get("key") == ar.fields_key(lang, title, subtitle,
+                                                               dateline, body):
+            rows = got["rows"]
+        else:
+            try:
+                rows = ar.analyze_fields(lang, title, subtitle, dateline, body,
+                                         [(q["text"], q["speaker"]) for q in quotes or ()])
+            except Exception as exc:  # one release's bug must not stop the batch
+                errors[rid] = f"{type(exc).__name__}: {exc}"
+                continue
+        for table, table_rows in rows.items():  # type: ignore[union-attr]
+            out[table].extend((rid, lang, year, *r) for r in table_rows)
+    frames = {}
+    for table, (schema, _model) in ANALYSIS_TABLES.items():
+        frames[table] = pl.DataFrame(out[table], schema=schema, orient="row")
+    return frames, errors
 
 
 def merge_releases(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:

@@ -39,6 +39,7 @@ _TABLE_SCHEMAS = {
     "ingest_runs": sc.INGEST_RUNS, "pages": sc.PAGES, "sitemaps": sc.SITEMAPS,
     "fetch_log": sc.FETCH_LOG,
     "translation_links": sc.LINKS, "families": sc.FAMILIES,
+    **{table: dtypes for table, (dtypes, _model) in sc.ANALYSIS_TABLES.items()},
 }
 
 
