@@ -3,6 +3,7 @@
 #   make test       the same install, then lint and the whole test suite
 #   make test-fast  lint and the unit tests only (no servers, no Prefect; under a minute)
 #   make bench      the benchmark (separate from tests: timings are measurements)
+#   make eval       extraction scored on real pages (../shared/corpora/fundus) -> bench/EXTRACTION.md
 #   make deploy     the Prefect deployments (= prefect --no-prompt deploy --all)
 #   make clean      empty data/lake, leaving a valid empty lake; make distclean: also .venv
 # Commands run from the environment in .venv/bin (ingest, prefect, duckdb): use them
@@ -20,7 +21,7 @@ export UV_PYTHON := $(PYTHON)
 # client-side telemetry switch, which is not a Prefect setting.
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-fast lint bench bench-hostile deploy clean distclean
+.PHONY: install demo test test-fast lint bench bench-hostile eval eval-analysis deploy clean distclean chromium
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -40,11 +41,24 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+# The analyst report's test renders it in Debian's headless Chromium: installed here when
+# missing and we are root (CI is); otherwise the test fails saying how to install it.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: sudo apt-get install chromium (needed by the report test)"; fi; \
+	fi
+
+test: lint chromium
 	$(BIN)/pytest -q
 
 test-fast: lint
 	$(BIN)/pytest -q -m "not slow and not integration"
+
+# Precision/recall of the analyst layer on the hand-labelled set (eval/analysis/).
+eval-analysis: install
+	$(BIN)/python -m eval.analysis.score
 
 bench: install
 	$(BIN)/python -m bench.run
@@ -52,7 +66,13 @@ bench: install
 # Peak memory and wall time of runs against the hostile newsroom (gzip bomb, huge body,
 # dribble, million-URL sitemap), default safety limits: a measurement, not a test.
 bench-hostile: install
-	$(UV) run python -m bench.hostile
+	$(BIN)/python -m bench.hostile
+
+# EVAL_CORPUS=<dir> scores another corpus in the Fundus layout; without a corpus it says
+# "skipped: corpus not found at ..." and exits 0.
+eval: install
+	$(BIN)/python -m eval.analysis.score
+	$(BIN)/python -m bench.eval_extraction
 
 deploy: install
 	$(BIN)/prefect --no-prompt deploy --all

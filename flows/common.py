@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from prefect import get_client, get_run_logger
 from prefect.concurrency.sync import concurrency
-from prefect.futures import wait
 from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
@@ -88,10 +88,24 @@ def _windowed(units: Sequence[Unit], parallel: int, call) -> Iterator[tuple[Unit
         while pending and len(in_flight) < parallel:
             unit = pending.pop(0)
             in_flight.append((unit, call(unit, submit=True)))
-        done = wait([f for _, f in in_flight], timeout=0.1).done
-        for pair in [p for p in in_flight if p[1] in done]:
+        finished = [p for p in in_flight if _finished(p[1])]
+        if not finished:
+            time.sleep(0.1)
+        for pair in finished:
             in_flight.remove(pair)
             yield pair[0], pair[1].result(raise_on_failure=False)
+
+
+def _finished(future: object) -> bool:
+    """Whether a submitted task run has ended, without `prefect.futures.wait(timeout=...)`:
+    its timeout is an exception injected into the waiting thread, which can land inside a
+    lock's release and fail the whole flow run ("release unlocked lock"), as seen under
+    load with the Dask task runner. The task runners' own futures (concurrent.futures,
+    distributed) answer `done()` without waiting."""
+    wrapped = getattr(future, "wrapped_future", None)
+    if wrapped is not None and hasattr(wrapped, "done"):
+        return bool(wrapped.done())
+    return bool(future.state.is_final())  # type: ignore[attr-defined]
 
 
 PREFECT_STEPS = runner.Steps(

@@ -3,7 +3,7 @@
 Prefect reads `prefect.toml` from the current directory only. Prefect's own commands run
 from the repository root (`prefect deploy`, `prefect worker start`, `prefect server start`,
 the Makefile's targets) and flow runs a worker starts (they run in the deployment's pull
-directory, the root) read it themselves. `ingest run`, `ingest backfill` and `ingest demo`
+directory, the root) read it themselves. `ingest run`, `ingest backfill` and `make demo`
 run flows from any directory: they apply the same file with `project_defaults()`, as
 defaults of the Prefect settings in effect for the call (the environment, a profile or a
 prefect.toml in the current directory still win), without touching `os.environ`.

@@ -99,6 +99,9 @@ def run_demo(settings: Settings, run_flow: Callable[..., dict],
     for title, fmt, sql in DEMO_QUERIES:
         print(f"\n== {title}\n-- {sql}")
         print(output.render(views.run_query(lake, sql), fmt), end="")
+    from ingest.analyst_report import write_report
+
+    print(f"\nAnalyst report (charts, opens offline): {_shown(write_report(lake))}")
     bin_dir = Path(sys.executable).parent
     where = _shown(lake) if isinstance(lake, Path) else str(lake)
     print(f"\nLake: {lake}")

@@ -1,6 +1,7 @@
 -- Helpers for analysts' usual questions: where, which operations, full-text search.
 
--- Where each release was datelined: the place and the country as printed
+-- Where each release was datelined: the place and the country as printed (09_analysis.sql
+-- redefines this view with the country's ISO code)
 -- ("LYON, France", "LYON (France)", "أبوظبي (الإمارات العربية المتحدة)").
 CREATE OR REPLACE VIEW release_places AS
 SELECT release_id, language, published_date, translation_key, dateline,

@@ -26,6 +26,7 @@ SLOW = {  # a Prefect API, a deployment, worker processes, benchmarks, crash loo
 INTEGRATION = SLOW | {  # real servers on 127.0.0.1 (the fixture newsroom, scripted HTTP)
     "test_fetch.py", "test_fetch_state.py", "test_maintenance.py", "test_newsroom.py",
     "test_no_lastmod_site.py", "test_pagepool.py", "test_hostile_fetch.py",
+    "test_hostile_runs.py", "test_analyst_report.py",  # headless Chromium
     # sources as data: feeds over HTTP, the WordPress-like fixture, two sources in one lake
     # (its one Prefect flow test is marked slow in the file)
     "test_feed_discovery.py", "test_wordpress_newsroom.py", "test_two_sources.py",

@@ -33,7 +33,8 @@ def test_parse_prints_the_contract_as_json(name):
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
     assert set(got) == {"url", "language", "title", "subtitle", "published_date", "dateline",
-                        "blocks", "quotes", "translations", "body_text"}
+                        "blocks", "quotes", "translations", "body_text", "extraction_method",
+                        "date_source"}
     assert got == expected
     assert got["body_text"] == "\n\n".join(b["text"] for b in got["blocks"])
 
@@ -42,8 +43,15 @@ def test_parse_prints_the_contract_as_json(name):
 def test_parse_refuses_non_releases_with_one_line(name):
     done = ingest("parse", str(GOLDEN / "pages" / f"{name}.html"), "--url", URLS["en"])
     assert done.returncode == 2
-    assert done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error:")
+    # what was found on the refused page, with the reason, for the person who asked
+    refused = json.loads(done.stdout)
+    assert refused["reason"] in done.stderr and set(refused) == {"reason", "detail", "found"}
+    if name == "undated-es":
+        assert refused["reason"] == "no_date"
+        assert refused["found"]["title"] == ("Refuerzo de la cooperación en materia de "
+                                             "ciberseguridad")
+        assert refused["found"]["published_date"] is None and refused["found"]["blocks"] == 2
 
 
 def test_parse_missing_file_is_a_clear_error(tmp_path):

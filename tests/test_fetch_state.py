@@ -67,23 +67,15 @@ def _sitemap(handler):
     return 200, {"Content-Type": "application/xml"}, body.encode()
 
 
-def _hang_up(handler):
-    """Close the connection without an answer: the client gets no HTTP status at all."""
-    handler.close_connection = True
-    handler.connection.shutdown(socket.SHUT_RDWR)
-    return 200, {}, b""
-
-
 def test_failed_fetches_are_visible_in_release_status(tmp_path):
     html = {"Content-Type": "text/html; charset=utf-8"}
     routes = {
         "/robots.txt": [(200, {}, b"User-agent: *\nAllow: /\n")],
         "/sitemap.xml": [(0, {}, _sitemap)],
-        # Fine on the first run, then the server breaks, then it hangs up.
+        # Fine on the first run, then the server breaks.
         ARTICLE: [(200, html, _article("Operation Lionfish seizes drugs")),
-                  (503, html, b"down"), (0, {}, _hang_up)],
-        NEVER: [(500, html, b"broken"), (500, html, b"broken"),
-                (0, {}, _hang_up)],  # never fetched successfully
+                  (503, html, b"down")],
+        NEVER: [(500, html, b"broken")],  # never fetched successfully
     }
     with ScriptedServer(routes) as srv:
         settings = load_settings(base_url=srv.base_url, lake=tmp_path, env={}, max_retries=0)
@@ -98,23 +90,29 @@ def test_failed_fetches_are_visible_in_release_status(tmp_path):
         second = runner.run(settings, "daily", "daily")
         assert second["failed"] == 2
         assert status_of(tmp_path)[srv.base_url + ARTICLE] == "failed 503"
-        # The pages get no answer at all (the server hangs up): no HTTP status, still
-        # not a 200.
+        # The newsroom answers, but the article pages drop the connection: no HTTP status
+        # at all, still not the 200 of the last good fetch.
+        srv.routes[ARTICLE] = [(0, {}, _hang_up)]
+        srv.routes[NEVER] = [(0, {}, _hang_up)]
         third = runner.run(settings, "daily", "daily")
-        assert third["failed"] == 2 and third["status"] == "partial"
-        status = status_of(tmp_path)
-        assert status[srv.base_url + ARTICLE] == "failed -"
-        assert status[srv.base_url + NEVER] == "failed -"
-        errors = _rows(tmp_path,
-                       "SELECT last_error FROM release_status WHERE status = 'failed'")
-        assert len(errors) == 2 and all("ConnectionError" in e for (e,) in errors)
-    # The newsroom is gone (connection refused, robots.txt unanswered): the run fails as
-    # unreachable and plans nothing, so the state keeps what the last answers said.
+    assert third["failed"] == 2 and third["status"] == "partial"
+    status = status_of(tmp_path)
+    assert status[srv.base_url + ARTICLE] == "failed -"
+    assert status[srv.base_url + NEVER] == "failed -"
+    errors = _rows(tmp_path, "SELECT last_error FROM release_status WHERE status = 'failed'")
+    assert len(errors) == 2 and all("ConnectionError" in e for (e,) in errors)
+    # The server is gone: the run fails as unreachable and leaves the state as it was.
     fourth = runner.run(settings, "daily", "daily")
-    assert fourth["status"] == "failed" and "could not reach the newsroom" in fourth["error"]
+    assert fourth["status"] == "failed" and "could not reach" in fourth["error"]
     assert status_of(tmp_path) == status
     # The release itself stays: a failed re-check loses nothing.
     assert _rows(tmp_path, "SELECT count(*) FROM releases") == [(1,)]
+
+
+def _hang_up(handler):
+    """Close the connection without an answer (a crashed backend behind a live front)."""
+    handler.connection.shutdown(socket.SHUT_RDWR)
+    raise ConnectionAbortedError("hung up on purpose")
 
 
 def status_of(lake) -> dict[str, str]:

@@ -10,6 +10,7 @@ import pytest
 from ingest import lake as lk
 from ingest import maintenance, pipeline, runner
 from ingest import schemas as sc
+from ingest.extract import extract_release
 from ingest.settings import load_settings
 from ingest.views import connect
 from newsrooms.interpol import NewsroomServer, NewsroomSite
@@ -32,18 +33,20 @@ def keys(lake: Path) -> list[tuple]:
 
 def test_replay_lands_what_now_parses_without_refetching(landed):
     site, server, lake = landed
-    undated = next(p for p, why in site.broken_paths().items() if why == "undated")
+    broken = next(p for p, why in site.broken_paths().items() if why == "truncated-html")
     con = connect(lake)
-    row = con.sql(f"SELECT * FROM quarantine WHERE path = '{undated}'").pl().row(0, named=True)
-    assert row["reason"] == "no_date" and row["raw_path"]
+    row = con.sql(f"SELECT * FROM quarantine WHERE path = '{broken}'").pl().row(0, named=True)
+    assert row["stage"] == "extract" and row["raw_path"]
     before = keys(lake)
-    # Stand-in for a parser that now understands the page: the raw page gains the date its
-    # siblings carry (the replay itself reads only the raw zone).
+    # Stand-in for a parser that now understands the page: the raw page becomes whole
+    # (here: a sibling's page; the replay itself reads only the raw zone).
+    sibling = next(e["url_path"] for e in site.expected_releases() if e["language"] == "fr"
+                   and e["published_date"])
+    whole = site.render_article(sibling)
     raw = gzip.decompress((lake / row["raw_path"]).read_bytes()).decode()
-    dated = raw.replace("</head>", '<meta property="article:published_time" '
-                        'content="2022-05-04T09:00:00Z"></head>', 1)
-    assert dated != raw
-    (lake / row["raw_path"]).write_bytes(gzip.compress(dated.encode()))
+    assert whole.encode() != raw.encode()
+    (lake / row["raw_path"]).write_bytes(gzip.compress(whole.encode()))
+    dated = extract_release(whole, row["url"]).published_date
     server.clear_log()
 
     other = maintenance.replay(lake, reason="parser_error")  # filter: touches nothing
@@ -52,16 +55,17 @@ def test_replay_lands_what_now_parses_without_refetching(landed):
     assert server.requests == []  # no network at all
     assert result["new"] == 1 and result["flow"] == "replay"
     con = connect(lake)
-    assert con.sql(f"SELECT count(*) FROM quarantine WHERE path = '{undated}'").fetchall() == [
+    assert con.sql(f"SELECT count(*) FROM quarantine WHERE path = '{broken}'").fetchall() == [
         (0,)]
-    assert con.sql(f"SELECT published_date::VARCHAR FROM releases WHERE path = '{undated}'"
-                   ).fetchall() == [("2022-05-04",)]
+    assert con.sql(f"SELECT published_date FROM releases WHERE path = '{broken}'"
+                   ).fetchall() == [(dated,)]
     after = keys(lake)
     assert set(before) < set(after) and len(after) == len(before) + 1
     assert len({k for k, _ in after}) == len(after)
-    # Still-broken pages stay quarantined, with one more attempt counted.
+    # Still-broken pages (none left here: the fixture's undated page is dated by its
+    # sitemap) would stay quarantined, with one more attempt counted.
     left = con.sql("SELECT attempts FROM quarantine").fetchall()
-    assert left and all(a == 2 for (a,) in left)
+    assert all(a == 2 for (a,) in left)
     assert "replay" in {f for (f,) in con.sql("SELECT flow FROM ingest_runs").fetchall()}
 
 
@@ -92,3 +96,13 @@ def test_reprocess_rewrites_only_what_changes(landed, monkeypatch):
     assert revisions["revision"].max() == 1
     assert lk.read_manifest(lake).files["releases"]["language=en/year=2023"] == (
         manifest.files["releases"]["language=en/year=2023"])
+
+
+def test_reprocess_by_extraction_method(landed):
+    _site, server, lake = landed
+    server.clear_log()
+    none = maintenance.reprocess(lake, methods=["trafilatura"])  # no fixture page needed it
+    assert none["pages"] == 0 and server.requests == []
+    dom = maintenance.reprocess(lake, methods=["dom"])
+    total = connect(lake).sql("SELECT count(*) FROM releases").fetchall()[0][0]
+    assert dom["pages"] == total and dom["methods"] == {"dom": total}

@@ -21,7 +21,8 @@ from ingest.storage import ObjectLake, parse_lake
 from newsrooms.interpol import NewsroomServer, NewsroomSite
 
 BUCKET = "press-lake"
-NOT_RELEASES = ("undated", "truncated-html", "listed-404")
+# "undated" pages land: their date comes from the sitemap <lastmod> (date_source says so)
+NOT_RELEASES = ("truncated-html", "listed-404")
 
 
 def _free_port() -> int:

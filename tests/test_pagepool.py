@@ -8,6 +8,7 @@ import pytest
 
 from ingest import errors, pagepool, pipeline
 from ingest import lake as lk
+from ingest.extract import Rejection, Release
 from ingest.fetch import Fetcher, build_session
 from ingest.settings import load_settings
 from tests.httpfake import ScriptedServer
@@ -88,7 +89,7 @@ def test_workers_fetch_keep_and_extract_like_inline_work(srv, tmp_path, monkeypa
     by_path = {p.plan.path: p for p in pooled}
     assert type(by_path["/en/News-and-Events/News/2023/gone"].error) is errors.GoneError
     assert type(by_path["/private/secret"].error) is errors.RobotsDisallowedError
-    assert by_path["/en/News-and-Events/News/2023/broken"].extracted()[0] == "reject"
+    assert isinstance(by_path["/en/News-and-Events/News/2023/broken"].extracted(), Rejection)
     assert by_path["/en/News-and-Events/News/2023/unchanged"].result.status == 304
     # The workers did the work: bodies stayed in the workers (the raw zone has them).
     assert all(p.result.body == b"" for p in pooled if p.result and p.result.status == 200)
@@ -107,7 +108,7 @@ def test_a_paced_host_is_fetched_here_and_parsed_in_workers(srv, tmp_path, monke
     ok = [p for p in pages if p.result is not None and p.result.status == 200]
     assert len(ok) == N_GOOD + 1
     assert all(p.result.body and p.parsed is not None for p in ok)
-    assert all(p.extracted()[0] == "ok" for p in ok if "broken" not in p.plan.path)
+    assert all(isinstance(p.extracted(), Release) for p in ok if "broken" not in p.plan.path)
 
 
 def test_a_lake_error_in_a_worker_fails_the_batch(srv, tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import polars as pl
@@ -124,3 +125,42 @@ def test_release_revisions_are_checked_against_their_contract_before_they_land(s
     with pytest.raises(ValidationError, match="release_revisions"):
         pipeline.land_pages([edited], settings, run_id="r2", now=NOW)
     assert lk.read_manifest(settings.lake).version == manifest.version  # nothing landed
+
+
+def undated(path: str, *, lastmod: str | None = None,
+            last_modified: str | None = None) -> pipeline.FetchedPage:
+    """A release page that names no date anywhere (nor in its URL)."""
+    html = ("<html lang='en'><head><title>Ivory seized</title></head><body><article>"
+            "<h1>Ivory seized at the port</h1><p>MOMBASA, Kenya – Officers seized two tonnes "
+            "of ivory hidden in a container of dried fish, the agency said.</p><p>Three "
+            "people were arrested.</p></article></body></html>").encode()
+    plan = pipeline.PagePlan(path=path, url=BASE + path, language="en", reason="new",
+                             sitemap_lastmod=lastmod)
+    headers = {"last-modified": last_modified} if last_modified else {}
+    res = FetchResult(url=plan.url, final_url=plan.url, status=200, body=html,
+                      headers=headers, fetched_at=NOW, elapsed_s=0.01)
+    return pipeline.FetchedPage(plan, result=res)
+
+
+def test_last_resort_dates_are_the_sitemap_lastmod_then_http_last_modified(settings):
+    pages = [
+        undated("/en/News-and-Events/News/2024/a", lastmod="2024-03-05T10:00:00+00:00",
+                last_modified="Tue, 19 Nov 2019 08:00:00 GMT"),
+        undated("/en/News-and-Events/News/2024/b", last_modified="Tue, 19 Nov 2019 08:00:00 GMT"),
+        undated("/en/News-and-Events/News/2024/c"),
+    ]
+    report = pipeline.land_pages(pages, settings, run_id="r1", now=NOW)
+    assert report.counts["new"] == 2 and report.counts["quarantined"] == 1
+    con = connect(settings.lake)
+    got = {p: (str(d), s) for p, d, s in con.sql(
+        "SELECT path, published_date, date_source FROM releases").fetchall()}
+    assert got == {"/en/News-and-Events/News/2024/a": ("2024-03-05", "sitemap_lastmod"),
+                   "/en/News-and-Events/News/2024/b": ("2019-11-19", "http_last_modified")}
+    (reason, found), = con.sql("SELECT reason, found FROM quarantine").fetchall()
+    # the refused page keeps what was found on it
+    assert reason == "no_date"
+    found = json.loads(found)
+    assert found["title"] == "Ivory seized at the port" and found["blocks"] == 2
+    assert found["published_date"] is None and found["dateline"] == "MOMBASA, Kenya"
+    methods = con.sql("SELECT DISTINCT extraction_method FROM releases").fetchall()
+    assert methods == [("dom",)]

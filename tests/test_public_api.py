@@ -18,7 +18,12 @@ def test_extract_api():
     assert list(inspect.signature(extract.extract_release).parameters) == ["html", "url"]
     fields = [f.name for f in dataclasses.fields(extract.Release)]
     assert fields == ["url", "language", "title", "subtitle", "published_date", "dateline",
-                      "blocks", "quotes", "translations"]
+                      "blocks", "quotes", "translations", "extraction_method", "date_source"]
+    # extraction separated from acceptance: every field found, then the contract
+    assert list(inspect.signature(extract.extract).parameters)[:2] == ["html", "url"]
+    assert list(inspect.signature(extract.extract_fields).parameters)[:2] == ["html", "url"]
+    assert [f.name for f in dataclasses.fields(extract.Rejection)] == [
+        "url", "reason", "detail", "found"]
 
 
 def test_flow_parameters():

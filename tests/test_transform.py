@@ -20,6 +20,7 @@ def record(path: str, language: str, body: list[str], translations: dict[str, st
         "dateline": "LYON (France)", "translations": translations, "parser_version": "t",
         "blocks": [{"kind": "paragraph", "text": t} for t in body],
         "quotes": [{"text": "We act together", "speaker": "Jane Doe"}],
+        "extraction_method": "dom", "date_source": "json_ld",
     }
 
 

@@ -6,9 +6,11 @@
     ingest source [NAME|FILE]                 check a source definition and show it
     ingest query "SQL" [--lake D] [--format table|csv|json|chart]      SQL over the views
     ingest replay [--reason CODE] [--source S] [--lake D]   re-parse quarantined raw pages
-    ingest reprocess [--since D] [--languages L] [--source S] [--lake D]   re-parse the raw zone
+    ingest reprocess [--since D] [--languages L] [--method M] [--source S] [--lake D]
+                                              re-parse the raw zone
     ingest views [--lake D]                   rebuild <lake>/lake.duckdb (after moving a lake)
     ingest init [--lake D]                    make D a valid empty lake
+    ingest report [--lake D] [--out FILE]     the analyst report: one self-contained HTML file
 
 A source is the newsroom a run follows: a built-in name (interpol, the default) or a
 source definition file (TOML; README "Sources"). Every setting can also come from INGEST_*
@@ -27,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.errors import ConfigError, ExtractError, IngestError
+from ingest.errors import ConfigError, IngestError
 from ingest.storage import ObjectLake
 
 if TYPE_CHECKING:
@@ -116,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reprocess", help="re-parse the raw zone with the current parser")
     p.add_argument("--since", type=_iso_date, help="only releases published since this date")
     p.add_argument("--languages", help="comma-separated subset of the source's languages")
+    p.add_argument("--method", action="append", choices=["dom", "json_ld", "trafilatura"],
+                   help="only releases whose body came from this extraction path "
+                        "(repeatable), e.g. the fallback's after a parser change")
     _add_source_flag(p)
     p.add_argument("--lake")
 
@@ -128,23 +133,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="make a directory (or s3:// prefix) a valid empty lake")
     p.add_argument("--lake")
+
+    p = sub.add_parser("report", help="write the analyst report (self-contained HTML)")
+    p.add_argument("--lake")
+    p.add_argument("--out", type=Path, help="output file (default: <lake>/report.html)")
     return parser
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from ingest.extract import extract_release
+    """Print the release JSON; a refused page prints its reason on stderr (one line) and
+    what was found on it as JSON on stdout ({"reason", "detail", "found"}), exit 2."""
+    from ingest.extract import Rejection, extract
 
     try:
         html = args.file.read_bytes()
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EXIT_ERROR
-    try:
-        release = extract_release(html, args.url)
-    except ExtractError as exc:
-        print(f"error: {exc}".replace("\n", " "), file=sys.stderr)
+    out = extract(html, args.url)
+    if isinstance(out, Rejection):
+        print(f"error: {out.error()}".replace("\n", " "), file=sys.stderr)
+        found = out.found.summary() if out.found is not None else None
+        print(json.dumps({"reason": out.reason, "detail": out.detail, "found": found},
+                         ensure_ascii=False, indent=2))
         return EXIT_NOT_A_RELEASE
-    print(json.dumps(release.to_dict(), ensure_ascii=False, indent=2))
+    print(json.dumps(out.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -307,15 +320,28 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from ingest import maintenance
 
-    row = maintenance.reprocess(_settings(args, create=False), since=args.since)
+    row = maintenance.reprocess(_settings(args, create=False), since=args.since,
+                                methods=args.method)
     _print_run(row)
     print(f"re-parsed with the new parser version only: {row['reparsed']}")
+    print("releases by extraction method now: " + ", ".join(
+        f"{m} {n}" for m, n in row["methods"].items()))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ingest import analyst_report
+
+    lake = _lake(args.lake)
+    if not isinstance(lake, Path):
+        raise ConfigError("ingest report writes a local file: give a local --lake")
+    print(analyst_report.write_report(lake, args.out))
     return 0
 
 
 COMMANDS = {"parse": cmd_parse, "run": cmd_run, "backfill": cmd_backfill, "query": cmd_query,
             "views": cmd_views, "replay": cmd_replay, "reprocess": cmd_reprocess,
-            "init": cmd_init, "source": cmd_source}
+            "init": cmd_init, "source": cmd_source, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

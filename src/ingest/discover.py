@@ -57,6 +57,8 @@ class Candidate:
     year: int | None  # from the URL (or the feed's date); None when neither gives one
     lastmod: str | None = None
     href: str | None = None  # as linked, when that is path + "/": fetched so (no redirect)
+    # the sitemap's xhtml:link alternates of this page: language -> path (translations)
+    alternates: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -80,10 +82,12 @@ class Discovery:
         old = self.candidates.get(cand.path)
         if old is None:
             self.candidates[cand.path] = cand
-        else:
-            if cand.lastmod and (old.lastmod is None or cand.lastmod > old.lastmod):
-                old.lastmod = cand.lastmod
-            old.href = old.href or cand.href
+            return
+        if cand.lastmod and (old.lastmod is None or cand.lastmod > old.lastmod):
+            old.lastmod = cand.lastmod
+        old.href = old.href or cand.href
+        for lang, path in cand.alternates.items():
+            old.alternates.setdefault(lang, path)
 
 
 # RFC 3986 appendix B: scheme, authority, then the path up to "?" or "#". One C-level match
@@ -412,6 +416,10 @@ def discover(
                 if hit:
                     cand = Candidate(*hit, entry.lastmod if loc == entry.loc else None,
                                      site_form(loc, hit[0]))
+                    if loc == entry.loc:
+                        cand.alternates = {lang: url_path(href)
+                                           for lang, href in entry.alternates.items()
+                                           if href and url_path(href) != cand.path}
                     if _in_range(cand, since, until):
                         found.add(cand)
     if skipped_deep:
@@ -510,7 +518,9 @@ def _walk_feed(
                     year = day.year  # a URL without its year: the feed's date gives it
                 cand = Candidate(path, lang, year, entry.lastmod if own else None,
                                  site_form(loc, path))
-                if own:
+                if own:  # Atom hreflang links name the translations, as sitemaps do
+                    cand.alternates = {x: url_path(h) for x, h in entry.alternates.items()
+                                       if url_path(h) != path}
                     articles += 1
                     older += bool(since and ((day or date(year or 9999, 12, 31)) < since))
                 if not _in_range(cand, since, until):

@@ -1,16 +1,37 @@
-"""Turn one saved HTML press-release page into a structured `Release` (no network, ever).
+"""Turn one saved HTML page into a structured release (no network, ever).
 
-Semantic signals come first (html lang, meta/og tags, JSON-LD NewsArticle, <time datetime>,
-h1, article/main/[itemprop=articleBody]); layout heuristics (text and link density over a
-flattened block list, see extract_dom) are the fallback. Class/id words are only generic
-hints (share, related, cookie, lead, summary, ...), never one site's names.
+Two steps with one job each:
 
-Without an h1 the title is the block whose text is the headline / og:title / <title> (site
-name around it allowed), else the first headline-like line of the short-block run above the
-body. Without JSON-LD, date metas or <time>, the date is the first line that is a date and
-little else near the title (after it first, then just above it), else a short line that
-mentions one, else a bare date line closing the body. Error pages (4xx/5xx, rate limits)
-raise NotAReleaseError.
+* `extract_fields(html, url)` finds what the page has and returns an `Extraction`: every
+  field it found, `None` where it found none (a page without a date is not an error here),
+  and the page-level problems it saw (not HTML, an error page, a listing).
+* `accept(extraction)` is the release contract, checked in this one place: a release has a
+  title, a publication date and a body of `body_min_chars` or more; it returns a `Release`
+  or a `Rejection` (reason code, detail, and the `Extraction` it refused). The pipeline
+  calls it again with its own last-resort dates (sitemap `<lastmod>`, HTTP `Last-Modified`).
+
+`extract(html, url)` is both, and never raises; `extract_release` raises the rejection as
+an `ExtractError` (the original interface).
+
+How fields are found, semantic signals first:
+
+* language: html lang / content-language / og:locale / JSON-LD inLanguage, any language
+  (a guess from the script and function words when the page names none);
+* title: the h1 in the article region (unless it is not the page's headline and a visible
+  heading is: a logo), else the block matching og:title / headline / <title>, else the
+  headline-like line above the body;
+* body: JSON-LD and itemprop=articleBody, <article>, <main> as regions; inside, a content
+  score per container (ingest.extract_body). Class/id words are weak evidence only. When the
+  DOM body is missing or thin, JSON-LD `articleBody`, then trafilatura (only if the page
+  holds enough paragraph text for it to find) are tried; a DOM body that the page's own
+  articleBody shows to be a fraction of the article is replaced by it; `extraction_method`
+  says which path produced the body;
+* date, first found wins, and `date_source` says where: JSON-LD datePublished, date metas,
+  <time>/[itemprop=datePublished], a visible date line near the title (decoys such as
+  "Updated ..." or cookie notices refused), a date in the page title, the URL path
+  (`/2019/11/19/`).
+
+Every threshold is a field of the frozen `ExtractionSettings`.
 """
 
 from __future__ import annotations
@@ -19,21 +40,130 @@ import datetime as dt
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from ingest.dates import find_date, parse_date
+from ingest import extract_meta as meta
+from ingest.dates import find_date, find_publication_date, parse_date, url_date
 from ingest.errors import ExtractError, NotAReleaseError
+from ingest.extract_body import (
+    BodyLocation,
+    is_prose,
+    judge_boilerplate,
+    locate_body,
+    text_weight,
+)
 from ingest.extract_dom import Blk, Walker, clean_text, nodes_by_tag, parse
 from ingest.quotes import Quote, extract_quotes
 
-__all__ = ["PARSER_VERSION", "Block", "Quote", "Release", "extract_release", "main"]
+__all__ = [
+    "DEFAULT_SETTINGS", "PARSER_VERSION", "Block", "Extraction", "ExtractionSettings", "Quote",
+    "Rejection", "Release", "accept", "extract", "extract_fields", "extract_release", "main",
+]
 
-PARSER_VERSION = "1.2.0"
-LANGUAGES = ("en", "fr", "es", "ar")
+PARSER_VERSION = "2.0.0"
+
+# extraction_method values: which path produced the body.
+METHOD_DOM = "dom"  # our structural pass over the page
+METHOD_JSON_LD = "json_ld"  # the page's JSON-LD articleBody
+METHOD_TRAFILATURA = "trafilatura"  # the fallback extractor
+EXTRACTION_METHODS = (METHOD_DOM, METHOD_JSON_LD, METHOD_TRAFILATURA)
+
+# date_source values, in the order they are tried (the last two come from the pipeline).
+DATE_SOURCES = ("json_ld", "meta", "time_element", "page_text", "page_title", "url_path",
+                "sitemap_lastmod", "http_last_modified")
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionSettings:
+    """Every threshold of extraction, named once. Evidence is weighed, never a veto."""
+
+    # prose: a block that reads like running text
+    prose_min_chars: int = 40
+    prose_max_link_density: float = 0.35
+    # boilerplate score = class/id word (1.0 chrome, 0.5 meta, less 0.5 for a content word)
+    # + link-text share + non-prose share; an element scoring this much is boilerplate.
+    # Prose counts in full from prose_full_chars (a caption line is only partly prose).
+    boilerplate_score: float = 1.5
+    prose_full_chars: int = 200
+    # ...unless it holds the h1 or more than wrapper_share of the page's prose (a wrapper);
+    # text the page repeats word for word adds repeat_weight x its share
+    wrapper_share: float = 0.5
+    repeat_weight: float = 0.5
+    # a container inside the body whose text is this much repeated elsewhere is a box
+    repeated_box_share: float = 0.5
+    # the walker judges a chrome-named element without walking it only when it holds less
+    # than this share of the page's text
+    walker_wrapper_share: float = 0.35
+    # the walker: a wholly bold line up to this long is a heading (old markup); a box named
+    # as a standfirst up to this long is one; an image box with at most caption_max_blocks
+    # blocks and caption_max_chars characters is a caption
+    bold_heading_max_chars: int = 100
+    standfirst_box_max_chars: int = 600
+    caption_max_blocks: int = 2
+    caption_max_chars: int = 250
+    # text the page repeats counts from this length (shorter lines repeat by chance)
+    repeat_min_chars: int = 20
+    # prose inside an element named as chrome counts (1 - hint_damping x strength) as much
+    hint_damping: float = 0.7
+    # body location (extract_body): a semantic container holding region_share of the
+    # content score is the region; a prose block scores for candidate_levels containers
+    # above it; sibling subtrees of the top container join it with sibling_share of its
+    # prose and less link text than sibling_max_link_density (see extract_body)
+    region_share: float = 0.5
+    titled_region_share: float = 0.25  # ...or this much when it also holds the h1
+    candidate_levels: int = 5
+    sibling_share: float = 0.2
+    sibling_max_link_density: float = 0.3
+    sibling_hint_factor: float = 4.0  # a chrome-named sibling needs (1 + 4 x strength) times
+    # a single sibling block joins when it reads as a paragraph: longer than this with
+    # less link text than that (readability's sibling <p> test)
+    sibling_paragraph_chars: int = 80
+    sibling_paragraph_max_link_density: float = 0.25
+    block_max_link_density: float = 0.6  # a body block with more link text is navigation
+    # the contract: a body of at least this many characters
+    body_min_chars: int = 80
+    # fallbacks: a DOM body shorter than thin_body_chars is thin; a fallback body replaces
+    # it when it is fallback_gain times longer (and passes the contract)
+    thin_body_chars: int = 400
+    fallback_gain: float = 2.0
+    fallback_min_prose_share: float = 0.6  # and this share of it must read as prose
+    use_trafilatura: bool = True
+    # not a release: an error heading with less body than this; a listing has this many
+    # linked headings (three times as many on a page that says it is an article), at
+    # least half as many as its paragraphs
+    error_page_max_body_chars: int = 1500
+    listing_min_linked_headings: int = 3
+    listing_body_share: float = 0.5  # a body with less of the region's prose is one teaser
+    # visible dates: lines this short only, searched this many blocks around the title
+    date_line_max_chars: int = 100
+    date_only_max_chars: int = 60
+    date_window_after_title: int = 15
+    date_window_before_title: int = 5
+    date_window_no_title: int = 10  # without a title block: this many blocks above the body
+    # standfirst: at most this long, with at most this share of link text
+    standfirst_max_chars: int = 400
+    standfirst_max_link_density: float = 0.5
+    # title without an h1: a heading-like block of at most title_max_chars and
+    # title_max_link_density, title_min_words..title_max_words, within title_window blocks
+    # above the body; the body starts at the first long prose block (long_prose_chars,
+    # less link text than long_prose_max_link_density)
+    title_max_chars: int = 300
+    title_max_link_density: float = 0.5
+    title_min_words: int = 3
+    title_max_words: int = 40
+    title_window: int = 8
+    long_prose_chars: int = 120
+    long_prose_max_link_density: float = 0.2
+    # date and title echoes cut from the top of the body: date-only lines up to this long
+    date_echo_max_chars: int = 80
+    # a linked heading (a teaser) has more link text than this
+    linked_heading_min_link_density: float = 0.6
+
+
+DEFAULT_SETTINGS = ExtractionSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +183,8 @@ class Release:
     blocks: tuple[Block, ...]
     quotes: tuple[Quote, ...]
     translations: dict[str, str] = field(default_factory=dict)
+    extraction_method: str = METHOD_DOM
+    date_source: str = "json_ld"
 
     @property
     def body_text(self) -> str:
@@ -70,158 +202,151 @@ class Release:
             "quotes": [{"text": q.text, "speaker": q.speaker} for q in self.quotes],
             "translations": dict(self.translations),
             "body_text": self.body_text,
+            "extraction_method": self.extraction_method,
+            "date_source": self.date_source,
         }
 
 
-# --- decoding ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Everything found on one page; None (or empty) where nothing was found."""
 
-_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+    url: str
+    language: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    published_date: dt.date | None = None
+    date_source: str | None = None
+    dateline: str | None = None
+    blocks: tuple[Block, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    translations: dict[str, str] = field(default_factory=dict)
+    extraction_method: str | None = None
+    # a page-level refusal seen while extracting: (reason code, detail)
+    problem: tuple[str, str] | None = None
+
+    @property
+    def body_chars(self) -> int:
+        return sum(len(b.text) for b in self.blocks)
+
+    def summary(self, excerpt: int = 300) -> dict:
+        """The found fields as JSON-able values (for quarantine rows and `ingest parse`)."""
+        body = "\n\n".join(b.text for b in self.blocks)
+        return {
+            "language": self.language, "title": self.title, "subtitle": self.subtitle,
+            "published_date": self.published_date.isoformat() if self.published_date else None,
+            "date_source": self.date_source, "dateline": self.dateline,
+            "blocks": len(self.blocks), "body_chars": len(body),
+            "body_excerpt": body[:excerpt] or None,
+            "extraction_method": self.extraction_method,
+            "translations": dict(self.translations),
+        }
 
 
-def _markup(html: str | bytes) -> str | bytes:
-    """What the parser gets: UTF-8 stays bytes (lexbor reads UTF-8 natively, and a decode
-    here plus its encode back would cost ~0.1 ms a page); other charsets are decoded."""
-    if isinstance(html, str):
-        return html
-    if html.startswith(b"\xef\xbb\xbf"):
-        return html[3:]
-    if html.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return html.decode("utf-16", errors="replace")
-    m = _CHARSET_RE.search(html[:4096])
-    enc = m.group(1).decode("ascii").lower() if m else "utf-8"
-    if enc in ("utf-8", "utf8"):
-        return html  # lexbor replaces invalid sequences with U+FFFD, as decode would
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A page that is not (or not yet) a release: why, and what was found on it."""
+
+    url: str
+    reason: str  # no_title | no_date | no_body | not_html | not_a_release | parser_error
+    detail: str
+    found: Extraction | None = None
+
+    def error(self) -> ExtractError:
+        if self.reason == "not_a_release":
+            return NotAReleaseError(self.url, self.detail)
+        return ExtractError(self.url, self.reason, self.detail)
+
+    def found_json(self) -> str | None:
+        return (json.dumps(self.found.summary(), ensure_ascii=False, sort_keys=True)
+                if self.found is not None else None)
+
+
+Outcome = Release | Rejection
+
+
+# --- the contract -------------------------------------------------------------------------
+
+
+def accept(
+    found: Extraction,
+    *,
+    fallback_dates: Sequence[tuple[str, dt.date | None]] = (),
+    settings: ExtractionSettings = DEFAULT_SETTINGS,
+) -> Outcome:
+    """The release contract, in one place: title, publication date and body required.
+
+    `fallback_dates` are last resorts from outside the page, in order, as (date_source,
+    date) pairs: the pipeline passes the sitemap lastmod and the HTTP Last-Modified."""
+    url = found.url
+    if found.problem is not None:
+        return Rejection(url, found.problem[0], found.problem[1], found)
+    if not found.title:
+        return Rejection(url, "no_title", "no h1, headline, og:title or <title>", found)
+    published, source = found.published_date, found.date_source
+    if published is None:
+        for src, value in fallback_dates:
+            if value is not None:
+                published, source = value, src
+                break
+    if published is None or source is None:
+        return Rejection(url, "no_date", "no datePublished, date meta, <time>, visible date "
+                         "or date in the URL", found)
+    if not found.blocks or found.body_chars < settings.body_min_chars:
+        return Rejection(url, "no_body", f"no body paragraphs found ({found.body_chars} "
+                         f"characters, {settings.body_min_chars} needed)", found)
+    return Release(
+        url=url, language=found.language or "und", title=found.title,
+        subtitle=found.subtitle, published_date=published, dateline=found.dateline,
+        blocks=found.blocks, quotes=found.quotes, translations=dict(found.translations),
+        extraction_method=found.extraction_method or METHOD_DOM, date_source=source,
+    )
+
+
+def extract(html: str | bytes, url: str,
+            settings: ExtractionSettings = DEFAULT_SETTINGS) -> Outcome:
+    """extract_fields + accept; never raises (a parser crash is a `parser_error` rejection)."""
     try:
-        return html.decode(enc, errors="replace")
-    except LookupError:
-        return html.decode("utf-8", errors="replace")
+        found = extract_fields(html, url, settings)
+    except Exception as exc:  # odd markup must never stop a run
+        return Rejection(url, "parser_error", f"{type(exc).__name__}: {exc}")
+    return accept(found, settings=settings)
 
 
-# --- metadata --------------------------------------------------------------------------------
-
-_ARTICLE_TYPES = frozenset(
-    [
-        "newsarticle",
-        "article",
-        "pressrelease",
-        "reportagenewsarticle",
-        "blogposting",
-        "analysisnewsarticle",
-        "reportnewsarticle",
-        "backgroundnewsarticle",
-        "opinionnewsarticle",
-    ]
-)
-_LISTING_TYPES = frozenset(["collectionpage", "itemlist", "searchresultspage"])
-
-
-def _is_ld_json(script: LexborNode) -> bool:
-    return (script.attributes.get("type") or "").strip().lower() == "application/ld+json"
-
-
-def _ld_objects(scripts: list[LexborNode]) -> list[dict]:
-    out: list[dict] = []
-
-    def visit(obj: object, depth: int = 0) -> None:
-        if depth > 6:
-            return
-        if isinstance(obj, list):
-            for o in obj:
-                visit(o, depth + 1)
-        elif isinstance(obj, dict):
-            out.append(obj)
-            if "@graph" in obj:
-                visit(obj["@graph"], depth + 1)
-            main = obj.get("mainEntity")
-            if isinstance(main, dict | list):
-                visit(main, depth + 1)
-
-    for node in scripts:
-        raw = (node.text(deep=True) or "").strip()
-        if not raw:
-            continue
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            try:  # CMSs often leave raw control characters inside JSON strings
-                data = json.loads(re.sub(r"[\x00-\x1f]+", " ", raw))
-            except ValueError:
-                continue
-        visit(data)
+def extract_release(html: str | bytes, url: str) -> Release:
+    """Extract one release from a saved page; raises ExtractError / NotAReleaseError."""
+    out = extract(html, url)
+    if isinstance(out, Rejection):
+        raise out.error()
     return out
 
 
-def _types(obj: dict) -> set[str]:
-    t = obj.get("@type")
-    if isinstance(t, str):
-        return {t.lower()}
-    if isinstance(t, list):
-        return {str(x).lower() for x in t}
-    return set()
-
-
-def _ld_str(v: object) -> str | None:
-    if isinstance(v, str):
-        return v.strip() or None
-    if isinstance(v, list) and v:
-        return _ld_str(v[0])
-    if isinstance(v, dict):
-        return _ld_str(v.get("@value") or v.get("name"))
-    return None
-
-
-def _metas(nodes: list[LexborNode]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for m in nodes:
-        a = m.attributes
-        key = a.get("property") or a.get("name") or a.get("itemprop") or a.get("http-equiv")
-        val = a.get("content")
-        if key and val and key.lower() not in out:
-            out[key.lower()] = val.strip()
-    return out
-
-
-def _lang_code(value: str | None) -> str | None:
-    if not value:
-        return None
-    code = value.strip().lower().replace("_", "-").split("-")[0]
-    return code if code in LANGUAGES else None
-
-
-_AR_CHARS = re.compile(r"[\u0600-\u06ff]")
-_STOP = {
-    "en": ["the", "and", "of", "to", "in", "is", "for", "with", "that", "on", "was"],
-    "fr": ["le", "la", "les", "des", "du", "et", "est", "une", "pour", "dans", "que", "sur"],
-    "es": ["el", "la", "los", "las", "del", "y", "por", "para", "una", "con", "que", "en"],
-}
-
-
-def _guess_language(text: str) -> str:
-    sample = text[:3000]
-    if len(_AR_CHARS.findall(sample)) > len(sample) * 0.3:
-        return "ar"
-    words = sample.lower().split()
-    scores = {lang: sum(words.count(w) for w in ws) for lang, ws in _STOP.items()}
-    return max(scores, key=lambda k: scores[k])
-
-
-# --- dates -------------------------------------------------------------------------------------
+# --- finding the fields ---------------------------------------------------------------------
 
 _META_DATE_KEYS = (
     "article:published_time",
     "og:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
     "date",
     "pubdate",
+    "publishdate",
     "publish-date",
     "publish_date",
     "publication_date",
+    "publication-date",
+    "parsely-pub-date",
+    "sailthru.date",
     "dc.date",
     "dc.date.issued",
+    "dc.date.created",
     "dcterms.date",
     "dcterms.issued",
-    "datepublished",
-    "sailthru.date",
+    "dcterms.created",
 )
+_LATE = "base[href], link[hreflang], a[hreflang], a[lang], time"
+_META_DATE_KEYED = tuple("".join(ch for ch in k if ch.isalnum()) for k in _META_DATE_KEYS)
 
 
 def _ancestor_ids(node: LexborNode) -> set[int]:
@@ -233,296 +358,146 @@ def _ancestor_ids(node: LexborNode) -> set[int]:
     return ids
 
 
-# --- dateline ----------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Page:
+    """Page-level facts shared by the field finders of one extraction."""
 
-_DASH_SPLIT = re.compile(
-    r"^(?P<pre>.{2,80}?)(?:\s+[–—-]{1,2}\s*|(?<=\))\s*[–—-]\s*)(?P<rest>\S.*)$", re.S
-)
-_SMALL_WORDS = frozenset(
-    [
-        "de",
-        "del",
-        "la",
-        "le",
-        "les",
-        "du",
-        "des",
-        "d'",
-        "of",
-        "the",
-        "y",
-        "et",
-        "and",
-        "en",
-        "el",
-        "los",
-        "al",
-        "à",
-        "a",
-    ]
-)
+    url: str
+    settings: ExtractionSettings
+    walker: Walker
+    blocks: list[Blk]
+    boiler: set[int]
+    ld: list[dict]
+    article_ld: dict | None
+    listing_ld: bool
+    metas: dict[str, str]
+    late: dict[str, list[LexborNode]]
+    language: str
+    date_lang: str
+    page_title: str
+    meta_title: str
 
 
-def _split_dateline(text: str) -> tuple[str | None, str]:
-    """('LYON, France', rest) when the paragraph opens with a place and a dash, else
-    (None, text)."""
-    m = _DASH_SPLIT.match(text)
-    if not m:
-        return None, text
-    pre = m["pre"].strip()
-    words = pre.split()
-    if len(pre) > 60 or len(words) > 8 or re.search(r"[.!?;:؟«»“”\"]$|[!?;؟]", pre):
-        return None, text
-    if _AR_CHARS.search(pre):
-        # Arabic has no capitals: accept a short place, typically "المدينة (البلد)"
-        if "(" in pre or len(words) <= 3:
-            return pre, m["rest"]
-        return None, text
-    head = re.split(r"[,(]", pre, maxsplit=1)[0].strip()
-    letters = [c for c in head if c.isalpha()]
-    if len(letters) >= 2 and all(c.isupper() for c in letters):
-        return pre, m["rest"]
-    # "Lyon (France)", "Buenos Aires, Argentina": every word capitalised, with a separator
-    if ("(" in pre or "," in pre) and all(
-        w[:1].isupper() or w.strip("(),").lower() in _SMALL_WORDS or not w[:1].isalpha()
-        for w in words
-    ):
-        return pre, m["rest"]
-    return None, text
-
-
-# --- translations ---------------------------------------------------------------------------
-
-_LANG_SEGMENT = re.compile(r"^[a-z]{2}(?:[-_][a-z]{2,4})?$", re.I)
-
-
-def _looks_like_article(url: str) -> bool:
-    parts = urlsplit(url)
-    segs = [s for s in parts.path.split("/") if s and not _LANG_SEGMENT.match(s)]
-    if len(segs) >= 2:
-        return True
-    if len(segs) == 1 and (re.search(r"\d", segs[0]) or segs[0].count("-") >= 2):
-        return True
-    return bool(parts.query) and bool(segs)
-
-
-def _translations(late: dict[str, list[LexborNode]], url: str, own: str) -> dict[str, str]:
-    """hreflang alternates; `late` holds base[href], link[hreflang], a[hreflang], a[lang]."""
-    base = url
-    if late.get("base"):
-        base = urljoin(url, late["base"][0].attributes.get("href") or "")
-    own_abs = url.split("#")[0]
-    out: dict[str, str] = {}
-    for link in late.get("link", []):
-        a = link.attributes
-        if "alternate" not in (a.get("rel") or "").lower():
-            continue
-        lang = _lang_code(a.get("hreflang"))
-        href = (a.get("href") or "").strip()
-        if lang and lang != own and href and lang not in out:
-            out[lang] = urljoin(base, href)
-    for anchor in late.get("a", []):
-        a = anchor.attributes
-        lang = _lang_code(a.get("hreflang") or a.get("lang"))
-        href = (a.get("href") or "").strip()
-        if (
-            not lang
-            or lang == own
-            or lang in out
-            or not href
-            or href.startswith(("#", "javascript:"))
-        ):
-            continue
-        target = urljoin(base, href)
-        if target.split("#")[0] == own_abs or not _looks_like_article(target):
-            continue
-        out[lang] = target
-    return {k: out[k] for k in LANGUAGES if k in out}
-
-
-# --- non-release signals ----------------------------------------------------------------------
-
-# An error page says so in its title or h1, in a few words. A bare status number is not
-# enough: "429 arrested in operation X" is a release. So a status code counts only when
-# the rest of the title is error vocabulary ("404", "Error 404", "404 - Page not found").
-_ERROR_WORDS = (
-    r"(?:page\s+)?not\s+found|forbidden|gone|too\s+many\s+requests|access\s+denied|"
-    r"(?:internal\s+)?server\s+error|bad\s+gateway|service\s+(?:temporarily\s+)?unavailable|"
-    r"error|erreur|oops|page\s+introuvable|introuvable|p[áa]gina\s+no\s+encontrada|"
-    r"no\s+encontrada|error\s+del\s+servidor|الصفحة\s+غير\s+موجودة|غير\s+موجودة|خطأ"
-)
-_STATUS = r"(?:400|401|403|404|410|429|500|502|503|504)"
-_ERROR_TITLE = re.compile(
-    rf"^\W*(?:(?:{_ERROR_WORDS})\W*)?{_STATUS}(?:\W+(?:{_ERROR_WORDS}))*\W*$"
-    rf"|^\W*(?:{_ERROR_WORDS})(?:\W+(?:{_ERROR_WORDS}))*\W*$",
-    re.I,
-)
-# Phrases that only error pages carry, wherever they appear in the heading or title.
-_ERROR_PHRASE = re.compile(
-    r"page not found|could not be served|too many requests|service unavailable|"
-    r"temporarily unavailable|page you (?:requested|are looking for)|page introuvable|"
-    r"page demandée|p[áa]gina no encontrada|p[áa]gina que busca|الصفحة غير موجودة|"
-    r"لم يتم العثور على الصفحة|error page|page d'erreur",
-    re.I,
-)
-
-
-def _is_error_heading(texts: Iterable[str]) -> bool:
-    for text in texts:
-        t = clean_text(text)
-        if not t:
-            continue
-        if _ERROR_PHRASE.search(t) or _ERROR_TITLE.match(_SITE_SUFFIX.sub("", t)):
-            return True
-    return False
-
-
-_SITE_SUFFIX = re.compile(r"\s+[|–—:-]\s+[^|–—:-]{1,60}$")
-
-
-def _norm_key(s: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", s.casefold()).split())
-
-
-def _similar(a: str, b: str) -> bool:
-    ka, kb = _norm_key(a), _norm_key(b)
-    if not ka or not kb:
-        return False
-    if ka == kb:
-        return True
-    short, long_ = sorted((ka, kb), key=len)
-    # meta descriptions are often truncated ("…") or the block has a trailing extra word
-    return len(short) >= 40 and long_.startswith(short[: max(40, int(len(short) * 0.9))])
-
-
-def _is_date_only(text: str, language: str | None) -> bool:
-    if len(text) > 80:
-        return False
-    hit = find_date(text, language)
-    if not hit:
-        return False
-    _, s, e = hit
-    rest = len(text) - (e - s)
-    return rest <= 0.6 * len(text) or len(text.split()) <= 6
-
-
-# --- main entry --------------------------------------------------------------------------------
-
-
-def extract_release(html: str | bytes, url: str) -> Release:
-    """Extract one release from a saved page; raises ExtractError / NotAReleaseError."""
-    markup = _markup(html)
+def extract_fields(html: str | bytes, url: str,
+                   settings: ExtractionSettings = DEFAULT_SETTINGS) -> Extraction:
+    """Everything the page has: see the module docstring. Raises only on a parser bug."""
+    markup = meta.markup(html)
     if ("<" if isinstance(markup, str) else b"<") not in markup[:10000]:
-        raise ExtractError(url, "not_html", "no markup found")
+        return Extraction(url, problem=("not_html", "no markup found"))
     tree, found = parse(markup, "script, style, noscript, template, meta")
     body = tree.body
     if body is None:
-        raise ExtractError(url, "not_html", "no <body>")
+        return Extraction(url, problem=("not_html", "no <body>"))
 
-    ld = _ld_objects([n for n in found.get("script", []) if _is_ld_json(n)])
-    article_ld = next((o for o in ld if _types(o) & _ARTICLE_TYPES), None)
-    listing_ld = any(_types(o) & _LISTING_TYPES for o in ld)
-    metas = _metas(found.get("meta", []))
+    ld = meta.ld_objects([n for n in found.get("script", []) if meta.is_ld_json(n)])
+    article_ld = meta.pick_article_ld(ld, url)
+    listing_ld = any(meta.is_listing_ld(o) for o in ld)
+    metas = meta.metas(found.get("meta", []))
     # Code and templates are never text. Detached (as strip_tags does), not destroyed, from
     # the nodes the parse pass already found: strip_tags would walk the tree once per tag.
     for tag in ("script", "style", "noscript", "template"):
         for node in found.get(tag, ()):
             node.decompose(recursive=False)
     # Looked up once the code is out, so nothing inside a script or template counts.
-    late = nodes_by_tag(tree.css("base[href], link[hreflang], a[hreflang], a[lang], time"))
+    late = nodes_by_tag(tree.css(_LATE))
 
-    walker = Walker(body)
+    walker = Walker(body, settings)
     blocks = walker.run()
-    if not blocks:
-        raise NotAReleaseError(url, "empty page: no text blocks")
+    boiler = judge_boilerplate(blocks, walker, settings)
 
-    # language ------------------------------------------------------------------------------
     html_node = tree.css_first("html")
     lang_attr = html_node.attributes.get("lang") if html_node is not None else None
     raw_lang = (
         lang_attr
         or metas.get("content-language")
         or metas.get("og:locale")
-        or (_ld_str(article_ld.get("inLanguage")) if article_ld else None)
+        or (meta.ld_str(article_ld.get("inLanguage")) if article_ld else None)
     )
-    language = _lang_code(raw_lang)
+    language = meta.lang_code(raw_lang)
     sample = " ".join(b.text for b in blocks if not b.soft and b.kind == "paragraph")[:3000]
     if language is None:
-        language = _guess_language(sample) if sample else "en"
+        language = meta.guess_language(sample or " ".join(b.text for b in blocks)[:3000])
     else:
         # a template's lang attribute can lie about the script; only that mistake is cheap to see
-        is_ar = len(_AR_CHARS.findall(sample[:1000])) > min(len(sample), 1000) * 0.3
+        is_ar = len(meta.AR_CHARS.findall(sample[:1000])) > min(len(sample), 1000) * 0.3
         if is_ar != (language == "ar"):
-            language = _guess_language(sample)
-    date_lang = (raw_lang or language).lower() if _lang_code(raw_lang) == language else language
+            language = meta.guess_language(sample)
+    date_lang = (raw_lang or language).lower() if meta.lang_code(raw_lang) == language \
+        else language
 
-    # title candidates from metadata; without an h1 the visible title is found by its text --------
-    h1s = [b for b in blocks if b.kind == "h1"]
     title_node = tree.css_first("title")
-    page_title = (title_node.text(deep=True) if title_node is not None else "") or ""
+    page_title = clean_text((title_node.text(deep=True) if title_node is not None else "") or "")
     meta_title = clean_text(
-        (_ld_str(article_ld.get("headline")) if article_ld else None)
+        (meta.ld_str(article_ld.get("headline")) if article_ld else None)
         or metas.get("og:title")
         or metas.get("twitter:title")
         or ""
     )
-    meta_titles = [t for t in (meta_title, clean_text(page_title)) if t]
-    title_guess = None if h1s else _match_title(blocks, meta_titles)
+    page = _Page(url, settings, walker, blocks, boiler, ld, article_ld, listing_ld, metas, late,
+                 language, date_lang, page_title, meta_title)
+    return _fields(page, html)
 
-    # where is the body? ------------------------------------------------------------------------
+
+def _fields(page: _Page, html: str | bytes) -> Extraction:
+    s, blocks, url = page.settings, page.blocks, page.url
+    h1s = [b for b in blocks if b.kind == "h1"]
+    meta_titles = [t for t in (page.meta_title, page.page_title) if t]
+    title_guess = None if h1s else _match_title(blocks, meta_titles, s)
+
     def good(b: Blk) -> bool:
         return (
             b.kind in ("paragraph", "list_item")
             and not b.soft
-            and len(b.text) >= 40
-            and b.link_density < 0.35
+            and text_weight(b.text) >= s.prose_min_chars
+            and b.link_density < s.prose_max_link_density
             and b is not title_guess
         )
 
     goods = [b for b in blocks if good(b)]
-    total_good = sum(len(b.text) for b in goods)
-    if total_good == 0:
-        if _is_error_heading([*(b.text for b in h1s[:2]), page_title]):
-            raise NotAReleaseError(url, f"error page: {clean_text(page_title or h1s[0].text)[:80]}")
-        raise _no_body(url)
-    region, scope, container, body_blocks, first_body_idx = _locate_body(
-        walker, blocks, goods, good
-    )
-    if not h1s and title_guess is None and not meta_title:
-        # no h1 and no metadata title: the headline-like line opening the header run above
-        # the body (it may have been taken for the first body paragraph: then locate again)
-        title_guess = _prominent_title(blocks, first_body_idx, date_lang)
-        if title_guess is not None and title_guess.idx >= first_body_idx:
-            goods = [b for b in goods if b is not title_guess]
-            if goods:
-                region, scope, container, body_blocks, first_body_idx = _locate_body(
-                    walker, blocks, goods, good
-                )
-            else:
-                title_guess = None
-
-    # not a release? ----------------------------------------------------------------------------
-    probe = " ".join([*(b.text for b in h1s[:2]), page_title])
-    body_chars = sum(len(b.text) for b in body_blocks if b.kind != "heading")
-    if _is_error_heading([*(b.text for b in h1s[:2]), page_title]) and body_chars < 1500:
-        raise NotAReleaseError(url, f"error page: {clean_text(probe)[:80]}")
-    link_heads = [
-        b for b in blocks if b.kind == "heading" and b.link_density > 0.6 and container in b.path
-    ]
-    para_count = sum(1 for b in scope if b.kind == "paragraph" and container in b.path)
-    if (listing_ld and article_ld is None) or (
-        len(link_heads) >= 3 and len(link_heads) * 2 >= para_count
-    ):
-        raise NotAReleaseError(url, f"listing page: {len(link_heads)} linked headings")
+    headings = [*(b.text for b in h1s[:2]), page.page_title]
+    region: int | None = None
+    loc: BodyLocation | None = None
+    body_blocks: list[Blk] = []
+    first_body_idx = len(blocks)
+    problem: tuple[str, str] | None = None
+    if goods:
+        loc = locate_body(page.walker, blocks, goods, good, s)
+        if not h1s and title_guess is None and not page.meta_title:
+            # no h1 and no metadata title: the headline-like line opening the header run
+            # above the body (it may have been taken for the first body paragraph: then
+            # locate again)
+            title_guess = _prominent_title(blocks, loc.first_idx, page.date_lang, s)
+            if title_guess is not None and title_guess.idx >= loc.first_idx:
+                goods = [b for b in goods if b is not title_guess]
+                if goods:
+                    loc = locate_body(page.walker, blocks, goods, good, s)
+                else:
+                    title_guess = None
+                    loc = None
+        if loc is not None:
+            region, body_blocks, first_body_idx = loc.region, loc.blocks, loc.first_idx
+        problem = _not_a_release(page, headings, body_blocks, loc)
+    elif meta.is_error_heading(headings):
+        shown = clean_text(page.page_title or h1s[0].text)[:80]
+        problem = ("not_a_release", f"error page: {shown}")
+    # no prose in the markup at all (a page rendered by script): the body may still be in
+    # its JSON-LD or found by the fallback; the contract decides
 
     # title ------------------------------------------------------------------------------------
     title_blk = _pick_title(h1s, region, first_body_idx) if h1s else title_guess
+    headlines = [t for t in (page.meta_title, meta.SITE_SUFFIX.sub("", page.page_title)) if t]
+    if title_blk is not None and title_blk.kind == "h1" and page.meta_title and not any(
+            meta.similar(title_blk.text, t) or meta.norm_key(title_blk.text) in meta.norm_key(t)
+            for t in headlines):
+        # the h1 says something else than the page's own headline (a logo: "Police
+        # Network"): a visible heading that is the headline wins
+        named = _match_title([b for b in blocks if b.kind != "h1"], meta_titles, s)
+        if named is not None and named.kind == "heading":
+            title_blk = named
     if title_blk is not None:
         title = title_blk.text
     else:
-        title = meta_title or _SITE_SUFFIX.sub("", clean_text(page_title))
-    if not title:
-        raise ExtractError(url, "no_title", "no h1, headline, og:title or <title>")
+        title = page.meta_title or meta.SITE_SUFFIX.sub("", page.page_title)
     t_idx = title_blk.idx if title_blk is not None else -1
     # kickers and labels printed above the title are never body text
     after_title = [b for b in body_blocks if b.idx > t_idx]
@@ -530,96 +505,229 @@ def extract_release(html: str | bytes, url: str) -> Release:
         body_blocks = after_title
 
     # date -------------------------------------------------------------------------------------
-    published, date_idx = _find_published(
-        late.get("time", []), walker, article_ld, metas, blocks, region, t_idx, first_body_idx,
-        container, date_lang,
-    )
-    if published is None:
-        raise ExtractError(url, "no_date", "no datePublished, date meta, <time> or visible date")
+    published, date_source, date_idx = _find_published(page, region, t_idx, first_body_idx,
+                                                       body_blocks)
 
-    # drop the title / date echoes from the body ----------------------------------------------
-    title_key = _norm_key(title)
+    # the body: title and date echoes out ------------------------------------------------------
+    title_key = meta.norm_key(title) if title else ""
+    lang = page.date_lang
     body_blocks = [
-        b
-        for b in body_blocks
-        if not (b.idx <= first_body_idx + 3 and _norm_key(b.text) == title_key)
-        and not (b.idx < first_body_idx + 1 and _is_date_only(b.text, date_lang))
-        and not (
-            len(b.text) <= 40
-            and _is_date_only(b.text, date_lang)
-            and parse_date(b.text, date_lang) == published
-        )
-        and b.idx != date_idx
+        b for b in body_blocks
+        if b.idx != date_idx
+        and not (b.idx <= first_body_idx + 3 and meta.norm_key(b.text) == title_key)
+        and not (len(b.text) <= s.date_echo_max_chars
+                 and (b.idx < first_body_idx + 1 or len(b.text) <= s.date_echo_max_chars // 2)
+                 and meta.is_date_only(b.text, lang)
+                 and (b.idx < first_body_idx + 1 or parse_date(b.text, lang) == published))
         and any(ch.isalnum() for ch in b.text)
     ]
-    if not body_blocks:
-        raise _no_body(url)
+    # a line that is all the text of a <time> element is a date, whatever its form
+    stamps = {clean_text(t.text(deep=True)) for t in page.late.get("time", ())}
+    if stamps:
+        body_blocks = [b for b in body_blocks if b.text not in stamps]
+    # an article does not repeat itself: a box whose text the page repeats word for word
+    # (a subscription prompt shown twice, captions for each screen size) is not body, and
+    # neither is a second copy of any block (a pull quote)
+    body_blocks = _without_repeated_boxes(blocks, body_blocks, s)
+    once: set[str] = set()
+    body_blocks = [b for b in body_blocks if len(b.text) < s.repeat_min_chars
+                   or not (b.text in once or once.add(b.text))]
 
-    # standfirst -------------------------------------------------------------------------------
-    subtitle_blk = _pick_subtitle(
-        blocks,
-        body_blocks,
-        region,
-        container,
-        t_idx,
-        article_ld,
-        metas,
-        date_lang,
-        title_key,
-        date_idx,
-    )
-    subtitle = subtitle_blk.text if subtitle_blk is not None else None
-    if subtitle_blk is not None:
-        body_blocks = [b for b in body_blocks if b is not subtitle_blk]
+    # standfirst and dateline ------------------------------------------------------------------
+    subtitle = None
+    if body_blocks and loc is not None:
+        sub_blk = _pick_subtitle(page, body_blocks, loc, t_idx, title_key, date_idx)
+        if sub_blk is not None:
+            subtitle = sub_blk.text
+            body_blocks = [b for b in body_blocks if b is not sub_blk]
+    out_blocks, dateline = _with_dateline(body_blocks)
+    method = METHOD_DOM if out_blocks else None
 
-    # dateline -----------------------------------------------------------------------------------
-    out_blocks: list[Block] = []
-    dateline = None
-    for b in body_blocks:
-        text_ = b.text
-        if dateline is None and not out_blocks and b.kind == "paragraph":
-            dateline, text_ = _split_dateline(text_)
-            text_ = text_.strip()
-        if text_ and any(ch.isalnum() for ch in text_):
-            out_blocks.append(Block(b.kind, text_))
-    if not out_blocks or sum(len(b.text) for b in out_blocks) < 80:
-        raise _no_body(url)
+    # thin or missing body: the page's own articleBody, then the fallback extractor; and
+    # a DOM body that the page's own articleBody shows to be a fraction of the article
+    # (text hidden until a script shows it) ----------------------------------------------
+    have = sum(text_weight(b.text, cap=s.thin_body_chars) for b in out_blocks)
+    ld_body = len(meta.ld_str(page.article_ld.get("articleBody")) or "") \
+        if page.article_ld is not None else 0
+    thin = have < s.thin_body_chars
+    if problem is None and (thin or ld_body >= max(s.thin_body_chars, s.fallback_gain * have)):
+        better = _fallback_body(page, html, out_blocks, title, subtitle, other_extractor=thin)
+        if better is not None:
+            out_blocks, method = better
+            if dateline is None:
+                out_blocks, dateline = _with_dateline(list(out_blocks))
+            if subtitle and out_blocks and meta.norm_key(out_blocks[0].text) == \
+                    meta.norm_key(subtitle):
+                out_blocks = out_blocks[1:]
 
     quotes = extract_quotes(b.text for b in out_blocks if b.kind != "heading")
-    return Release(
+    return Extraction(
         url=url,
-        language=language,
-        title=title,
+        language=page.language,
+        title=title or None,
         subtitle=subtitle,
         published_date=published,
+        date_source=date_source,
         dateline=dateline,
         blocks=tuple(out_blocks),
         quotes=tuple(quotes),
-        translations=_translations(late, url, language),
+        translations=meta.translations(page.late, url, page.language),
+        extraction_method=method,
+        problem=problem,
     )
 
 
-def _no_body(url: str) -> ExtractError:
-    return ExtractError(url, "no_body", "no body paragraphs found")
+def _without_repeated_boxes(page_blocks: list[Blk], body: list[Blk],
+                            s: ExtractionSettings) -> list[Blk]:
+    """Body blocks minus those in a container whose text is mostly repeated elsewhere on
+    the page (`repeated_box_share`)."""
+    seen: dict[str, int] = {}
+    for b in page_blocks:
+        if len(b.text) >= s.repeat_min_chars:
+            seen[b.text] = seen.get(b.text, 0) + 1
+    boxes: dict[int, list[int]] = {}
+    for b in body:
+        st = boxes.setdefault(b.path[-1], [0, 0])
+        st[0] += len(b.text)
+        if seen.get(b.text, 0) > 1:
+            st[1] += len(b.text)
+    dropped = {c for c, (n, again) in boxes.items() if again and again >= s.repeated_box_share * n}
+    if not dropped:
+        return body
+    return [b for b in body if b.path[-1] not in dropped or seen.get(b.text, 0) <= 1]
 
 
-def _match_title(blocks: list[Blk], candidates: list[str]) -> Blk | None:
+def _with_dateline(blocks: Sequence[Blk | Block]) -> tuple[list[Block], str | None]:
+    """Blocks as `Block`s, a leading "LYON, France –" of the first paragraph split off."""
+    out: list[Block] = []
+    dateline = None
+    for b in blocks:
+        text = b.text
+        if dateline is None and not out and b.kind == "paragraph":
+            dateline, text = meta.split_dateline(text)
+            text = text.strip()
+        if text and any(ch.isalnum() for ch in text):
+            out.append(Block(b.kind, text))
+    return out, dateline
+
+
+def _not_a_release(page: _Page, headings: list[str], body_blocks: list[Blk],
+                   loc: BodyLocation | None) -> tuple[str, str] | None:
+    s = page.settings
+    body_chars = sum(len(b.text) for b in body_blocks if b.kind != "heading")
+    if meta.is_error_heading(headings) and body_chars < s.error_page_max_body_chars:
+        return "not_a_release", f"error page: {clean_text(' '.join(headings))[:80]}"
+    if page.listing_ld and page.article_ld is None:
+        return "not_a_release", "listing page: JSON-LD says CollectionPage/ItemList"
+    if loc is None:
+        return None
+    # Where to count: the body found, unless it is only one of many teasers (it holds a
+    # small share of the region's prose): then the whole region.
+    if loc.share >= s.listing_body_share:
+        scope = [b for b in page.blocks if loc.holds(b)]
+        paras = [b for b in body_blocks if b.kind == "paragraph" and is_prose(b, s)]
+    else:
+        scope = [b for b in page.blocks if loc.in_region(b)]
+        paras = [b for b in scope if b.kind == "paragraph" and not b.soft and is_prose(b, s)]
+    link_heads = [b for b in scope if b.kind == "heading"
+                  and b.link_density > s.linked_heading_min_link_density]
+    # An article names itself (JSON-LD article, og:type article): its own linked headings
+    # (related stories under it) make it a listing only when it has next to no prose.
+    article_evidence = page.article_ld is not None or (
+        page.metas.get("og:type", "").lower() == "article")
+    need = s.listing_min_linked_headings * (3 if article_evidence else 1)
+    if len(link_heads) >= need and len(link_heads) * 2 >= len(paras):
+        return "not_a_release", f"listing page: {len(link_heads)} linked headings"
+    return None
+
+
+def _fallback_body(page: _Page, html: str | bytes, dom: list[Block], title: str | None,
+                   subtitle: str | None, other_extractor: bool = True,
+                   ) -> tuple[list[Block], str] | None:
+    """A longer body than a thin DOM one: JSON-LD articleBody first, then (for a thin DOM
+    body only: `other_extractor`) trafilatura."""
+    s = page.settings
+    have = sum(len(b.text) for b in dom)
+    need = max(s.body_min_chars, int(have * s.fallback_gain) + 1)
+    if page.article_ld is not None:
+        text = meta.ld_str(page.article_ld.get("articleBody")) or ""
+        blocks = _text_blocks(text, title)
+        if _reads_as_article(blocks, need, s):
+            return blocks, METHOD_JSON_LD
+    # trafilatura reads the same markup: when the page holds less prose than is needed,
+    # wherever it sits, no extractor can find more (and a call costs tens of ms)
+    if s.use_trafilatura and other_extractor and sum(
+            len(b.text) for b in page.blocks
+            if b.kind in ("paragraph", "list_item") and len(b.text) >= s.prose_min_chars
+    ) >= need:
+        text = _trafilatura_text(html, page.url)
+        blocks = _text_blocks(text or "", title)
+        if _reads_as_article(blocks, need, s):
+            return blocks, METHOD_TRAFILATURA
+    return None
+
+
+def _reads_as_article(blocks: list[Block], need: int, s: ExtractionSettings) -> bool:
+    """A fallback body is taken only when it is long enough and most of it is prose: a
+    list of menu labels or a cookie line that another extractor kept is no article."""
+    total = sum(len(b.text) for b in blocks)
+    if total < need:
+        return False
+    prose = sum(len(b.text) for b in blocks if _is_prose_text(b.text, s))
+    return prose >= s.body_min_chars and prose >= s.fallback_min_prose_share * total
+
+
+def _is_prose_text(t: str, s: ExtractionSettings) -> bool:
+    """A line of a fallback body that is text, not a label: long, or a sentence."""
+    n = text_weight(t)
+    return n >= 3 * s.prose_min_chars or (
+        n >= s.prose_min_chars and any(c in t for c in ".!?。！？؟"))
+
+
+def _text_blocks(text: str, title: str | None) -> list[Block]:
+    """Plain text with one paragraph a line (articleBody, trafilatura) as blocks."""
+    title_key = meta.norm_key(title or "")
+    out = []
+    for line in text.replace("\r", "\n").split("\n"):
+        t = clean_text(line)
+        if t and meta.norm_key(t) != title_key:
+            out.append(Block("paragraph", t))
+    return out
+
+
+def _trafilatura_text(html: str | bytes, url: str) -> str | None:
+    try:
+        import trafilatura
+    except ImportError:  # the fallback is optional: without it a thin body stays thin
+        return None
+    try:
+        return trafilatura.extract(html, url=url, include_comments=False, include_tables=False,
+                                   deduplicate=False)
+    except Exception:  # its failure is the absence of a fallback, not a crash of ours
+        return None
+
+
+# --- title ----------------------------------------------------------------------------------
+
+
+def _match_title(blocks: list[Blk], candidates: list[str], s: ExtractionSettings) -> Blk | None:
     """Without an h1: the visible block whose text is the og:title / headline / <title>.
 
     A <title> usually carries the site name before or after the headline, so a block whose
     text fills most of a candidate also matches. Among matches the last one before the first
     prose paragraph wins (breadcrumb trails repeat the title earlier on the page)."""
-    keys = [k for k in (_norm_key(c) for c in candidates) if k]
+    keys = [k for k in (meta.norm_key(c) for c in candidates) if k]
     if not keys:
         return None
     best: Blk | None = None
     best_score = 0.0
     for b in blocks:
-        if b.kind not in ("paragraph", "heading") or len(b.text) > 300 or b.link_density > 0.5:
-            if best is not None and _is_prose(b):
+        if (b.kind not in ("paragraph", "heading") or len(b.text) > s.title_max_chars
+                or b.link_density > s.title_max_link_density):
+            if best is not None and _is_long_prose(b, s):
                 break
             continue
-        k = _norm_key(b.text)
+        k = meta.norm_key(b.text)
         score = 0.0
         if len(k.split()) >= 2:
             for key in keys:
@@ -627,28 +735,30 @@ def _match_title(blocks: list[Blk], candidates: list[str]) -> Blk | None:
                     score = max(score, 2.0)
                 elif k in key and len(k) >= 0.5 * len(key):
                     score = max(score, 1.0 + len(k) / len(key) / 2)
-                elif _similar(k, key):
+                elif meta.similar(k, key):
                     score = max(score, 1.0)
         if score and score >= best_score:
             best, best_score = b, score
-        elif best is not None and _is_prose(b):
+        elif best is not None and _is_long_prose(b, s):
             break  # the body has started: later echoes of the title are not the title
     return best
 
 
-def _is_prose(b: Blk) -> bool:
-    return b.kind == "paragraph" and not b.soft and len(b.text) >= 120 and b.link_density < 0.2
+def _is_long_prose(b: Blk, s: ExtractionSettings) -> bool:
+    return (b.kind == "paragraph" and not b.soft and len(b.text) >= s.long_prose_chars
+            and b.link_density < s.long_prose_max_link_density)
 
 
 _END_PUNCT = ".!?;:،؛؟"
 
 
-def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str) -> Blk | None:
+def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str,
+                     s: ExtractionSettings) -> Blk | None:
     """No h1 and no usable metadata: the first headline-like line in the run of short blocks
     right above the body (kicker, title, date, standfirst)."""
     window: list[Blk] = []
-    for b in reversed(blocks[max(0, first_body_idx - 8) : first_body_idx + 1]):
-        if b.link_density > 0.5 or len(b.text) > 300:
+    for b in reversed(blocks[max(0, first_body_idx - s.title_window) : first_body_idx + 1]):
+        if b.link_density > s.title_max_link_density or len(b.text) > s.title_max_chars:
             break  # navigation or an earlier text column: the header run ends here
         window.append(b)
     window.reverse()
@@ -657,73 +767,13 @@ def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str) -> Blk |
             b.kind in ("paragraph", "heading")
             and not b.soft
             and not b.sf
-            and 3 <= len(b.text.split()) <= 40
+            and s.title_min_words <= len(b.text.split()) <= s.title_max_words
             and b.text[-1] not in _END_PUNCT
-            and not _is_date_only(b.text, lang)
-            and (b.idx < first_body_idx or len(b.text) <= 200)
+            and not meta.is_date_only(b.text, lang)
+            and (b.idx < first_body_idx or len(b.text) <= s.title_max_chars * 2 // 3)
         ):
             return b
     return None
-
-
-def _locate_body(
-    walker: Walker, blocks: list[Blk], goods: list[Blk], good: Callable[[Blk], bool]
-) -> tuple[int | None, list[Blk], int, list[Blk], int]:
-    """(region, prose in it, body container, candidate body blocks, index of the first prose)."""
-    region = _pick_region(walker, goods, sum(len(b.text) for b in goods))
-    scope = [b for b in goods if region is None or region in b.path]
-    container = _deepest_holder(scope, sum(len(b.text) for b in scope), 0.7)
-    body_blocks = [
-        b
-        for b in blocks
-        if container in b.path and not b.soft and b.kind != "h1" and b.link_density < 0.6
-    ]
-    first_body_idx = next((b.idx for b in body_blocks if good(b)), body_blocks[0].idx)
-    return region, scope, container, body_blocks, first_body_idx
-
-
-def _pick_region(walker: Walker, goods: list[Blk], total: int) -> int | None:
-    """The semantic container (articleBody, article, main) that holds most of the prose."""
-
-    def share(mid: int) -> int:
-        return sum(len(b.text) for b in goods if mid in b.path)
-
-    for group in (walker.article_bodies, walker.articles, walker.mains):
-        if not group:
-            continue
-        best = max(group, key=share)
-        if share(best) >= 0.5 * total:
-            if group is walker.article_bodies:
-                # title and standfirst usually sit just outside articleBody: widen to its article
-                for art in walker.articles:
-                    if art in next(b.path for b in goods if best in b.path):
-                        return art
-            return best
-    return None
-
-
-def _deepest_holder(scope: list[Blk], total: int, threshold: float) -> int:
-    """Deepest element whose descendants hold `threshold` of the prose (the body container)."""
-    score: dict[int, int] = {}
-    for b in scope:
-        n = len(b.text)
-        for mid in b.path:
-            score[mid] = score.get(mid, 0) + n
-    need = threshold * total
-    best_path: tuple[int, ...] = scope[0].path[:1]
-    for b in scope:
-        for depth in range(len(b.path)):
-            if score[b.path[depth]] >= need and depth >= len(best_path):
-                best_path = b.path[: depth + 1]
-    # siblings of the body container that add prose (a trailing "txt2" div) belong to it too,
-    # as long as the parent still holds nearly all of the prose
-    while len(best_path) > 1:
-        parent = best_path[-2]
-        if score[parent] > score[best_path[-1]] and score[parent] >= 0.9 * total:
-            best_path = best_path[:-1]
-        else:
-            break
-    return best_path[-1]
 
 
 def _pick_title(h1s: list[Blk], region: int | None, first_body_idx: int) -> Blk | None:
@@ -737,53 +787,76 @@ def _pick_title(h1s: list[Blk], region: int | None, first_body_idx: int) -> Blk 
     return before[-1] if before else h1s[0]
 
 
-def _find_published(
-    times: list[LexborNode],
-    walker: Walker,
-    article_ld: dict | None,
-    metas: dict[str, str],
-    blocks: list[Blk],
-    region: int | None,
-    t_idx: int,
-    first_body_idx: int,
-    container: int,
-    lang: str,
-) -> tuple[dt.date | None, int]:
-    """The publication date and the index of the visible block it was read from (or -1)."""
-    if article_ld is not None:
+# --- date -----------------------------------------------------------------------------------
+
+
+def _time_value(node: LexborNode) -> str:
+    a = node.attributes
+    return (a.get("datetime") or a.get("content") or
+            (node.text(deep=True) if node.tag != "time" else "") or "")
+
+
+def _is_modified(node: LexborNode) -> bool:
+    """A <time> that names an edit, not the publication ("date-updated", dateModified)."""
+    a = node.attributes
+    words = f"{a.get('class') or ''} {a.get('id') or ''} {a.get('itemprop') or ''}".lower()
+    return any(w in words for w in ("modif", "updat", "revis", "edited"))
+
+
+def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx: int,
+                    body_blocks: list[Blk]) -> tuple[dt.date | None, str | None, int]:
+    """(publication date, its date_source, index of the visible block it was read from or -1)."""
+    s, lang, blocks = page.settings, page.date_lang, page.blocks
+    if page.article_ld is not None:
         for key in ("datePublished", "dateCreated"):
-            d = parse_date(_ld_str(article_ld.get(key)) or "", lang)
+            d = parse_date(meta.ld_str(page.article_ld.get(key)) or "", lang)
             if d:
-                return d, -1
-    for key in _META_DATE_KEYS:
-        if key in metas:
-            d = parse_date(metas[key], lang)
+                return d, "json_ld", -1
+    for obj in meta.dated_ld(page.ld, page.article_ld, page.url):
+        d = parse_date(meta.ld_str(obj.get("datePublished")) or "", lang)
+        if d:
+            return d, "json_ld", -1
+    # metas by name, however the CMS spells it (article:published_time,
+    # article:published:time, article_published_time)
+    keyed = {_meta_key(k): v for k, v in page.metas.items()}
+    for key in _META_DATE_KEYED:
+        value = keyed.get(key)
+        if value:
+            d = parse_date(value, lang)
             if d:
-                return d, -1
+                return d, "meta", -1
+    # [itemprop=datePublished] (the walker noted them) and <time>: the explicitly published
+    # one first, then the
+    # first one in the article region, never one inside boilerplate or naming an edit
+    shunned = page.walker.skipped | {h for h in page.boiler if not page.walker.hints[h][1]}
     inside: list[dt.date] = []
     outside: list[dt.date] = []
-    for t in times:
-        anc = _ancestor_ids(t)
-        if anc & walker.skipped:
+    stamped = [*page.walker.stamped, *page.late.get("time", ())]
+    for t in stamped:
+        if _is_modified(t):
             continue
-        value = t.attributes.get("datetime") or ""
+        anc = _ancestor_ids(t)
+        if anc & shunned:
+            continue
+        value = _time_value(t)
         d = parse_date(value, lang) if value else None
         if d is None:
             continue
+        if (t.attributes.get("itemprop") or "").lower() == "datepublished":
+            return d, "time_element", -1
         (inside if region is not None and region in anc else outside).append(d)
-        if inside:
-            break
     if inside:
-        return inside[0], -1
+        return inside[0], "time_element", -1
     if outside and region is None:
-        return outside[0], -1
+        return outside[0], "time_element", -1
     # visible text near the title: between it and the body first, then just before it
     if t_idx >= 0:
-        order = list(range(t_idx + 1, min(first_body_idx + 1, t_idx + 15))) + list(
-            range(t_idx - 1, max(-1, t_idx - 6), -1)
-        )
+        order = list(range(t_idx + 1, min(first_body_idx + 1, t_idx + s.date_window_after_title,
+                                          len(blocks)))) + list(
+            range(t_idx - 1, max(-1, t_idx - s.date_window_before_title - 1), -1))
     else:  # no title block: the header run right above the body
-        order = list(range(max(0, first_body_idx - 10), first_body_idx + 1))
+        order = list(range(max(0, first_body_idx - s.date_window_no_title),
+                           min(first_body_idx + 1, len(blocks))))
     stay_in = (
         region if (region is not None and t_idx >= 0 and region in blocks[t_idx].path) else None
     )
@@ -797,79 +870,96 @@ def _find_published(
     ]
     strict.sort(key=lambda i: (i < t_idx, i if i > t_idx else -i))
     for i in strict:
-        if len(blocks[i].text) <= 60 and _is_date_only(blocks[i].text, lang):
-            d = parse_date(blocks[i].text, lang)
+        text = blocks[i].text
+        if len(text) <= s.date_only_max_chars and meta.is_date_only(text, lang):
+            d = find_publication_date(text, lang)
             if d:
-                return d, i
+                return d, "page_text", i
     for i in order:
-        if len(blocks[i].text) <= 100:
-            d = parse_date(blocks[i].text, lang)
+        text = blocks[i].text
+        if len(text) <= s.date_line_max_chars:
+            d = find_publication_date(text, lang)
             if d:
-                return d, i
+                return d, "page_text", i
     if outside:
-        return outside[0], -1
-    # last resort: a bare date line closing the body ("Lyon, 9 February 2023")
-    tail = [b for b in blocks[first_body_idx:] if container in b.path][-3:]
-    for b in reversed(tail):
-        if len(b.text) <= 60 and _is_date_only(b.text, lang):
-            d = parse_date(b.text, lang)
+        return outside[0], "time_element", -1
+    # a bare date line closing the body ("Lyon, 9 February 2023")
+    for b in reversed(body_blocks[-3:]):
+        if len(b.text) <= s.date_only_max_chars and meta.is_date_only(b.text, lang):
+            d = find_publication_date(b.text, lang)
             if d:
-                return d, b.idx
-    return None, -1
+                return d, "page_text", b.idx
+    # the page's title ("Ukraine offensive | Europe | DW | 28.04.2023")
+    for text in (page.page_title, page.metas.get("og:title", "")):
+        d = find_publication_date(text, lang) if text else None
+        if d is not None:
+            return d, "page_title", -1
+    d = url_date(page.url)
+    if d is not None:
+        return d, "url_path", -1
+    return None, None, -1
 
 
-def _pick_subtitle(
-    blocks: list[Blk],
-    body: list[Blk],
-    region: int | None,
-    container: int,
-    t_idx: int,
-    article_ld: dict | None,
-    metas: dict[str, str],
-    lang: str,
-    title_key: str,
-    date_idx: int,
-) -> Blk | None:
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def _meta_key(key: str) -> str:
+    return _NOT_ALNUM.sub("", key.lower())
+
+
+# --- standfirst -------------------------------------------------------------------------------
+
+
+def _pick_subtitle(page: _Page, body: list[Blk], loc: BodyLocation, t_idx: int,
+                   title_key: str, date_idx: int) -> Blk | None:
+    """The standfirst: a block named as one, or matching the description, between the title
+    and the body; else a short line there; else a short first paragraph set above a
+    dateline paragraph. A first body paragraph that merely repeats the description (many
+    sites describe a page by its first sentences) is body, not a standfirst."""
+    s, blocks, lang = page.settings, page.blocks, page.date_lang
     first_body = body[0].idx
-    # blocks between the title and the body container (e.g. in the article header)
     pre = [
         b
         for b in blocks[t_idx + 1 : first_body]
         if b.kind in ("paragraph", "heading")
-        and container not in b.path
-        and (region is None or region in b.path)
-        and not _is_date_only(b.text, lang)
-        and _norm_key(b.text) != title_key
-        and b.link_density < 0.5
+        and not loc.holds(b)
+        and (loc.region is None or loc.region in b.path)
+        and not meta.is_date_only(b.text, lang)
+        and meta.norm_key(b.text) != title_key
+        and b.link_density < s.standfirst_max_link_density
         and b.idx != date_idx
     ]
     early = pre + [b for b in body[:2] if b.kind in ("paragraph", "heading")]
     for b in early:
-        if b.sf and len(b.text) < 400:
+        if b.sf and len(b.text) < s.standfirst_max_chars:
             return b
     desc = [
         d
         for d in (
-            _ld_str(article_ld.get("description")) if article_ld else None,
-            metas.get("description"),
-            metas.get("og:description"),
+            meta.ld_str(page.article_ld.get("description")) if page.article_ld else None,
+            page.metas.get("description"),
+            page.metas.get("og:description"),
         )
         if d
     ]
     for d in desc:
-        for b in early:
-            if len(b.text) < 400 and _similar(b.text, d):
+        for b in pre:
+            if len(b.text) < s.standfirst_max_chars and meta.similar(b.text, d):
                 return b
+    # an unnamed line between title and body, unless it is a meta line ("Published 3 May
+    # 2024, 12:17", "16.05.2024 - 5 min read")
     for b in pre:
-        if not b.soft and len(b.text) < 400 and len(b.text.split()) >= 4:
+        if (not b.soft and len(b.text) < s.standfirst_max_chars and len(b.text.split()) >= 4
+                and find_date(b.text, lang) is None
+                and not any(ch.isdigit() for ch in b.text[:12])):
             return b
     if (
         len(body) >= 2
         and body[0].kind in ("paragraph", "heading")
-        and len(body[0].text) < 400
+        and len(body[0].text) < s.standfirst_max_chars
         and body[1].kind == "paragraph"
-        and _split_dateline(body[1].text)[0] is not None
-        and _split_dateline(body[0].text)[0] is None
+        and meta.split_dateline(body[1].text)[0] is not None
+        and meta.split_dateline(body[0].text)[0] is None
     ):
         return body[0]
     return None
@@ -892,12 +982,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    try:
-        rel = extract_release(data, args.url)
-    except ExtractError as exc:
-        print(f"{exc.reason}: {exc}", file=sys.stderr)
+    out = extract(data, args.url)
+    if isinstance(out, Rejection):
+        print(f"{out.reason}: {out.error()}", file=sys.stderr)
         return 1
-    print(json.dumps(rel.to_dict(), ensure_ascii=False, indent=2))
+    print(json.dumps(out.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 

@@ -8,8 +8,11 @@ list, which keeps the heuristics independent of any one site's markup.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from dataclasses import dataclass
+from typing import Protocol
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -115,14 +118,19 @@ BLOCKISH = frozenset(
 )
 _BLOCK_SEL = "p,div,ul,ol,table,section,article,h1,h2,h3,h4,h5,h6,blockquote"
 
-# Generic class/id words. HARD: the subtree is boilerplate and is not walked.
-# SOFT: walked (it may hold the date or the byline) but never part of the body.
-# French and Spanish class words too (partager, compartir, relacionadas, a-lire-aussi...).
+# Generic class/id words: weak evidence, never a veto. Every element whose class or id
+# carries one is walked like any other; the words only add to a score that decides,
+# together with its text and links, whether the element is boilerplate (see
+# ingest.extract_body). BOILER names chrome (share bars, related news, menus, cookie
+# banners); META names page furniture that is walked for the date or byline but is rarely
+# body (bylines, dates, kickers, labels); CONTENT names the text of an article and weighs
+# against the other two ("field--name-body field--label-hidden" is body).
+# French and Spanish words too (partager, compartir, relacionadas, a-lire-aussi...).
 _OTHER_LANG_HINTS = (
     r"partag\w*|compartir\w*|relacionad\w*|lies|lire-aussi|a-lire|ver-tambien|"
     r"redes-sociales|reseaux-sociaux|etiquetas|mots-cles|fil-d-ariane|migas\w*|"
 )
-_HARD_HINT = re.compile(
+_BOILER_HINT = re.compile(
     r"(?<![a-z])(?:" + _OTHER_LANG_HINTS +
     r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|"
     r"breadcrumbs?|newsletter\w*|subscri\w*|comments?|sidebar|widget\w*|promo\w*|advert\w*|"
@@ -132,43 +140,115 @@ _HARD_HINT = re.compile(
     r"search\w*|login|toolbar|modal|popup|footer|more-news|read-more|see-also|"
     r"recommended|trending|most-read|popular)(?![a-z])"
 )
-# Words that name boilerplate outright: skipped even when large (a long related-news column).
-_STRONG_HINT = re.compile(
-    r"(?<![a-z])(?:" + _OTHER_LANG_HINTS +
-    r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|breadcrumbs?|"
-    r"newsletter\w*|comments?|captions?|credits?|tags?|more-news|read-more|see-also|"
-    r"recommended|trending|most-read|popular)(?![a-z])"
-)
-_SOFT_HINT = re.compile(
+_META_HINT = re.compile(
     r"(?<![a-z])(?:meta|byline|author\w*|date\w*|time|published|posted|info|details|"
     r"kicker|eyebrow|overline|surtitre|antetitulo|category|categories|topic|label)(?![a-z])"
+)
+_CONTENT_HINT = re.compile(
+    r"(?<![a-z])(?:article-?body|articletext|article-text|article-content|entry-content|"
+    r"post-content|post-body|story-body|story-content|body-text|bodytext|field--name-body|"
+    r"text-editor|rich-?text|article__body|article__content|content-body|main-content|"
+    r"body|text|content|story|entry|prose)(?![a-z])"
 )
 _SF_HINT = re.compile(
     r"(?<![a-z])(?:standfirst|lead|lede|intro|introduction|summary|chapo|chapeau|subtitle|"
     r"sub-title|subtitulo|subheading|strapline|deck|dek|teaser|excerpt|abstract|"
     r"entradilla|bajada|sumario|resumen|resume|description)(?![a-z])"
 )
+# Strength of each kind of word in the boilerplate score (ingest.extract_body).
+BOILER, META, CONTENT = 1.0, 0.5, 0.5
 _HARD_ROLES = frozenset(
     ["navigation", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu"]
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+_SMALL_SUBTREE = 1000  # characters: a subtree this small is never a wrapper of the page
+_ENDS = ".!?;。！？؟"  # sentence marks: what makes a block prose (ingest.extract_body)
 _BR_SPLIT = re.compile(BR + r"\s*(?:" + BR + r"\s*)+")
 
 
-class Blk:
-    """One text block of the page in document order (mutable scratch record)."""
+@functools.lru_cache(maxsize=16384)
+def _token_hint(token: str) -> int:
+    """The kinds of word one class token (or id) carries, as bits: 1 chrome, 2 meta,
+    4 content, 8 standfirst. Cached per token: pages differ in their class strings far more
+    than in their tokens (a CSS-in-JS build hashes strings, not words)."""
+    return ((1 if _BOILER_HINT.search(token) else 0) | (2 if _META_HINT.search(token) else 0)
+            | (4 if _CONTENT_HINT.search(token) else 0) | (8 if _SF_HINT.search(token) else 0))
 
-    __slots__ = ("idx", "kind", "links", "path", "sf", "soft", "text")
+
+@functools.lru_cache(maxsize=8192)
+def _hint_bits(hint: str) -> int:
+    bits = 0
+    for token in hint.split():
+        bits |= _token_hint(token)
+    return bits
+
+
+def hint_of(hint: str) -> tuple[float, bool]:
+    """(boilerplate strength, names a meta element) of a lower-cased "class id" string."""
+    bits = _hint_bits(hint)
+    if not bits & 3:
+        return 0.0, False
+    boiler = BOILER if bits & 1 else 0.0
+    meta = META if bits & 2 else 0.0
+    content = CONTENT if bits & 4 else 0.0
+    return max(0.0, max(boiler, meta) - content), boiler == 0.0
+
+
+def _class_words(attrs: dict) -> str:
+    """"class id" of an element's attributes, lower-cased ("" when it has neither)."""
+    cls, ident = attrs.get("class"), attrs.get("id")
+    return f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
+
+
+def is_standfirst_hint(hint: str) -> bool:
+    return bool(_hint_bits(hint) & 8)
+
+
+class WalkThresholds(Protocol):
+    """The walker's share of ExtractionSettings (ingest.extract)."""
+
+    boilerplate_score: float
+    prose_min_chars: int
+    walker_wrapper_share: float
+    bold_heading_max_chars: int
+    standfirst_box_max_chars: int
+    caption_max_blocks: int
+    caption_max_chars: int
+
+
+@dataclass(frozen=True)
+class _WalkDefaults:
+    boilerplate_score: float = 1.5
+    prose_min_chars: int = 40
+    walker_wrapper_share: float = 0.35
+    bold_heading_max_chars: int = 100
+    standfirst_box_max_chars: int = 600
+    caption_max_blocks: int = 2
+    caption_max_chars: int = 250
+
+
+_WALK_DEFAULTS = _WalkDefaults()  # for a Walker used on its own (tests, tools)
+
+
+class Blk:
+    """One text block of the page in document order (mutable scratch record).
+
+    `hints` are the ids of the class/id-hinted elements around the block (its own first
+    when it has one); `soft` is set later, when those elements are judged boilerplate."""
+
+    __slots__ = ("hints", "idx", "kind", "links", "path", "sf", "soft", "text")
 
     def __init__(
-        self, kind: str, text: str, path: tuple[int, ...], soft: bool, sf: bool, links: int
+        self, kind: str, text: str, path: tuple[int, ...], hints: tuple[int, ...], sf: bool,
+        links: int,
     ) -> None:
         self.kind = kind  # paragraph | heading | list_item | h1
         self.text = text
         self.path = path
-        self.soft = soft
+        self.hints = hints
         self.sf = sf
         self.links = links
+        self.soft = False
         self.idx = 0
 
     @property
@@ -186,31 +266,48 @@ def clean_text(s: str) -> str:
 
 
 class Walker:
-    """Collect blocks, landmark containers and skipped subtrees from a parsed page."""
+    """Collect blocks, landmark containers, hinted elements and skipped subtrees.
 
-    def __init__(self, body: LexborNode) -> None:
+    Skipped (never walked): hidden elements, semantic landmarks that never hold an article
+    body (nav, aside, footer, figure, dialog, ARIA navigation/complementary/...), code and
+    media. Class and id words skip nothing: they are recorded in `hints` (element id ->
+    (strength, meta word)) for the boilerplate score."""
+
+    def __init__(self, body: LexborNode, settings: WalkThresholds | None = None) -> None:
+        s = settings or _WALK_DEFAULTS
         self.blocks: list[Blk] = []
         self.articles: list[int] = []
         self.mains: list[int] = []
         self.article_bodies: list[int] = []
         self.skipped: set[int] = set()
-        self._body_len: int | None = None  # the page's text length, measured when needed
+        self.hints: dict[int, tuple[float, bool]] = {}
+        self.chrome: set[int] = set()  # chrome-named link lists, judged without a walk
+        self.stamped: list[LexborNode] = []  # elements marked itemprop=datePublished
+        self.chrome_score = s.boilerplate_score
+        self.prose_min_chars = s.prose_min_chars
+        self.wrapper_share = s.walker_wrapper_share
+        self.bold_heading_max_chars = s.bold_heading_max_chars
+        self.standfirst_box_max_chars = s.standfirst_box_max_chars
+        self.caption_max_blocks = s.caption_max_blocks
+        self.caption_max_chars = s.caption_max_chars
+        self._page_len: int | None = None  # the page's text length, measured when needed
         self._body = body
 
     def run(self) -> list[Blk]:
-        self._walk(self._body, (self._body.mem_id,), False, False, "paragraph")
+        self._walk(self._body, (self._body.mem_id,), (), False, "paragraph")
         for i, b in enumerate(self.blocks):
             b.idx = i
         return self.blocks
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _emit(self, kind: str, raw: str, path: tuple[int, ...], soft: bool, sf: bool, links: int):
+    def _emit(self, kind: str, raw: str, path: tuple[int, ...], hints: tuple[int, ...],
+              sf: bool, links: int) -> None:
         text = clean_text(raw)
         if text:
-            self.blocks.append(Blk(kind, text, path, soft, sf, links))
+            self.blocks.append(Blk(kind, text, path, hints, sf, links))
 
-    def _flush(self, run: list[str], links: int, path, soft, sf, kind, bold=None) -> None:
+    def _flush(self, run: list[str], links: int, path, hints, sf, kind, bold=None) -> None:
         if not run:
             return
         raw = "".join(run)
@@ -220,7 +317,7 @@ class Walker:
         if bold is not None:
             bold.clear()
         if BR not in raw:
-            self._emit(self._kind_for(kind, pieces, flags), raw, path, soft, sf, links)
+            self._emit(self._kind_for(kind, pieces, flags), raw, path, hints, sf, links)
             return
         # split on two or more <br>: old markup separates paragraphs that way
         segs: list[tuple[list[str], list[bool]]] = [([], [])]
@@ -243,48 +340,76 @@ class Walker:
                 self._kind_for(kind, texts, fl),
                 "".join(texts),
                 path,
-                soft,
+                hints,
                 sf,
                 links if single else 0,
             )
 
-    @staticmethod
-    def _kind_for(kind: str, pieces: list[str], flags: list[bool]) -> str:
+    def _kind_for(self, kind: str, pieces: list[str], flags: list[bool]) -> str:
         """A short line that is bold from end to end is a section heading in old markup."""
         if kind != "paragraph" or not any(flags):
             return kind
         text = "".join(pieces).strip()
-        if not text or len(text) > 100 or text[-1] in ".:;,!?،؛":
+        if not text or len(text) > self.bold_heading_max_chars or text[-1] in ".:;,!?،؛":
             return kind
         if all(f or not p.strip() for p, f in zip(pieces, flags, strict=True)):
             return "heading"
         return kind
 
-    def _is_wrapper(self, node: LexborNode, hint: str = "") -> bool:
-        """A hinted element that holds the title or much of the page is a layout wrapper."""
-        if node.css_first("h1") is not None:
-            return True
-        if hint and _STRONG_HINT.search(hint):
+    def _hinted(self, node: LexborNode, hints: tuple[int, ...], cls: str,
+                extra: float = 0.0) -> tuple[int, ...]:
+        """`hints` plus this element when its class/id words (`cls`) or its tag (`extra`)
+        name chrome."""
+        strength, meta = hint_of(cls) if cls else (0.0, False)
+        strength = max(strength, extra)
+        if not strength:
+            return hints
+        self.hints[node.mem_id] = (strength, meta)
+        return (node.mem_id, *hints)
+
+    def _plainly_chrome(self, node: LexborNode, mid: int) -> bool:
+        """A chrome-named element that scores as boilerplate whatever its blocks turn out to
+        be need not be walked: measured here with C-level text calls, much cheaper than
+        walking a 150-link menu. Its score (word + link share + non-prose share) reaches
+        `chrome_score` when its link text alone makes up the difference, or when it cannot
+        hold prose at all (shorter than one prose block, or no sentence mark in text too
+        short to count as prose without one). Meta-named elements are always walked (the
+        date may be there), and so is an element holding an h1 (the title may be there) or
+        much of the page's text (a page wrapper named for its ad slots)."""
+        strength = self.hints[mid][0]
+        if strength < BOILER or node.css_first("h1") is not None:
             return False
-        if self._body_len is None:
-            # The whole page's text, only when a hinted element needs comparing against it.
-            self._body_len = max(1, len(self._body.text(deep=True)))
-        return len(node.text(deep=True)) > 0.35 * self._body_len
+        text = node.text(deep=True).strip()
+        n = len(text)
+        if n > _SMALL_SUBTREE:
+            if self._page_len is None:  # the page's text, measured once and only if needed
+                self._page_len = len(self._body.text(deep=True))
+            if n > self.wrapper_share * self._page_len:
+                return False  # a wrapper around much of the page ("l-wrapper gate-ad")
+        if n < self.prose_min_chars or (
+                n < 3 * self.prose_min_chars and not any(c in text for c in _ENDS)):
+            self.skipped.add(mid)
+            self.chrome.add(mid)
+            return True
+        links = self._link_chars(node)
+        if strength + links / n >= self.chrome_score:
+            self.skipped.add(mid)
+            self.chrome.add(mid)
+            return True
+        return False
 
-    @staticmethod
-    def _inline_hint(node: LexborNode) -> str | None:
+    def _inline_words(self, node: LexborNode) -> str:
+        """class/id words of an inline element at block level; notes [itemprop=datePublished]
+        on the way (its attributes are read here anyway)."""
         attrs = node.attributes
-        hint = ((attrs.get("class") or "") + " " + (attrs.get("id") or "")).lower()
-        if not hint.strip():
-            return None
-        if _HARD_HINT.search(hint):
-            return "hard"
-        if _SOFT_HINT.search(hint):
-            return "soft"
-        return None
+        if not attrs:
+            return ""
+        prop = attrs.get("itemprop")
+        if prop and prop.lower() == "datepublished":
+            self.stamped.append(node)
+        return _class_words(attrs)
 
-    @staticmethod
-    def _p_kind(node: LexborNode, kind: str) -> str:
+    def _p_kind(self, node: LexborNode, kind: str) -> str:
         if kind != "paragraph":
             return kind
         first = node.child
@@ -298,7 +423,7 @@ class Walker:
         if rest is not None:
             return kind
         text = first.text(deep=True).strip()
-        if not text or len(text) > 100 or text[-1] in ".:;,!?،؛":
+        if not text or len(text) > self.bold_heading_max_chars or text[-1] in ".:;,!?،؛":
             return kind
         return "heading"
 
@@ -306,13 +431,15 @@ class Walker:
     def _link_chars(node: LexborNode) -> int:
         if node.tag == "a":
             return len(node.text(deep=True).strip())
-        if node.css_first("a") is None:
+        anchors = node.css("a")
+        if not anchors:
             return 0
-        return sum(len(a.text(deep=True).strip()) for a in node.css("a"))
+        return sum(len(a.text(deep=True).strip()) for a in anchors)
 
     # -- the walk -----------------------------------------------------------------------
 
-    def _walk(self, node: LexborNode, path: tuple[int, ...], soft: bool, sf: bool, kind: str):
+    def _walk(self, node: LexborNode, path: tuple[int, ...], hints: tuple[int, ...], sf: bool,
+              kind: str) -> None:
         run: list[str] = []
         bold: list[bool] = []
         run_links = 0
@@ -333,15 +460,22 @@ class Walker:
                 bold.append(False)
                 continue
             if tag in INLINE:
-                if tag in ("span", "a", "font", "label") and child.css_first(_BLOCK_SEL):
+                first = child.child
+                if first is None:
+                    continue  # an empty inline element (an icon): no text, nothing to weigh
+                if (tag in ("span", "a", "font", "label")
+                        and (first.tag != "-text" or first.next is not None)
+                        and child.css_first(_BLOCK_SEL)):
                     pass  # an inline wrapper around blocks: walk it like a container
-                elif tag in ("span", "div", "a", "small", "time") and self._inline_hint(child):
-                    # a hinted inline element at block level ("category" label, share link):
-                    # keep it out of the running paragraph
-                    self._flush(run, run_links, path, soft, sf, kind, bold)
+                elif tag in ("span", "div", "a", "small", "time") and (
+                        own := self._hinted(child, hints, self._inline_words(child))
+                ) is not hints:
+                    # a hinted inline element at block level ("category" label, share link)
+                    # is a block of its own, so that its words weigh on it alone
+                    self._flush(run, run_links, path, hints, sf, kind, bold)
                     run_links = 0
-                    if self._inline_hint(child) == "soft":
-                        self._emit(kind, child.text(deep=True, separator=""), path, True, sf, 0)
+                    self._emit(kind, child.text(deep=True, separator=""), path, own, sf,
+                               self._link_chars(child))
                     continue
                 else:
                     txt = child.text(deep=True, separator="")
@@ -349,53 +483,61 @@ class Walker:
                     bold.append(tag in ("b", "strong"))
                     if tag == "a":
                         run_links += len(txt.strip())
-                    elif "<a" in (child.html or ""):
+                    elif child.css_first("a") is not None:
                         run_links += self._link_chars(child)
                     continue
+            if child.child is None:
+                continue  # an empty element (an ad slot, a spacer) ends no paragraph either
             # a block-level element: close the running inline text first
-            self._flush(run, run_links, path, soft, sf, kind, bold)
-            run_links = 0
+            if run:
+                self._flush(run, run_links, path, hints, sf, kind, bold)
+                run_links = 0
 
             attrs = child.attributes
             mid = child.mem_id
-            hint = ((attrs.get("class") or "") + " " + (attrs.get("id") or "")).lower()
-            role = (attrs.get("role") or "").lower()
-            if (
-                "hidden" in attrs
+            role = (attrs.get("role") or "").lower() if attrs else ""
+            if attrs and (
+                ("hidden" in attrs and not (attrs.get("id") or "").startswith("S:"))
                 or attrs.get("aria-hidden") == "true"
-                or _HIDDEN_STYLE.search(attrs.get("style") or "")
+                or ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or ""))
             ):
+                # (React's streaming server rendering sends page segments in
+                # <div hidden id="S:n"> for a script to move into place: that is content)
                 self.skipped.add(mid)
                 continue
             if tag in SKIP_ALWAYS or role in _HARD_ROLES:
                 self.skipped.add(mid)
                 continue
-            if (
-                tag == "form" or (hint.strip() and _HARD_HINT.search(hint))
-            ) and not self._is_wrapper(child, hint):
-                self.skipped.add(mid)
-                continue
-            c_soft = soft
-            c_sf = sf
-            if hint.strip():
-                if _SOFT_HINT.search(hint) and not self._is_wrapper(child):
-                    c_soft = True
-                if _SF_HINT.search(hint) and len(child.text(deep=True)) < 600:
-                    c_sf = True
+            # A form is chrome (search, login, newsletter) unless its text says otherwise:
+            # some CMSs wrap the whole page in one.
+            cls = _class_words(attrs) if attrs else ""
+            if cls or tag == "form":
+                c_hints = self._hinted(child, hints, cls, META if tag == "form" else 0.0)
+                if c_hints is not hints and self._plainly_chrome(child, mid):
+                    continue
+                c_sf = sf or (bool(cls) and is_standfirst_hint(cls)
+                              and len(child.text(deep=True)) < self.standfirst_box_max_chars)
+            else:
+                c_hints, c_sf = hints, sf
             cpath = (*path, mid)
             if tag == "article":
                 self.articles.append(mid)
             elif tag == "main" or role == "main":
                 self.mains.append(mid)
-            if (attrs.get("itemprop") or "").lower() == "articlebody":
-                self.article_bodies.append(mid)
+            prop = attrs.get("itemprop") if attrs else None
+            if prop:
+                prop = prop.lower()
+                if prop == "articlebody":
+                    self.article_bodies.append(mid)
+                elif prop == "datepublished":
+                    self.stamped.append(child)
 
             if tag == "p" or tag == "pre" or tag == "address":
                 self._emit(
                     self._p_kind(child, kind),
                     child.text(deep=True, separator=""),
                     path,
-                    c_soft,
+                    c_hints,
                     c_sf,
                     self._link_chars(child),
                 )
@@ -404,27 +546,27 @@ class Walker:
                     "heading",
                     child.text(deep=True, separator=""),
                     path,
-                    c_soft,
+                    c_hints,
                     c_sf,
                     self._link_chars(child),
                 )
             elif tag == "h1":
-                self._emit("h1", child.text(deep=True, separator=""), path, c_soft, c_sf, 0)
+                self._emit("h1", child.text(deep=True, separator=""), path, c_hints, c_sf, 0)
             elif tag == "li":
                 if any(c.tag in BLOCKISH for c in child.iter()):
-                    self._walk(child, cpath, c_soft, c_sf, "list_item")
+                    self._walk(child, cpath, c_hints, c_sf, "list_item")
                 else:
                     self._emit(
                         "list_item",
                         child.text(deep=True, separator=""),
                         path,
-                        c_soft,
+                        c_hints,
                         c_sf,
                         self._link_chars(child),
                     )
             else:
-                self._walk(child, cpath, c_soft, c_sf, kind)
-        self._flush(run, run_links, path, soft, sf, kind, bold)
+                self._walk(child, cpath, c_hints, c_sf, kind)
+        self._flush(run, run_links, path, hints, sf, kind, bold)
         if has_img and len(self.blocks) > start:
             self._drop_caption(node, start)
 
@@ -432,7 +574,8 @@ class Walker:
         """An image with a line or two of text beside it in its own box is a figure without
         <figure>: the text is a caption or credit, never body."""
         new = self.blocks[start:]
-        if len(new) > 2 or sum(len(b.text) for b in new) > 250:
+        if (len(new) > self.caption_max_blocks
+                or sum(len(b.text) for b in new) > self.caption_max_chars):
             return
         if any(b.kind == "h1" or b.links for b in new):
             return

@@ -4,6 +4,7 @@ Layout under the lake root:
 
     releases/language=en/year=2023/part-<version>-<id>.parquet    one live file per partition
     release_blocks/..., quotes/..., release_revisions/...          (same partitioning)
+    mentions/..., quantities/..., speakers/..., topics/...          (the analyst layer, ditto)
     quarantine/part-*.parquet, ingest_runs/part-*.parquet          unpartitioned tables
     pages/part-*.parquet, sitemaps/part-*.parquet                  fetch state (ETags, lastmods)
     manifest.json          THE commit point: which file is live for every table/partition
@@ -57,8 +58,10 @@ from ingest.rawzone import load_raw, raw_relpath, store_raw  # noqa: F401 (part 
 from ingest.storage import ObjectLake, remote
 
 PARTITION_COLUMNS = ("language", "year")
-PARTITIONED = ("releases", "release_blocks", "quotes", "release_revisions")
-UNPARTITIONED = ("quarantine", "ingest_runs", "pages", "sitemaps", "fetch_log")
+PARTITIONED = ("releases", "release_blocks", "quotes", "release_revisions",
+               "mentions", "quantities", "speakers", "topics")
+UNPARTITIONED = ("quarantine", "ingest_runs", "pages", "sitemaps", "fetch_log",
+                 "translation_links", "families")
 MANIFEST = "manifest.json"
 MANIFEST_HISTORY = "_manifests"
 STAGING = "_staging"

@@ -62,7 +62,11 @@ def _run(settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str
 
 
 def _plan(row: dict) -> PagePlan:
-    return PagePlan(path=row["path"], url=row["url"], language=row["language"], reason="replay")
+    # The page's stored sitemap lastmod and Last-Modified travel with it: they are the
+    # pipeline's last-resort dates for a page that names none (pipeline.page_dates).
+    return PagePlan(path=row["path"], url=row["url"], language=row["language"], reason="replay",
+                    last_modified=row.get("last_modified"),
+                    sitemap_lastmod=row.get("sitemap_lastmod"))
 
 
 def _settings(target: Settings | Path | ObjectLake, **values: object) -> Settings:
@@ -83,15 +87,22 @@ def replay(target: Settings | Path | ObjectLake, *, reason: str | None = None) -
                        & sc.of_source(settings.source))
     if reason:
         rows = rows.filter(pl.col("reason") == reason)
-    picked = rows.to_dicts()
+    state = pipeline.load_pages_state(settings.lake, source=settings.source).select(
+        "path", "last_modified", "sitemap_lastmod")
+    picked = rows.join(state, on="path", how="left").to_dicts()
     return _run(settings, "replay", [_plan(r) for r in picked],
                 {r["path"]: r["raw_path"] for r in picked},
                 {"source": settings.source, "reason": reason})
 
 
 def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None,
-              languages: Sequence[str] | None = None) -> dict:
-    """Re-parse every raw page behind the lake (in range) with the current parser."""
+              languages: Sequence[str] | None = None,
+              methods: Sequence[str] | None = None) -> dict:
+    """Re-parse every raw page behind the lake (in range) with the current parser.
+
+    `methods` keeps only releases whose body came from those extraction paths (e.g.
+    `["trafilatura"]` after the structural pass improved); the returned counts include
+    the releases by extraction method after the run (`methods`)."""
     settings = _settings(target, **({"languages": parse_languages(languages)}
                                     if languages is not None else {}))
     state = pipeline.load_pages_state(settings.lake, source=settings.source)
@@ -100,12 +111,27 @@ def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None
         & pl.col("status").is_in(["ok", "quarantined"])
         & pl.col("language").is_in(list(settings.languages))
     )
+    if methods:
+        made = _release_methods(settings.lake, settings.source).filter(
+            pl.col("extraction_method").is_in(list(methods)))
+        rows = rows.filter(pl.col("release_id").is_in(made["release_id"].implode()))
     if since is not None:
         # Quarantined pages have no date yet: they are always part of a reprocess.
         rows = rows.filter(pl.col("published_date").is_null()
                            | (pl.col("published_date") >= since))
     picked = rows.sort("language", "path").to_dicts()
-    return _run(settings, "reprocess", [_plan(r) for r in picked],
-                {r["path"]: r["raw_path"] for r in picked},
-                {"source": settings.source, "since": since,
-                 "languages": list(settings.languages)})
+    row = _run(settings, "reprocess", [_plan(r) for r in picked],
+               {r["path"]: r["raw_path"] for r in picked},
+               {"source": settings.source, "since": since,
+                "languages": list(settings.languages), "methods": list(methods or [])})
+    counts = _release_methods(settings.lake, settings.source)["extraction_method"] \
+        .fill_null("unknown").value_counts(sort=True)
+    row["methods"] = dict(counts.iter_rows())
+    return row
+
+
+def _release_methods(lake: lk.Lake, source: str) -> pl.DataFrame:
+    """release_id and extraction_method of every release of `source` in the lake."""
+    manifest = lk.read_manifest(lake)
+    return lk.read_table(lake, manifest, "releases", sc.RELEASES).filter(
+        pl.col("source") == source).select("release_id", "extraction_method")

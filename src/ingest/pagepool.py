@@ -11,7 +11,8 @@ batches (MIN_PAGES_FOR_POOL pages or more) use a small process pool, in one of t
   limiter must space the requests to a host, and hands each body to a worker to parse while
   it waits for the next slot (`submit`).
 
-Outcomes travel back as plain tuples and our own small types; errors pickle (errors.py).
+Outcomes travel back as our own small types (`Release | Rejection`); errors pickle
+(errors.py).
 Workers are started with `spawn` (polars and fork do not mix) and import neither polars nor
 the lake, which re-imports the main module: a script that runs flows or `runner.run` at
 import time needs the usual `if __name__ == "__main__":` guard, or `parse_workers=0`
@@ -29,18 +30,19 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import NamedTuple
 
 from ingest import encoding, rawzone
-from ingest.errors import ExtractError, FetchError
-from ingest.extract import extract_release
+from ingest.analysis.rows import worker_payload
+from ingest.errors import FetchError
+from ingest.extract import Outcome, Rejection, Release, extract
 from ingest.fetch import Fetcher, FetchResult, HostBook, RateLimiter, build_session
 from ingest.settings import Settings
 
 # Below this many pages a batch works inline: starting workers costs more than it saves.
 MIN_PAGES_FOR_POOL = 64
 
-Outcome = tuple[str, object, str]  # ("ok", record, "") | ("reject", reason, detail)
 TextInfo = tuple[str, str, bool]  # (encoding, how it was decided, encoding_suspect)
-# The outcome, the seconds extraction took (for the run report), and how the body decoded.
-Timed = tuple[Outcome, float, TextInfo | None]
+# The outcome, the seconds extraction (and analysis) took, for the run report, how the
+# body decoded, and the analyst layer's rows (analysis_payload).
+Timed = tuple[Outcome, float, TextInfo | None, dict | None]
 
 # What a page body may be: HTML (or no Content-Type at all, as old servers send).
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
@@ -64,6 +66,7 @@ class PageDone(NamedTuple):
     parse_s: float
     error: FetchError | None
     text: TextInfo | None = None
+    analysis: dict | None = None
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -73,13 +76,21 @@ _worker_fetchers: dict[str, Fetcher] = {}  # in a worker: one keep-alive session
 
 
 def extract_outcome(body: bytes | str, url: str) -> Outcome:
-    """extract_release as a plain tuple; never raises (a parser bug is a rejection)."""
+    """`Release | Rejection` of one body; never raises (a parser bug is a rejection)."""
+    return extract(body, url)
+
+
+def analysis_payload(outcome: Outcome) -> dict | None:
+    """The analyst layer's rows for an extracted release, computed next to extraction so
+    it is spread over the workers; the transform checks them against the text it stores
+    and redoes any that differ (or are missing: None here after an analysis error, which
+    is then reported where the batch lands)."""
+    if not isinstance(outcome, Release):
+        return None
     try:
-        return "ok", extract_release(body, url).to_dict(), ""
-    except ExtractError as exc:
-        return "reject", exc.reason, str(exc)
-    except Exception as exc:  # odd markup must not stop the run
-        return "reject", "parser_error", f"{type(exc).__name__}: {exc}"
+        return worker_payload(outcome.to_dict())
+    except Exception:
+        return None
 
 
 def timed_outcome(body: bytes, url: str, content_type: str | None = None) -> Timed:
@@ -87,7 +98,8 @@ def timed_outcome(body: bytes, url: str, content_type: str | None = None) -> Tim
     started = time.perf_counter()
     decoded = encoding.decode_html(body, content_type)
     outcome = extract_outcome(decoded.markup, url)
-    return outcome, time.perf_counter() - started, decoded.info
+    payload = analysis_payload(outcome)
+    return outcome, time.perf_counter() - started, decoded.info, payload
 
 
 def not_html(result: FetchResult) -> Outcome | None:
@@ -95,7 +107,8 @@ def not_html(result: FetchResult) -> Outcome | None:
     kind = result.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in _HTML_TYPES:
         return None
-    return "reject", "not_html", f"Content-Type {kind!r} is not a web page; not kept"
+    return Rejection(result.url, "not_html",
+                     f"Content-Type {kind!r} is not a web page; not kept")
 
 
 def workers(settings: Settings) -> int:
@@ -175,9 +188,10 @@ def fetch_one(fetcher: Fetcher, settings: Settings, job: PageJob) -> PageDone:
     result, raw, error, outcome = fetch_and_keep(fetcher, settings, job)
     if result is None or raw is None:
         return PageDone(result, None, outcome, 0.0, error)
-    outcome, parse_s, text = timed_outcome(result.body, job.url,
-                                           result.headers.get("content-type"))
-    return PageDone(dataclasses.replace(result, body=b""), raw, outcome, parse_s, None, text)
+    outcome, parse_s, text, analysis = timed_outcome(result.body, job.url,
+                                                     result.headers.get("content-type"))
+    return PageDone(dataclasses.replace(result, body=b""), raw, outcome, parse_s, None, text,
+                    analysis)
 
 
 def _fetcher_for(settings: Settings, robots: dict, hosts: HostBook | None) -> Fetcher:

@@ -29,6 +29,8 @@ from ingest import lake as lk
 from ingest import pagepool
 from ingest import schemas as sc
 from ingest import transform as tf
+from ingest.analysis import ANALYSIS_VERSION
+from ingest.dates import parse_date, parse_http_date
 from ingest.discover import Candidate, Discovery, absolute, discover, site_form
 from ingest.errors import (
     FetchError,
@@ -38,7 +40,7 @@ from ingest.errors import (
     RobotsDisallowedError,
     RobotsUnavailableError,
 )
-from ingest.extract import PARSER_VERSION
+from ingest.extract import PARSER_VERSION, Outcome, Rejection, Release, accept
 from ingest.fetch import Fetcher, FetchResult
 from ingest.settings import LANGUAGES, Settings
 
@@ -60,6 +62,8 @@ class PagePlan:
     etag: str | None = None
     last_modified: str | None = None
     sitemap_lastmod: str | None = None
+    # the sitemap's xhtml:link alternates of this page: ((language, path), ...)
+    alternates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -70,18 +74,20 @@ class FetchedPage:
     error: FetchError | None = None
     from_raw: bool = False  # replay/reprocess: parsed again, not fetched again
     parsed: Future[pagepool.Timed] | None = None  # extraction under way in a worker
-    outcome: pagepool.Outcome | None = None  # extraction done (by the worker that fetched)
+    outcome: Outcome | None = None  # extraction done (by the worker that fetched)
     parse_s: float = 0.0  # time extraction took, wherever it ran
     text: pagepool.TextInfo | None = None  # how the body was decoded (encoding.decode_html)
+    analysis: dict | None = None  # the analyst layer's rows, when a worker made them
 
-    def extracted(self) -> pagepool.Outcome:
+    def extracted(self) -> Outcome:
         """The extraction outcome of a fetched body, computed here if no worker did."""
         if self.outcome is None:
             if self.parsed is not None:
-                self.outcome, self.parse_s, self.text = self.parsed.result()
+                self.outcome, self.parse_s, self.text, self.analysis = self.parsed.result()
             else:
                 assert self.result is not None
-                self.outcome, self.parse_s, self.text = pagepool.timed_outcome(
+                (self.outcome, self.parse_s, self.text,
+                 self.analysis) = pagepool.timed_outcome(
                     self.result.body, self.plan.url, self.result.headers.get("content-type"))
         return self.outcome
 
@@ -260,30 +266,32 @@ def plan_fetches(
     rows = {r["path"]: r for r in state.iter_rows(named=True)}
     plans: dict[str, PagePlan] = {}
 
-    def add(path: str, language: str, reason: str, st: Mapping | None, lastmod: str | None,
-            href: str | None = None):
+    def add(path: str, language: str, reason: str, st: Mapping | None, lastmod: str | None):
+        cand = candidates.get(path)
         # Fetched in the form the site links (a trailing slash), which saves a redirect.
-        href = href or (site_form(st["url"], path) if st and st.get("url") else None)
+        href = (cand.href if cand is not None else None) or (
+            site_form(st["url"], path) if st and st.get("url") else None)
         plans[path] = PagePlan(
             path=path, url=absolute(settings.base_url, href or path), language=language,
             reason=reason,
             etag=(st or {}).get("etag"), last_modified=(st or {}).get("last_modified"),
             sitemap_lastmod=lastmod or (st or {}).get("sitemap_lastmod"),
+            alternates=tuple(sorted(cand.alternates.items())) if cand is not None else (),
         )
 
     for path, cand in candidates.items():
         st = rows.get(path)
         if st is None:
-            add(path, cand.language, "new", None, cand.lastmod, cand.href)
+            add(path, cand.language, "new", None, cand.lastmod)
         elif st["status"] in RETRY_STATUSES:
-            add(path, cand.language, "retry", st, cand.lastmod, cand.href)
+            add(path, cand.language, "retry", st, cand.lastmod)
         elif cand.lastmod and cand.lastmod != st["sitemap_lastmod"]:
-            add(path, cand.language, "changed", st, cand.lastmod, cand.href)
+            add(path, cand.language, "changed", st, cand.lastmod)
         elif st["status"] in ("ok", "quarantined") and (
                 mode != "daily" or (cand.lastmod is None and st["sitemap_lastmod"] is None)):
             # A site that gives no lastmod for a page leaves a conditional GET (a 304 when
             # nothing changed) as the only way to notice an edit.
-            add(path, cand.language, "revalidate", st, cand.lastmod, cand.href)
+            add(path, cand.language, "revalidate", st, cand.lastmod)
 
     if mode != "daily":
         for path, st in rows.items():
@@ -409,7 +417,7 @@ def _fetch_in_workers(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Set
                     fetcher.hosts.pause(d.error.host, d.error.why)
                 out.append(FetchedPage(plan, result=d.result, raw_path=d.raw_path,
                                        error=d.error, outcome=d.outcome, parse_s=d.parse_s,
-                                       text=d.text))
+                                       text=d.text, analysis=d.analysis))
             if progress:
                 progress(len(out))
     finally:
@@ -438,10 +446,32 @@ def pages_from_raw(plans: Iterable[PagePlan], raw_paths: Mapping[str, str],
 
 # ---- land -------------------------------------------------------------------------------
 
-def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str) -> dict:
+def _quarantine_entry(page: FetchedPage, stage: str, reason: str, detail: str,
+                      found: str | None = None) -> dict:
     return {"url": page.plan.url, "path": page.plan.path, "language": page.plan.language,
             "stage": stage, "reason": reason, "detail": detail[:2000],
-            "raw_path": page.raw_path, "parser_version": PARSER_VERSION}
+            "raw_path": page.raw_path, "parser_version": PARSER_VERSION, "found": found}
+
+
+def page_dates(page: FetchedPage) -> list[tuple[str, date | None]]:
+    """Last-resort publication dates from outside the page, in the order they are trusted:
+    the sitemap <lastmod> the page was listed with, then the HTTP Last-Modified its body
+    came with (the stored validator for a page parsed again from the raw zone)."""
+    plan = page.plan
+    last_modified = (page.result.last_modified if page.result is not None else None) \
+        or plan.last_modified
+    return [("sitemap_lastmod", parse_date(plan.sitemap_lastmod or "")),
+            ("http_last_modified", parse_http_date(last_modified))]
+
+
+def settle(page: FetchedPage) -> Outcome:
+    """The page's extraction outcome under the release contract, with the pipeline's own
+    last-resort dates for a page whose only missing field is its date."""
+    outcome = page.extracted()
+    if (isinstance(outcome, Rejection) and outcome.reason == "no_date"
+            and outcome.found is not None):
+        outcome = accept(outcome.found, fallback_dates=page_dates(page))
+    return outcome
 
 
 def page_status(error: FetchError) -> str:
@@ -473,6 +503,7 @@ def land_pages(
     t0 = time.perf_counter()
     records: list[dict] = []
     rejects: list[dict] = []
+    payloads: dict[str, dict] = {}  # page path -> analysis done by the parse worker
     state_updates: dict[str, dict] = {}
     by_path = {p.plan.path: p for p in pages}
 
@@ -515,20 +546,24 @@ def land_pages(
             state_updates[plan.path] = {**base_state, **fetched, "_keep": True}
             continue
         state_updates[plan.path] = {**base_state, **fetched, "raw_path": page.raw_path}
-        kind, value, detail = page.extracted()
+        outcome = settle(page)
         if page.text is not None:
             encoding, source, suspect = page.text
             state_updates[plan.path].update(encoding=encoding, encoding_source=source,
                                             encoding_suspect=suspect)
             if suspect:
                 report.count(plan.language, "encoding_suspect")
-        if kind == "ok":
+        if isinstance(outcome, Release):
             report.count(plan.language, "extracted")
-            rec = dict(value)  # type: ignore[call-overload]
-            rec.update(path=plan.path, parser_version=PARSER_VERSION)
+            rec = outcome.to_dict()
+            rec.update(path=plan.path, parser_version=PARSER_VERSION,
+                       analysis_version=ANALYSIS_VERSION)
+            if page.analysis is not None:
+                payloads[plan.path] = page.analysis
             records.append(rec)
         else:
-            rejects.append(_quarantine_entry(page, "extract", str(value), detail))
+            rejects.append(_quarantine_entry(page, "extract", outcome.reason,
+                                             str(outcome.error()), outcome.found_json()))
         # Summed over pages, like "fetch": time spent parsing, in workers or here.
         report.timings["parse"] += page.parse_s
 
@@ -541,6 +576,9 @@ def land_pages(
     blocks = tf.block_rows(structured)
     quotes = tf.quote_rows(structured)
     report.timings["transform"] += time.perf_counter() - tt
+    ta = time.perf_counter()
+    analysis, analysis_errors = tf.analysis_tables(structured, payloads)
+    report.timings["analysis"] += time.perf_counter() - ta  # what was left to do here
 
     tv = time.perf_counter()
     releases, bad_rel = sc.split_valid(sc.ReleaseModel, releases, "releases")
@@ -550,6 +588,12 @@ def land_pages(
     for frame, label in ((bad_rel, "releases"), (bad_blk, "release_blocks"), (bad_quo, "quotes")):
         for rid, cases in frame.select("release_id", "failure_cases").iter_rows():
             bad_reasons.setdefault(rid, (f"{label}_contract", f"{label}: {cases}"))
+    for rid, err in analysis_errors.items():
+        bad_reasons.setdefault(rid, ("analysis_error", f"analysis {ANALYSIS_VERSION}: {err}"))
+    for table, (_schema, model) in sc.ANALYSIS_TABLES.items():
+        analysis[table], bad = sc.split_valid(model, analysis[table], table)
+        for rid, cases in bad.select("release_id", "failure_cases").iter_rows():
+            bad_reasons.setdefault(rid, (f"{table}_contract", f"{table}: {cases}"))
     if bad_reasons:
         # A release lands whole or not at all: its blocks and quotes go with it.
         bad_ids = pl.Series(list(bad_reasons), dtype=pl.String).implode()
@@ -560,12 +604,16 @@ def land_pages(
         releases = releases.filter(~pl.col("release_id").is_in(bad_ids))
         blocks = blocks.filter(~pl.col("release_id").is_in(bad_ids))
         quotes = quotes.filter(~pl.col("release_id").is_in(bad_ids))
+        analysis = {t: f.filter(~pl.col("release_id").is_in(bad_ids))
+                    for t, f in analysis.items()}
     report.timings["validate"] += time.perf_counter() - tv
 
+    alternates = {p.plan.path: p.plan.alternates for p in pages if p.plan.alternates}
     tw = time.perf_counter()
     with lk.writer_lock(settings.lake):
         _publish(settings, releases, blocks, quotes, rejects, state_updates, report,
-                 run_id=run_id, now=now, unit=unit, fetch_log=fetch_log)
+                 run_id=run_id, now=now, unit=unit, fetch_log=fetch_log,
+                 alternates=alternates, analysis=analysis)
     report.timings["write"] += time.perf_counter() - tw
     report.timings["land_total"] += time.perf_counter() - t0
     return report
@@ -574,7 +622,9 @@ def land_pages(
 def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
              quotes: pl.DataFrame, rejects: list[dict], state_updates: dict[str, dict],
              report: BatchReport, *, run_id: str, now: datetime, unit: str | None,
-             fetch_log: Sequence[Mapping[str, object]] = ()) -> None:
+             fetch_log: Sequence[Mapping[str, object]] = (),
+             alternates: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+             analysis: Mapping[str, pl.DataFrame] | None = None) -> None:
     """Read-merge-write every touched table and commit them in one manifest swap.
 
     The caller holds the writer lock. The fetch state is one of the tables, so it never
@@ -597,15 +647,17 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     changed_ids: list[str] = []
     closing: dict[str, str] = {}
     old_partition: dict[str, str] = {}
-    for rid, path, chash, pver, lang in releases.select(
-            "release_id", "path", "content_hash", "parser_version", "language").iter_rows():
+    for rid, path, chash, pver, aver, lang in releases.select(
+            "release_id", "path", "content_hash", "parser_version", "analysis_version",
+            "language").iter_rows():
         old = prior.get(path)
         if old is None or old["content_hash"] is None or old["status"] == "gone":
             report.count(lang, "new")
         elif old["content_hash"] != chash:
             report.count(lang, "updated")
             closing[rid] = "superseded"
-        elif old.get("parser_version") != pver:
+        elif old.get("parser_version") != pver or old.get("analysis_version") != aver:
+            # a new parser or analysis version: same text, rows rewritten
             report.count(lang, "reparsed")
         else:
             report.count(lang, "unchanged")
@@ -644,10 +696,17 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
         releases = releases.filter(~pl.col("release_id").is_in(gone_ids))
 
     validated = releases
+    families = _families(settings, manifest, validated, alternates or {}, version)
+    if families is not None:
+        links_rel, families_rel, keys = families
+        releases = releases.drop("translation_key").join(keys, on="release_id", how="left") \
+            .select(releases.columns)
     ids = pl.Series(changed_ids, dtype=pl.String).implode()
     releases = releases.filter(pl.col("release_id").is_in(ids))
     blocks = blocks.filter(pl.col("release_id").is_in(ids))
     quotes = quotes.filter(pl.col("release_id").is_in(ids))
+    analysis = {t: f.filter(pl.col("release_id").is_in(ids))
+                for t, f in (analysis or {}).items()}
     reparsed_only = {rid for rid in changed_ids if rid not in closing
                      and rid in old_partition}
 
@@ -691,6 +750,15 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
                               ~pl.col("release_id").is_in(ids))
             out = pl.concat([kept, frame.filter(here)]).sort("release_id", "ordinal")
             files[table] = _write_or_drop(lake, table, key, out, version)
+        # The analyst tables: written in the same commit as the releases they describe.
+        for table, frame in analysis.items():
+            schema = sc.ANALYSIS_TABLES[table][0]
+            old = lk.read_data_file(lake, manifest.file(table, key), schema, key)
+            kept = old.filter(~pl.col("release_id").is_in(leaving) &
+                              ~pl.col("release_id").is_in(ids))
+            order = "quote_ordinal" if table == "speakers" else "ordinal"
+            out = pl.concat([kept, frame.filter(here)]).sort("release_id", order)
+            files[table] = _write_or_drop(lake, table, key, out, version)
         revs = lk.read_data_file(lake, manifest.file("release_revisions", key),
                                  sc.REVISIONS, key)
         revs = tf.close_revisions(revs, closing, now=now)
@@ -714,6 +782,10 @@ def _publish(settings: Settings, releases: pl.DataFrame, blocks: pl.DataFrame,
     # commit below, so a failure refuses the whole batch and lands nothing.
     if written_revisions:
         sc.check_whole(sc.RevisionModel, pl.concat(written_revisions), "release_revisions")
+
+    if families is not None:
+        changes["translation_links"] = {"": links_rel}
+        changes["families"] = {"": families_rel}
 
     existing_q = sc.with_source(lk.read_data_file(lake, manifest.file("quarantine"),
                                                   sc.QUARANTINE))
@@ -810,6 +882,47 @@ def _emptied_fields(lake: Path, manifest: lk.Manifest, releases: pl.DataFrame,
     return out
 
 
+def _families(settings: Settings, manifest: lk.Manifest, landed: pl.DataFrame,
+              alternates: Mapping[str, Sequence[tuple[str, str]]], version: int,
+              ) -> tuple[str, str, pl.DataFrame] | None:
+    """Translation families recomputed over the whole lake when releases land: the batch's
+    links replace its pages' old ones (sitemap links are kept for pages parsed again from
+    the raw zone, which come without a sitemap), then the families the batch can reach are
+    resolved again (transform.resolve_families; the same result as resolving the whole
+    lake, at the cost of the batch). Returns the two new table files and the batch's keys."""
+    if landed.height == 0:
+        return None
+    lake = settings.lake
+    old_links = lk.read_data_file(lake, manifest.file("translation_links"), sc.LINKS)
+    batch = pl.Series(landed["path"].to_list(), dtype=pl.String).implode()
+    relisted = pl.Series(list(alternates), dtype=pl.String).implode()
+    new_links = sc.LinkModel.validate(tf.link_rows(landed, alternates).unique(
+        subset=["source_path", "target_path", "target_language", "signal"], keep="first",
+        maintain_order=True))
+    kept = old_links.filter(~pl.col("source_path").is_in(batch) | (
+        (pl.col("signal") == "sitemap") & ~pl.col("source_path").is_in(relisted)))
+    links = pl.concat([kept, new_links]).sort("source_path", "target_path", "signal")
+    all_families = lk.read_data_file(lake, manifest.file("families"), sc.FAMILIES)
+    # Families never cross sources (two newsrooms may share paths): this source's releases
+    # are resolved, every other source's family rows are kept as they are.
+    mine_ids = pl.concat([load_pages_state(lake, manifest, source=settings.source)
+                          .select("release_id").drop_nulls(), landed.select("release_id")])
+    mine = pl.col("release_id").is_in(mine_ids["release_id"].implode())
+    old_families, other_families = all_families.filter(mine), all_families.filter(~mine)
+    members = pl.concat([
+        old_families.filter(~pl.col("release_id").is_in(landed["release_id"].implode()))
+        .select("release_id", "path", "language"),
+        landed.select("release_id", "path", "language"),
+    ])
+    families = sc.FamilyModel.validate(pl.concat([other_families, tf.resolve_families(
+        members, links, source=settings.source, previous=old_families,
+        touched=landed["path"].to_list())]).sort("release_id"))
+    keys = families.filter(pl.col("release_id").is_in(landed["release_id"].implode())) \
+        .select("release_id", "translation_key")
+    return (lk.write_data_file(lake, "translation_links", "", links, version),
+            lk.write_data_file(lake, "families", "", families, version), keys)
+
+
 def _write_or_drop(lake: Path, table: str, key: str, frame: pl.DataFrame,
                    version: int) -> str | None:
     return lk.write_data_file(lake, table, key, frame, version) if frame.height else None
@@ -822,8 +935,8 @@ def _state_rows(state_updates: Mapping[str, dict], prior: Mapping[str, dict],
     if not state_updates:
         return None
     info = {r["path"]: r for r in validated.select(
-        "path", "release_id", "content_hash", "published_date", "parser_version"
-    ).iter_rows(named=True)}
+        "path", "release_id", "content_hash", "published_date", "parser_version",
+        "analysis_version").iter_rows(named=True)}
     revision = dict(new_revs.select("release_id", "revision").iter_rows())
     rejected = {r["path"] for r in rejects}
     rows = []
@@ -846,7 +959,8 @@ def _state_rows(state_updates: Mapping[str, dict], prior: Mapping[str, dict],
         if path in info:
             r = info[path]
             row.update(release_id=r["release_id"], content_hash=r["content_hash"],
-                       published_date=r["published_date"], parser_version=r["parser_version"])
+                       published_date=r["published_date"], parser_version=r["parser_version"],
+                       analysis_version=r["analysis_version"])
             row["revision"] = revision.get(r["release_id"], old.get("revision"))
         rows.append(row)
     return pl.DataFrame(rows, schema=sc.PAGES)

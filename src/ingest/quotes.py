@@ -131,6 +131,8 @@ _AR_CUT = re.compile(r"\s+(?:في|خلال|أمام|امام|لدى|عند|بع�
 # "a-t-il ajouté", "poursuit-elle", "ajoute-t-il": the subject is a pronoun
 _FR_INVERTED = re.compile(r"^[\s,.]*(?:a|avait|\w+)-(?:t-)?(?:il|elle|ils|elles)\b", re.I)
 _HAS_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_PRE_WINDOW = 320
+_ANY_LATIN_VERB = re.compile(_LATIN_VERBS)
 
 
 def _squash(s: str) -> str:
@@ -193,16 +195,25 @@ def _latin_pre(pre: str) -> str | None:
     tail = pre
     # only the current sentence counts
     cut = max(tail.rfind(". "), tail.rfind("! "), tail.rfind("? "))
-    while cut > 0 and _ABBREV.search(tail[: cut + 1]):
+    # (an abbreviation is at most a few characters: look at the end only, not the whole text)
+    while cut > 0 and _ABBREV.search(tail[max(0, cut - 8): cut + 1]):
         cut = max(tail.rfind(". ", 0, cut), tail.rfind("! ", 0, cut), tail.rfind("? ", 0, cut))
     if cut > 0:
         tail = tail[cut + 2 :]
     tail = tail.rstrip()
     if not tail:
         return None
+    if len(tail) > _PRE_WINDOW:
+        # Every pre-quote pattern is anchored at the end and at most ~230 characters long:
+        # a match cannot start earlier, and searching a long sentence from every position
+        # costs milliseconds. Cut at a space, so the window starts at a word, as `\s` did.
+        cut = tail.find(" ", len(tail) - _PRE_WINDOW)
+        tail = tail[cut + 1:] if cut != -1 else tail
     m = _PRE_ACCORDING.search(tail)
     if m:
         return _clean_latin_speaker(m["spk"])
+    if not _ANY_LATIN_VERB.search(tail):
+        return None  # both remaining patterns need a speech verb: one cheap search says none
     m = _PRE_SPK_FIRST.search(tail)
     if m:
         spk = _trim_chunks(m["spk"].strip(), from_right=True)

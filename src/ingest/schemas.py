@@ -12,6 +12,7 @@ import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
 from ingest.errors import ValidationError
+from ingest.extract import DATE_SOURCES, EXTRACTION_METHODS
 from ingest.settings import LANGUAGES
 
 UTC_TS = pl.Datetime("us", "UTC")
@@ -23,6 +24,10 @@ RELEASES: dict[str, pl.DataType] = {
     "body_text": pl.String(), "word_count": pl.Int32(), "translation_key": pl.String(),
     "translations": pl.String(), "content_hash": pl.String(), "parser_version": pl.String(),
     "first_seen_at": UTC_TS, "updated_at": UTC_TS, "run_id": pl.String(),
+    # which path produced the body (extract.EXTRACTION_METHODS) and where the date was read
+    # (extract.DATE_SOURCES); NULL in files written before parser 2.0
+    "extraction_method": pl.String(), "date_source": pl.String(),
+    "analysis_version": pl.String(),
 }
 BLOCKS: dict[str, pl.DataType] = {
     "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
@@ -44,6 +49,8 @@ QUARANTINE: dict[str, pl.DataType] = {
     "reason": pl.String(), "detail": pl.String(), "raw_path": pl.String(),
     "parser_version": pl.String(), "run_id": pl.String(), "first_seen_at": UTC_TS,
     "seen_at": UTC_TS, "attempts": pl.Int32(),
+    # what extraction did find on a refused page (JSON: title, date, body excerpt, ...)
+    "found": pl.String(),
     "source": pl.String(),  # the source definition the page belongs to (with path: the key)
 }
 INGEST_RUNS: dict[str, pl.DataType] = {
@@ -62,7 +69,7 @@ PAGES: dict[str, pl.DataType] = {
     "content_hash": pl.String(), "published_date": pl.Date(), "first_seen_at": UTC_TS,
     "last_fetched_at": UTC_TS, "last_seen_at": UTC_TS, "last_error": pl.String(),
     "raw_path": pl.String(), "revision": pl.Int32(), "redirected_to": pl.String(),
-    "parser_version": pl.String(),
+    "parser_version": pl.String(), "analysis_version": pl.String(),
     # How the last body was decoded (ingest.encoding): codec, rule that chose it, and
     # whether the text held replacement characters or the declared charset did not fit.
     "encoding": pl.String(), "encoding_source": pl.String(), "encoding_suspect": pl.Boolean(),
@@ -95,6 +102,45 @@ FETCH_LOG: dict[str, pl.DataType] = {
     "elapsed_s": pl.Float64(), "wait_s": pl.Float64(), "robots": pl.String(),
     "redirect_chain": pl.String(), "error": pl.String(),
 }
+# Translation links seen on landed pages (`page`: hreflang and switcher links) and in the
+# sitemaps (`sitemap`: xhtml:link), and the families resolved from all of them.
+LINKS: dict[str, pl.DataType] = {
+    "source_path": pl.String(), "source_language": pl.String(), "target_path": pl.String(),
+    "target_language": pl.String(), "signal": pl.String(),
+}
+FAMILIES: dict[str, pl.DataType] = {
+    "release_id": pl.String(), "path": pl.String(), "language": pl.String(),
+    "translation_key": pl.String(),
+}
+LINK_SIGNALS = ["page", "sitemap"]
+
+# The analyst layer (ingest.analysis): one row per mention, quantity, attributed quote and
+# topic evidence; start/end are character offsets into the release field named by `field`.
+_KEYS: dict[str, pl.DataType] = {"release_id": pl.String(), "language": pl.String(),
+                                 "year": pl.Int32()}
+MENTIONS: dict[str, pl.DataType] = {
+    **_KEYS, "ordinal": pl.Int32(), "kind": pl.String(), "text": pl.String(),
+    "code": pl.String(), "field": pl.String(), "start": pl.Int32(), "end": pl.Int32(),
+    "form": pl.String(),
+}
+QUANTITIES: dict[str, pl.DataType] = {
+    **_KEYS, "ordinal": pl.Int32(), "kind": pl.String(), "value": pl.Float64(),
+    "unit": pl.String(), "item": pl.String(), "number": pl.String(), "text": pl.String(),
+    "field": pl.String(), "start": pl.Int32(), "end": pl.Int32(), "qualifier": pl.String(),
+}
+SPEAKERS: dict[str, pl.DataType] = {
+    **_KEYS, "quote_ordinal": pl.Int32(), "name": pl.String(), "role": pl.String(),
+    "role_en": pl.String(), "organisation": pl.String(), "organisation_code": pl.String(),
+    "attribution": pl.String(), "resolved_from": pl.String(),
+}
+TOPICS: dict[str, pl.DataType] = {
+    **_KEYS, "topic": pl.String(), "score": pl.Float64(), "ordinal": pl.Int32(),
+    "text": pl.String(), "field": pl.String(), "start": pl.Int32(), "end": pl.Int32(),
+    "weight": pl.Float64(),
+}
+MENTION_KINDS = ["country", "place", "organisation", "operation", "person"]
+FIELDS = ["title", "subtitle", "dateline", "body"]
+ATTRIBUTIONS = ["before", "after", "around", "carried", "unknown"]
 
 STAGES = ["discover", "fetch", "extract", "validate", "publish"]
 PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed", "refused_redirect",
@@ -129,6 +175,9 @@ class ReleaseModel(pa.DataFrameModel):
     first_seen_at: UTC_TS  # type: ignore[valid-type]
     updated_at: UTC_TS  # type: ignore[valid-type]
     run_id: str
+    extraction_method: str = pa.Field(isin=list(EXTRACTION_METHODS))
+    date_source: str = pa.Field(isin=list(DATE_SOURCES))
+    analysis_version: str = pa.Field(nullable=True)
 
     @pa.dataframe_check(name="year_matches_published_date")
     def year_matches(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -178,6 +227,7 @@ class QuarantineModel(pa.DataFrameModel):
     first_seen_at: UTC_TS  # type: ignore[valid-type]
     seen_at: UTC_TS  # type: ignore[valid-type]
     attempts: pl.Int32 = pa.Field(ge=1)
+    found: str = pa.Field(nullable=True)
     source: str
 
     class Config:
@@ -233,6 +283,7 @@ class PageStateModel(pa.DataFrameModel):
     encoding: str = pa.Field(nullable=True)
     encoding_source: str = pa.Field(nullable=True, isin=ENCODING_SOURCES)
     encoding_suspect: pl.Boolean = pa.Field(nullable=True)
+    analysis_version: str = pa.Field(nullable=True)
     source: str
 
     class Config:
@@ -300,6 +351,135 @@ def check_whole(model: type[pa.DataFrameModel], frame: pl.DataFrame,
         cases = exc.failure_cases.select("column", "check").unique().head(5)
         detail = "; ".join(f"{c}:{k}" for c, k in cases.iter_rows())
         raise ValidationError(dataset, detail) from exc
+class LinkModel(pa.DataFrameModel):
+    source_path: str = pa.Field(str_startswith="/")
+    source_language: str
+    target_path: str = pa.Field(str_startswith="/")
+    target_language: str = pa.Field(str_length={"min_value": 2, "max_value": 3})
+    signal: str = pa.Field(isin=LINK_SIGNALS)
+
+    class Config:
+        strict = True
+        unique = ["source_path", "target_path", "target_language", "signal"]
+
+
+class FamilyModel(pa.DataFrameModel):
+    release_id: str = pa.Field(str_length={"min_value": 16, "max_value": 16})
+    path: str = pa.Field(str_startswith="/")
+    language: str
+    translation_key: str = pa.Field(str_length={"min_value": 16, "max_value": 16})
+
+    class Config:
+        strict = True
+        unique = ["release_id"]
+
+
+def _span_ok(data: pa.PolarsData) -> pl.LazyFrame:
+    return data.lazyframe.select((pl.col("start") >= 0) & (pl.col("end") > pl.col("start")))
+
+
+class MentionModel(pa.DataFrameModel):
+    release_id: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    year: pl.Int32 = pa.Field(ge=1990, le=2100)
+    ordinal: pl.Int32 = pa.Field(ge=0)
+    kind: str = pa.Field(isin=MENTION_KINDS)
+    text: str = pa.Field(str_length={"min_value": 1, "max_value": 300})
+    code: str = pa.Field(nullable=True)
+    field: str = pa.Field(isin=FIELDS)
+    start: pl.Int32
+    end: pl.Int32
+    form: str = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="span_in_order")
+    def span_in_order(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _span_ok(data)
+
+    @pa.dataframe_check(name="country_code_is_iso_alpha2")
+    def country_code(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("kind") != "country") | pl.col("code").str.contains(r"^[A-Z]{2}$"))
+
+    @pa.dataframe_check(name="span_length_matches_text")
+    def length(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("end") - pl.col("start")) == pl.col("text").str.len_chars())
+
+    class Config:
+        strict = True
+        unique = ["release_id", "ordinal"]
+
+
+class QuantityModel(pa.DataFrameModel):
+    release_id: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    year: pl.Int32 = pa.Field(ge=1990, le=2100)
+    ordinal: pl.Int32 = pa.Field(ge=0)
+    kind: str = pa.Field(str_matches=r"^[a-z_]+$")
+    value: pl.Float64 = pa.Field(gt=0)
+    unit: str = pa.Field(nullable=True, str_matches=r"^(?:t|kg|l|m3|units|[A-Z]{3})$")
+    item: str = pa.Field(nullable=True)
+    number: str = pa.Field(str_length={"min_value": 1})
+    text: str = pa.Field(str_length={"min_value": 1, "max_value": 300})
+    field: str = pa.Field(isin=FIELDS)
+    start: pl.Int32
+    end: pl.Int32
+    qualifier: str = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="span_in_order")
+    def span_in_order(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _span_ok(data)
+
+    class Config:
+        strict = True
+        unique = ["release_id", "ordinal"]
+
+
+class SpeakerModel(pa.DataFrameModel):
+    release_id: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    year: pl.Int32 = pa.Field(ge=1990, le=2100)
+    quote_ordinal: pl.Int32 = pa.Field(ge=0)
+    name: str = pa.Field(nullable=True)
+    role: str = pa.Field(nullable=True)
+    role_en: str = pa.Field(nullable=True)
+    organisation: str = pa.Field(nullable=True)
+    organisation_code: str = pa.Field(nullable=True)
+    attribution: str = pa.Field(isin=ATTRIBUTIONS)
+    resolved_from: str = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        unique = ["release_id", "quote_ordinal"]
+
+
+class TopicModel(pa.DataFrameModel):
+    release_id: str
+    language: str = pa.Field(isin=list(LANGUAGES))
+    year: pl.Int32 = pa.Field(ge=1990, le=2100)
+    topic: str = pa.Field(str_matches=r"^[a-z_]+$")
+    score: pl.Float64 = pa.Field(gt=0)
+    ordinal: pl.Int32 = pa.Field(ge=0)
+    text: str = pa.Field(str_length={"min_value": 1})
+    field: str = pa.Field(isin=FIELDS)
+    start: pl.Int32
+    end: pl.Int32
+    weight: pl.Float64 = pa.Field(gt=0)
+
+    @pa.dataframe_check(name="span_in_order")
+    def span_in_order(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _span_ok(data)
+
+    class Config:
+        strict = True
+        unique = ["release_id", "ordinal"]
+
+
+# dataset -> (dtypes, model), for the pipeline and the views
+ANALYSIS_TABLES: dict[str, tuple[dict[str, pl.DataType], type[pa.DataFrameModel]]] = {
+    "mentions": (MENTIONS, MentionModel), "quantities": (QUANTITIES, QuantityModel),
+    "speakers": (SPEAKERS, SpeakerModel), "topics": (TOPICS, TopicModel),
+}
 
 
 def split_valid(

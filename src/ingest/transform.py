@@ -14,7 +14,16 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from ingest.schemas import BLOCKS, QUARANTINE, QUOTES, RELEASES, REVISIONS
+from ingest.schemas import (
+    ANALYSIS_TABLES,
+    BLOCKS,
+    FAMILIES,
+    LINKS,
+    QUARANTINE,
+    QUOTES,
+    RELEASES,
+    REVISIONS,
+)
 
 # `\s\s+|[^\S ]` rewrites only runs and non-space whitespace: same output as `\s+`, four
 # times cheaper on long bodies (measured, see STACK_NOTES).
@@ -29,7 +38,8 @@ _RAW_RELEASE = {
     "body_text": pl.String(), "translations": pl.String(),
     "blocks": pl.List(pl.Struct({"kind": pl.String(), "text": pl.String()})),
     "quotes": pl.List(pl.Struct({"text": pl.String(), "speaker": pl.String()})),
-    "parser_version": pl.String(),
+    "parser_version": pl.String(), "extraction_method": pl.String(), "date_source": pl.String(),
+    "analysis_version": pl.String(),
 }
 
 
@@ -54,6 +64,147 @@ def family_path(path: str, language: str, translations: Mapping[str, str]) -> st
     paths = {lang: urlsplit(u).path.rstrip("/") for lang, u in translations.items()}
     paths[language] = path
     return paths.get("en") or min(paths.values())
+
+
+# ---- translation families ------------------------------------------------------------------
+#
+# A release's family is every language version of it. Each landed page says which versions
+# it knows (its hreflang alternates and switcher links, `translations`), and so does the
+# sitemap (xhtml:link). Those links are kept in `translation_links`; at each commit the
+# families are resolved from all of them at once: symmetric and transitive (the connected
+# components of the link graph), with two guards so that one bad link cannot glue unrelated
+# releases together:
+# - a target linked from two different pages of the same language is a hub (a language
+#   home, a section) and links nothing;
+# - two groups are never joined when both hold a version in the same language.
+# Links confirmed from both sides are joined first. The key of a family is the smallest
+# release id among its members and the versions they link to (landed or not yet), so it
+# stays the same when a linked version lands later.
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path.rstrip("/") or "/"
+
+
+def link_rows(releases: pl.DataFrame,
+              sitemap_alternates: Mapping[str, Sequence[tuple[str, str]]]) -> pl.DataFrame:
+    """One row per translation link of each release in `releases` (path, language,
+    translations JSON): from the page (`page`) and from the sitemap (`sitemap`)."""
+    rows = []
+    for path, language, translations in releases.select(
+            "path", "language", "translations").iter_rows():
+        seen = set()
+        for lang, url in sorted(json.loads(translations or "{}").items()):
+            target = _path_of(url)
+            if target != path and (lang, target) not in seen:
+                seen.add((lang, target))
+                rows.append((path, language, target, lang, "page"))
+        for lang, target in sitemap_alternates.get(path, ()):
+            if target != path and lang != language and (lang, target) not in seen:
+                seen.add((lang, target))
+                rows.append((path, language, target, lang, "sitemap"))
+    return pl.DataFrame(rows, schema=LINKS, orient="row")
+
+
+def resolve_families(members: pl.DataFrame, links: pl.DataFrame, *, source: str,
+                     previous: pl.DataFrame | None = None,
+                     touched: Iterable[str] | None = None) -> pl.DataFrame:
+    """The family of every landed release: `members` (release_id, path, language) and all
+    known `links` -> one row per member with its `translation_key` (see above).
+
+    With `previous` (the families as last resolved) and `touched` (the paths whose links
+    changed), only the part of the link graph those paths can reach is resolved again, with
+    the families they belonged to: the same result as resolving everything, at the cost of
+    one batch rather than of the whole lake."""
+    hubs = _hubs(links)
+    if previous is None or touched is None or previous.height == 0:
+        return _components(members, links, hubs, source)
+    touched = set(touched)
+    old_keys = previous.filter(pl.col("path").is_in(pl.Series(sorted(touched),
+                                                              dtype=pl.String).implode()))
+    seeds = touched | set(previous.filter(pl.col("translation_key").is_in(
+        old_keys["translation_key"].implode()))["path"].to_list())
+    # sources of hub links may lose their family to the hub rule: resolve them again too
+    seeds |= set(links.filter(pl.col("target_path").is_in(hubs.implode()))["source_path"]
+                 .to_list())
+    reach = _reachable(links, hubs, seeds)
+    inside = pl.col("path").is_in(pl.Series(sorted(reach), dtype=pl.String).implode())
+    fresh = _components(members.filter(inside), links.filter(
+        pl.col("source_path").is_in(pl.Series(sorted(reach), dtype=pl.String).implode())),
+        hubs, source)
+    kept = previous.filter(~inside & pl.col("release_id").is_in(members["release_id"]
+                                                                .implode()))
+    return pl.concat([kept.select(list(FAMILIES)), fresh])
+
+
+def _hubs(links: pl.DataFrame) -> pl.Series:
+    """Targets linked from two different pages of one language: hubs, not translations."""
+    return (links.group_by("target_path", "source_language")
+            .agg(pl.col("source_path").n_unique().alias("n"))
+            .filter(pl.col("n") > 1)["target_path"].unique())
+
+
+def _reachable(links: pl.DataFrame, hubs: pl.Series, seeds: set[str]) -> set[str]:
+    """Every path the seeds reach over translation links (either direction, hubs left out)."""
+    edges = links.filter(~pl.col("target_path").is_in(hubs.implode())).select(
+        "source_path", "target_path")
+    reach = set(seeds)
+    frontier = set(seeds)
+    while frontier:
+        ring = pl.Series(sorted(frontier), dtype=pl.String).implode()
+        hit = edges.filter(pl.col("source_path").is_in(ring) | pl.col("target_path").is_in(ring))
+        frontier = (set(hit["source_path"].to_list()) | set(hit["target_path"].to_list())) - reach
+        reach |= frontier
+    return reach
+
+
+def _components(members: pl.DataFrame, links: pl.DataFrame, hubs: pl.Series, source: str
+                ) -> pl.DataFrame:
+    language = dict(members.select("path", "language").iter_rows())
+    ids = dict(members.select("path", "release_id").iter_rows())
+    hub = set(hubs.to_list())
+    edges = sorted((s, t, tl) for s, t, tl in links.select(
+        "source_path", "target_path", "target_language").unique().iter_rows()
+        if s in language and s != t and tl != language[s])
+    labelled: dict[str, str] = {}
+    for _s, t, tl in edges:
+        labelled.setdefault(t, tl)
+    pairs = [(s, t) for s, t, _ in edges if t not in hub]
+    both = set(pairs)
+    ordered = sorted(pairs, key=lambda e: ((e[1], e[0]) not in both, e))
+
+    parent: dict[str, str] = {}
+    langs: dict[str, set[str]] = {}
+
+    def find(p: str) -> str:
+        if p not in parent:
+            parent[p] = p
+            lg = language.get(p) or labelled.get(p)
+            langs[p] = {lg} if lg else set()
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    for p in language:
+        find(p)
+    for s, t in ordered:
+        a, b = find(s), find(t)
+        if a == b or langs[a] & langs[b]:
+            continue  # already one family, or two versions in one language: not joined
+        if len(langs[a]) < len(langs[b]):
+            a, b = b, a
+        parent[b] = a
+        langs[a] |= langs.pop(b)
+    key: dict[str, str] = {}
+    for p in parent:
+        r = find(p)
+        rid = ids.get(p) or short_hash(f"{source}:{p}")
+        if r not in key or rid < key[r]:
+            key[r] = rid
+    return members.select("release_id", "path", "language").with_columns(
+        pl.Series("translation_key", [key[find(p)] for p in members["path"]], pl.String)
+    ).select(list(FAMILIES))
 
 
 def raw_releases_frame(records: Sequence[Mapping[str, object]]) -> pl.DataFrame:
@@ -173,6 +324,44 @@ def _explode(structured: pl.DataFrame, column: str, schema: dict[str, pl.DataTyp
     return out.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
+def analysis_tables(structured: pl.DataFrame,
+                    payloads: Mapping[str, Mapping[str, object]] | None = None,
+                    ) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
+    """Rows of the analyst tables (mentions, quantities, speakers, topics) of `structured`.
+
+    `payloads` (page path -> what a parse worker computed, `analysis.rows.worker_payload`)
+    are used when their key matches the text stored here; any other release is analysed
+    now. Pure: text in, rows out (the lexicons are read once per process). Also returns
+    release_id -> error for releases the analysis failed on (a bug: they are quarantined
+    with the error and replayed after the fix, never landed half-analysed)."""
+    from ingest.analysis import rows as ar
+
+    payloads = payloads or {}
+    out: dict[str, list[tuple]] = {t: [] for t in ANALYSIS_TABLES}
+    errors: dict[str, str] = {}
+    cols = ("release_id", "language", "year", "path", "title", "subtitle", "dateline",
+            "body_text", "quotes")
+    for rid, lang, year, path, title, subtitle, dateline, body, quotes in (
+            structured.select(cols).iter_rows()):
+        got = payloads.get(path)
+        if got is not None and got.get("key") == ar.fields_key(lang, title, subtitle,
+                                                               dateline, body):
+            rows = got["rows"]
+        else:
+            try:
+                rows = ar.analyze_fields(lang, title, subtitle, dateline, body,
+                                         [(q["text"], q["speaker"]) for q in quotes or ()])
+            except Exception as exc:  # one release's bug must not stop the batch
+                errors[rid] = f"{type(exc).__name__}: {exc}"
+                continue
+        for table, table_rows in rows.items():  # type: ignore[union-attr]
+            out[table].extend((rid, lang, year, *r) for r in table_rows)
+    frames = {}
+    for table, (schema, _model) in ANALYSIS_TABLES.items():
+        frames[table] = pl.DataFrame(out[table], schema=schema, orient="row")
+    return frames, errors
+
+
 def merge_releases(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
     """Upsert incoming rows into a partition: a re-seen release keeps its first_seen_at,
     and an unchanged one keeps its row as it was (no churn on re-runs)."""
@@ -201,7 +390,7 @@ def quarantine_rows(
             "stage": e["stage"], "reason": e["reason"], "detail": e.get("detail"),
             "raw_path": e.get("raw_path"), "parser_version": e.get("parser_version"),
             "run_id": run_id, "first_seen_at": seen_at, "seen_at": seen_at, "attempts": 1,
-            "source": e.get("source", source),
+            "found": e.get("found"), "source": e.get("source", source),
         }
         for e in entries
     ]

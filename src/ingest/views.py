@@ -38,6 +38,8 @@ _TABLE_SCHEMAS = {
     "release_revisions": sc.REVISIONS, "quarantine": sc.QUARANTINE,
     "ingest_runs": sc.INGEST_RUNS, "pages": sc.PAGES, "sitemaps": sc.SITEMAPS,
     "fetch_log": sc.FETCH_LOG,
+    "translation_links": sc.LINKS, "families": sc.FAMILIES,
+    **{table: dtypes for table, (dtypes, _model) in sc.ANALYSIS_TABLES.items()},
 }
 
 

@@ -1,0 +1,191 @@
+"""Multi-pattern matching over folded text (Aho-Corasick), with word and clitic boundaries.
+
+One automaton per language holds every lexicon entry of that language (countries, places,
+organisations, roles, items, units, topic keywords, number words...). A text is folded once
+and scanned once; `Matcher.find` returns every occurrence that stands as a word (or as the
+start of a word, for stems), with offsets into the original text.
+
+Why ahocorasick-rs (Rust, `ahocorasick_rs.AhoCorasick`) and not pyahocorasick: on our
+lexicons (~3,000 patterns) and release bodies it found the same overlapping matches
+2.3-2.7x faster (28 vs 64 µs on the Arabic seed body, 61 vs 165 µs on 7 KB of English),
+returns character offsets directly, and builds in about the same time (4 vs 3 ms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import ahocorasick_rs
+
+from ingest.analysis.text import (
+    ARABIC_ARTICLE_PROCLITICS,
+    ARABIC_PROCLITICS,
+    Folded,
+    arabic_prefix,
+    fold_pattern,
+    is_arabic,
+)
+
+# Entry flags
+CASED = 1  # Latin proper name: the text must start it with a capital letter
+EXACT = 2  # acronym: the original text must match the entry exactly (case included)
+STEM = 4  # may continue into a longer word (terror -> terrorism, ارهاب -> الإرهابيين)
+ARTICLE = 8  # Arabic: the entry began with the article ال, stripped from the pattern
+NO_CLITIC = 16  # Arabic: no proclitic allowed before it (function words)
+WEAK = 32  # a name that is also a common word or first name: needs corroboration
+ARTOPT = 64  # Arabic: a common noun that may take the article (ال) or not
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One lexicon entry: what a surface form means."""
+
+    kind: str  # country | place | organisation | role | item | unit | topic | numword | ...
+    code: str  # ISO code, topic code, item code, canonical label...
+    surface: str  # the entry as written in the lexicon
+    flags: int = 0
+    value: float = 0.0  # number words, unit factors, topic weights
+    form: str = ""  # name | demonym | alias ...; for units the normalised unit
+
+
+class Match(NamedTuple):
+    """One occurrence (a tuple: tens of thousands are made per thousand pages)."""
+
+    start: int  # original offsets, end exclusive
+    end: int
+    fstart: int  # folded offsets
+    fend: int
+    entry: Entry
+    prefix: str = ""  # Arabic clitics glued before the match
+
+    @property
+    def length(self) -> int:
+        return self.fend - self.fstart
+
+
+def _pattern(entry: Entry) -> tuple[str, int]:
+    pat = fold_pattern(entry.surface)
+    flags = entry.flags
+    if pat.startswith("ال") and len(pat) > 3 and is_arabic(pat[0]):
+        pat, flags = pat[2:], flags | ARTICLE
+    return pat, flags
+
+
+class Found(list):
+    """Matches of one text, with a per-kind index built on first use."""
+
+    def of(self, *kinds: str) -> list[Match]:
+        by = self.__dict__.get("_by")
+        if by is None:
+            by = {}
+            for m in self:
+                by.setdefault(m.entry.kind, []).append(m)
+            self.__dict__["_by"] = by
+        if len(kinds) == 1:
+            return by.get(kinds[0], [])
+        return sorted((m for k in kinds for m in by.get(k, [])),
+                      key=lambda m: (m.fstart, -m.length))
+
+
+def of(matches: Sequence[Match], *kinds: str) -> list[Match]:
+    """The matches of some kinds, in order (indexed when `matches` is a Found)."""
+    if isinstance(matches, Found):
+        return matches.of(*kinds)
+    return [m for m in matches if m.entry.kind in kinds]
+
+
+class Matcher:
+    """An automaton over the folded forms of `entries`."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        by_pattern: dict[str, list[Entry]] = {}
+        for e in entries:
+            pat, flags = _pattern(e)
+            if len(pat) < 2:
+                # one letter ("t" for tonnes) would match inside every word; such short
+                # forms are read where they can stand (after a number, in quantities)
+                continue
+            if flags != e.flags:
+                e = Entry(e.kind, e.code, e.surface, flags, e.value, e.form)
+            bucket = by_pattern.setdefault(pat, [])
+            key = (e.kind, e.code, e.flags, e.form, e.value)
+            if all((b.kind, b.code, b.flags, b.form, b.value) != key for b in bucket):
+                bucket.append(e)
+        self.patterns = list(by_pattern)
+        self.entries: list[list[Entry]] = [by_pattern[p] for p in self.patterns]
+        self._arabic = [is_arabic(p[0]) for p in self.patterns]
+        self._stem = [any(e.flags & STEM for e in b) for b in self.entries]
+        self._ac = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
+
+    def find(self, folded: Folded, kinds: Sequence[str] | None = None) -> Found:
+        """Every match that stands as a word, in order of start (overlaps kept)."""
+        out = Found()
+        if self._ac is None:
+            return out
+        text = folded.text
+        orig = folded.original
+        n = len(text)
+        arabic_of, stem_of, entries_of = self._arabic, self._stem, self.entries
+        seen: set[tuple] = set()
+        for idx, fs, fe in self._ac.find_matches_as_indexes(text, overlapping=True):
+            right_word = fe < n and text[fe].isalnum()
+            if right_word and not stem_of[idx]:
+                continue
+            arabic = arabic_of[idx]
+            prefix = ""
+            if arabic:
+                prefix = arabic_prefix(text, fs)
+            elif fs and text[fs - 1].isalnum():
+                continue
+            for e in entries_of[idx]:
+                if kinds is not None and e.kind not in kinds:
+                    continue
+                if right_word and not e.flags & STEM:
+                    continue
+                if arabic:
+                    if e.flags & ARTICLE:
+                        if prefix not in ARABIC_ARTICLE_PROCLITICS:
+                            continue
+                    elif e.flags & NO_CLITIC:
+                        if prefix:
+                            continue
+                    elif prefix not in ARABIC_PROCLITICS and not (
+                            e.flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS):
+                        continue
+                ms = fs
+                if e.flags & ARTICLE or (arabic and e.flags & ARTOPT
+                                         and prefix in ARABIC_ARTICLE_PROCLITICS):
+                    # report the article with the name: الإمارات, لإمارات in للإمارات
+                    ms = fs - (2 if prefix.endswith("ال") else 1)
+                s, t = folded.span(ms, fe)
+                if e.flags & EXACT:
+                    if orig[s:t] != e.surface:
+                        continue
+                elif e.flags & CASED and not orig[s].isupper():
+                    continue
+                key = (s, t, e.kind, e.code, e.form)
+                if key in seen:
+                    continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
+                seen.add(key)
+                out.append(Match(s, t, ms, fe, e, prefix[:len(prefix) - (fs - ms)]))
+        out.sort(key=lambda m: (m.fstart, -m.length))
+        return out
+
+
+def longest(matches: Iterable[Match]) -> list[Match]:
+    """Leftmost-longest non-overlapping matches (ties at one span all kept)."""
+    ordered = sorted(matches, key=lambda m: (m.fstart, -m.length))
+    kept: list[Match] = []
+    end = -1
+    last: tuple[int, int] | None = None
+    for m in ordered:
+        if last == (m.fstart, m.fend):
+            kept.append(m)
+            continue
+        if m.fstart >= end:
+            kept.append(m)
+            end = m.fend
+            last = (m.fstart, m.fend)
+    return kept
