@@ -169,6 +169,14 @@ def test_two_sources_with_the_same_paths_never_collide(lake, newsrooms, tmp_path
     assert both == [(28, 28, 14)]
     assert rows(root, "SELECT count(*) FROM pages WHERE source IN ('nsca', 'nsca-mirror')"
                 ) == [(28,)]
+    # Translation families stay within each source: six en+fr stories in each.
+    fams = rows(root, "SELECT source, count(*) FROM (SELECT source, translation_key FROM "
+                      "releases WHERE source IN ('nsca', 'nsca-mirror') GROUP BY ALL HAVING "
+                      "count(*) = 2) GROUP BY 1 ORDER BY 1")
+    assert fams == [("nsca", 6), ("nsca-mirror", 6)]
+    shared = rows(root, "SELECT count(*) FROM releases a JOIN releases b USING "
+                        "(translation_key) WHERE a.source = 'nsca' AND b.source = 'nsca-mirror'")
+    assert shared == [(0,)]
     again = runner.run(settings, "daily", "daily")
     assert (again["fetched"], again["new"]) == (0, 0)
     raw = sorted(p.name for p in (root / "raw").iterdir())
