@@ -53,16 +53,22 @@ def extraction_vs_analysis(n: int, families: int) -> None:
         rec = rel.to_dict()
         rec.update(path=path, parser_version=PARSER_VERSION)
         records.append(rec)
-    frame = tf.structure_releases(tf.raw_releases_frame(records), source="interpol",
-                                  seen_at=NOW, run_id="bench")
+    frame = tf.structure_releases(
+        tf.raw_releases_frame(records), source="interpol", seen_at=NOW, run_id="bench"
+    )
     for lang in ("en", "fr", "es", "ar"):  # the lexicons load once per process
         analyze(lang, title="warm", subtitle=None, dateline=None, body="warm up")
     t_analysis = []
     for r in frame.iter_rows(named=True):
         t0 = time.process_time()
-        analyze(r["language"], title=r["title"], subtitle=r["subtitle"],
-                dateline=r["dateline"], body=r["body_text"],
-                quotes=[(q["text"], q["speaker"]) for q in r["quotes"] or []])
+        analyze(
+            r["language"],
+            title=r["title"],
+            subtitle=r["subtitle"],
+            dateline=r["dateline"],
+            body=r["body_text"],
+            quotes=[(q["text"], q["speaker"]) for q in r["quotes"] or []],
+        )
         t_analysis.append(time.process_time() - t0)
     me, ma = statistics.mean(t_extract) * 1e3, statistics.mean(t_analysis) * 1e3
     body = statistics.mean(len(r) for r in frame["body_text"])
@@ -85,10 +91,18 @@ def pipeline_with_and_without(n: int, families: int) -> None:
 
     def pages():
         for path, lang, body in bodies:
-            plan = pipeline.PagePlan(path=path, url="http://127.0.0.1" + path,
-                                     language=lang, reason="new")
-            res = FetchResult(url=plan.url, final_url=plan.url, status=200, body=body,
-                              headers={}, fetched_at=NOW, elapsed_s=0.0)
+            plan = pipeline.PagePlan(
+                path=path, url="http://127.0.0.1" + path, language=lang, reason="new"
+            )
+            res = FetchResult(
+                url=plan.url,
+                final_url=plan.url,
+                status=200,
+                body=body,
+                headers={},
+                fetched_at=NOW,
+                elapsed_s=0.0,
+            )
             yield pipeline.FetchedPage(plan, result=res)
 
     for lang in ("en", "fr", "es", "ar"):
@@ -110,20 +124,28 @@ def pipeline_with_and_without(n: int, families: int) -> None:
             t0, w0 = time.process_time(), time.perf_counter()
             stages: dict[str, float] = {}
             for i in range(0, len(all_pages), 500):
-                rep = pipeline.land_pages(all_pages[i:i + 500], settings, run_id="b",
-                                          now=NOW, unit=f"b/{i}")
+                rep = pipeline.land_pages(
+                    all_pages[i : i + 500], settings, run_id="b", now=NOW, unit=f"b/{i}"
+                )
                 for k, v in rep.timings.items():
                     stages[k] = stages.get(k, 0.0) + v
             cpu, wall = time.process_time() - t0, time.perf_counter() - w0
         results[label.strip()] = min(results.get(label.strip(), 1e9), cpu)
-        print(f"{label.strip():14s} {len(bodies)} pages: CPU {cpu / len(bodies) * 1e3:.2f} "
-              f"ms/page, wall {wall / len(bodies) * 1e3:.2f} ms/page; stages ms/page: "
-              + ", ".join(f"{k} {v / len(bodies) * 1e3:.2f}" for k, v in sorted(stages.items())
-                          if k not in ("fetch", "land_total")))
+        print(
+            f"{label.strip():14s} {len(bodies)} pages: CPU {cpu / len(bodies) * 1e3:.2f} "
+            f"ms/page, wall {wall / len(bodies) * 1e3:.2f} ms/page; stages ms/page: "
+            + ", ".join(
+                f"{k} {v / len(bodies) * 1e3:.2f}"
+                for k, v in sorted(stages.items())
+                if k not in ("fetch", "land_total")
+            )
+        )
     pagepool._analysis_payload, tf.analysis_tables = real_payload, real_tables
     extra = results["with analysis"] / results["without"] - 1
-    print(f"analysis adds {extra * 100:.1f}% to the per-page CPU of extract+transform+"
-          "validate+write (fetching excluded)")
+    print(
+        f"analysis adds {extra * 100:.1f}% to the per-page CPU of extract+transform+"
+        "validate+write (fetching excluded)"
+    )
 
 
 def report_cost(n: int, families: int) -> None:
@@ -138,38 +160,71 @@ def report_cost(n: int, families: int) -> None:
         settings = load_settings(lake=Path(d), base_url="http://127.0.0.1", env={})
         pages = []
         for path, lang, body in sorted(_bodies(n, families, whole=True)):
-            plan = pipeline.PagePlan(path=path, url="http://127.0.0.1" + path,
-                                     language=lang, reason="new")
-            pages.append(pipeline.FetchedPage(plan, result=FetchResult(
-                url=plan.url, final_url=plan.url, status=200, body=body, headers={},
-                fetched_at=NOW, elapsed_s=0.0)))
+            plan = pipeline.PagePlan(
+                path=path, url="http://127.0.0.1" + path, language=lang, reason="new"
+            )
+            pages.append(
+                pipeline.FetchedPage(
+                    plan,
+                    result=FetchResult(
+                        url=plan.url,
+                        final_url=plan.url,
+                        status=200,
+                        body=body,
+                        headers={},
+                        fetched_at=NOW,
+                        elapsed_s=0.0,
+                    ),
+                )
+            )
         for i in range(0, len(pages), 500):
-            pipeline.land_pages(pages[i:i + 500], settings, run_id="b", now=NOW, unit=f"b/{i}")
+            pipeline.land_pages(pages[i : i + 500], settings, run_id="b", now=NOW, unit=f"b/{i}")
         t0 = time.perf_counter()
         out = analyst_report.write_report(Path(d), Path(d) / "report.html")
-        print(f"report over {len(pages)} pages: {out.stat().st_size / 1024:.0f} KB, "
-              f"written in {time.perf_counter() - t0:.2f} s")
+        print(
+            f"report over {len(pages)} pages: {out.stat().st_size / 1024:.0f} KB, "
+            f"written in {time.perf_counter() - t0:.2f} s"
+        )
         import shutil
         import subprocess
 
         exe = shutil.which("chromium")
         if exe:  # time to open and draw it: load event, in headless Chromium
             page = Path(d) / "timed.html"
-            page.write_text(out.read_text(encoding="utf-8").replace(
-                "</head>", "<script>addEventListener('load',()=>{document.title="
-                "'T'+performance.now()})</script></head>"), encoding="utf-8")
+            page.write_text(
+                out.read_text(encoding="utf-8").replace(
+                    "</head>",
+                    "<script>addEventListener('load',()=>{document.title="
+                    "'T'+performance.now()})</script></head>",
+                ),
+                encoding="utf-8",
+            )
             for _ in range(3):
                 prof = tempfile.mkdtemp()
-                run = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
-                                      f"--user-data-dir={prof}", "--dump-dom",
-                                      page.as_uri()], capture_output=True, text=True,
-                                     timeout=120, check=False)
+                run = subprocess.run(
+                    [
+                        exe,
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        f"--user-data-dir={prof}",
+                        "--dump-dom",
+                        page.as_uri(),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    check=False,
+                )
                 shutil.rmtree(prof, ignore_errors=True)
                 import re
 
                 m = re.search(r"<title>T([\d.]+)", run.stdout)
-                print(f"  drawn (load event) after {float(m.group(1)):.0f} ms" if m else
-                      "  chromium did not report")
+                print(
+                    f"  drawn (load event) after {float(m.group(1)):.0f} ms"
+                    if m
+                    else "  chromium did not report"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,8 +22,11 @@ from collections.abc import Callable
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-_RELATED = re.compile(r"(?<![a-z])(?:related|sidebar|more-news|read-more|teaser|recommend\w*|"
-                      r"aside|most-read|popular|trending)(?![a-z])", re.I)
+_RELATED = re.compile(
+    r"(?<![a-z])(?:related|sidebar|more-news|read-more|teaser|recommend\w*|"
+    r"aside|most-read|popular|trending)(?![a-z])",
+    re.I,
+)
 
 
 def _serialize(tree: LexborHTMLParser) -> str:
@@ -79,8 +82,9 @@ def wrap_article(html: str, anchors: list[str]) -> str:
     if node is None or node.tag in ("html", "body"):
         return html
     inner = node.html or ""
-    node.replace_with(LexborHTMLParser(
-        f"<div><div class='wrap-a'><div>{inner}</div></div></div>").body.child)
+    node.replace_with(
+        LexborHTMLParser(f"<div><div class='wrap-a'><div>{inner}</div></div></div>").body.child
+    )
     return _serialize(tree)
 
 
@@ -88,7 +92,9 @@ _SYNTHETIC_RELATED = (
     "<div class='more-stories'><h2>More stories</h2><ul>"
     + "".join(
         f"<li><a href='/news/2024/story-{i}'>Another story about a different subject, "
-        f"number {i} in the list</a></li>" for i in range(8))
+        f"number {i} in the list</a></li>"
+        for i in range(8)
+    )
     + "</ul></div>"
 )
 
@@ -124,8 +130,18 @@ def _contains(outer: LexborNode, inner: LexborNode) -> bool:
 
 
 def mega_menu(html: str, links: int = 150) -> str:
-    sections = ["World", "Politics", "Business", "Sport", "Culture", "Science", "Opinion",
-                "Travel", "Health", "Technology"]
+    sections = [
+        "World",
+        "Politics",
+        "Business",
+        "Sport",
+        "Culture",
+        "Science",
+        "Opinion",
+        "Travel",
+        "Health",
+        "Technology",
+    ]
     per = links // len(sections)
     cols = []
     n = 0
@@ -133,10 +149,14 @@ def mega_menu(html: str, links: int = 150) -> str:
         items = []
         for i in range(per):
             n += 1
-            items.append(f"<li><a href='/{s.lower()}/topic-{i}'>{s} topic number {i} and "
-                         f"related coverage</a></li>")
-        cols.append(f"<div class='col'><div class='col-head'><a href='/{s.lower()}'>{s}</a>"
-                    f"</div><ul>{''.join(items)}</ul></div>")
+            items.append(
+                f"<li><a href='/{s.lower()}/topic-{i}'>{s} topic number {i} and "
+                f"related coverage</a></li>"
+            )
+        cols.append(
+            f"<div class='col'><div class='col-head'><a href='/{s.lower()}'>{s}</a>"
+            f"</div><ul>{''.join(items)}</ul></div>"
+        )
     panel = f"<div class='site-panel'><div class='panel-inner'>{''.join(cols)}</div></div>"
     tree = LexborHTMLParser(html)
     body = tree.body

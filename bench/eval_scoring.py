@@ -37,7 +37,7 @@ def shingles(text: str | None, n: int = SHINGLE) -> Counter[tuple[str, ...]]:
         return Counter()
     if len(toks) < n:
         return Counter([tuple(toks)])
-    return Counter(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
 
 
 def prf(got: str | None, want: str | None) -> tuple[float, float, float]:
@@ -63,12 +63,12 @@ def missing_and_extra(got: str, want: str, limit: int = 1) -> tuple[list[str], l
         out: list[str] = []
         i = 0
         while i <= len(toks) - SHINGLE and len(out) < limit:
-            if tuple(toks[i:i + SHINGLE]) not in other:
+            if tuple(toks[i : i + SHINGLE]) not in other:
                 j = i
-                while j <= len(toks) - SHINGLE and tuple(toks[j:j + SHINGLE]) not in other:
+                while j <= len(toks) - SHINGLE and tuple(toks[j : j + SHINGLE]) not in other:
                     j += 1
                 if j - i >= 8:  # a real passage, not a seam between two blocks
-                    out.append(" ".join(toks[i:min(j + SHINGLE - 1, i + 14)]))
+                    out.append(" ".join(toks[i : min(j + SHINGLE - 1, i + 14)]))
                 i = j
             i += 1
         return out

@@ -31,19 +31,26 @@ GOOD = [f"{ART}a-{i}" for i in range(100)]
 SCENARIOS: dict[str, dict] = {
     "baseline 100 pages, inline": {"paths": GOOD, "workers": 0},
     "baseline 100 pages, worker pool": {"paths": GOOD, "workers": 3},
-    "gzip bomb (1 MB -> 1 GiB) + 100 pages, inline": {"paths": [*GOOD, ART + "bomb"],
-                                                      "workers": 0},
-    "gzip bomb (1 MB -> 1 GiB) + 100 pages, worker pool": {"paths": [*GOOD, ART + "bomb"],
-                                                           "workers": 3},
+    "gzip bomb (1 MB -> 1 GiB) + 100 pages, inline": {"paths": [*GOOD, ART + "bomb"], "workers": 0},
+    "gzip bomb (1 MB -> 1 GiB) + 100 pages, worker pool": {
+        "paths": [*GOOD, ART + "bomb"],
+        "workers": 3,
+    },
     "300 MB body + 100 pages, inline": {"paths": [*GOOD, ART + "huge"], "workers": 0},
     "300 MB body + 100 pages, worker pool": {"paths": [*GOOD, ART + "huge"], "workers": 3},
     "300 MB body, chunked (no Content-Length) + 100 pages, inline": {
-        "paths": [*GOOD, ART + "huge-chunked"], "workers": 0},
+        "paths": [*GOOD, ART + "huge-chunked"],
+        "workers": 0,
+    },
     "300 MB body, chunked (no Content-Length) + 100 pages, worker pool": {
-        "paths": [*GOOD, ART + "huge-chunked"], "workers": 3},
+        "paths": [*GOOD, ART + "huge-chunked"],
+        "workers": 3,
+    },
     "dribble (1 byte/s), inline": {"paths": [ART + "dribble"], "workers": 0},
-    "dribble (1 byte/s) + 100 pages, worker pool": {"paths": [*GOOD, ART + "dribble"],
-                                                    "workers": 3},
+    "dribble (1 byte/s) + 100 pages, worker pool": {
+        "paths": [*GOOD, ART + "dribble"],
+        "workers": 3,
+    },
     "sitemap of 1,000,000 URLs, discovery": {"flood": True, "workers": 0},
 }
 
@@ -67,15 +74,24 @@ def child(job: dict) -> dict:
 
     lake = Path(job["lake"])
     if job.get("flood"):
-        settings = load_settings(base_url=job["base_url"], lake=lake, env={},
-                                 sitemap_paths=("/flood.xml",), listing_paths={})
+        settings = load_settings(
+            base_url=job["base_url"],
+            lake=lake,
+            env={},
+            sitemap_paths=("/flood.xml",),
+            listing_paths={},
+        )
         fetcher = Fetcher(build_session(settings), settings)
         t0 = time.perf_counter()
         found = discover(fetcher, settings)
         wall = time.perf_counter() - t0
-        return {"wall_s": round(wall, 2), "rss_mib": round(_vmhwm_mib(), 1),
-                "workers_mib": 0.0, "status": f"discovered {len(found.candidates):,}",
-                "warnings": found.warnings}
+        return {
+            "wall_s": round(wall, 2),
+            "rss_mib": round(_vmhwm_mib(), 1),
+            "workers_mib": 0.0,
+            "status": f"discovered {len(found.candidates):,}",
+            "warnings": found.warnings,
+        }
 
     def discover_step(fetcher, settings, mode, since, until):
         found = Discovery()
@@ -86,20 +102,23 @@ def child(job: dict) -> dict:
 
     settings = load_settings(base_url=job["base_url"], lake=lake, env={}, listing_paths={})
     t0 = time.perf_counter()
-    row = runner.run(settings, "bench", "daily",
-                     steps=runner.Steps(discover=discover_step))
+    row = runner.run(settings, "bench", "daily", steps=runner.Steps(discover=discover_step))
     wall = time.perf_counter() - t0
     if pagepool._pool is not None:
         pagepool._pool.shutdown(wait=True)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     state = pipeline.load_pages_state(lake)
     hostile = state.filter(~state["path"].str.contains("/a-"))
-    return {"wall_s": round(wall, 2), "rss_mib": round(_vmhwm_mib(), 1),
-            "workers_mib": round(workers, 1),
-            "status": f"{row['status']}: new {row['new']}, failed {row['failed']}",
-            "hostile_pages": [f"{r['path'].rsplit('/', 1)[-1]}: {r['status']}: "
-                              f"{(r['last_error'] or '')[-140:]}"
-                              for r in hostile.to_dicts()]}
+    return {
+        "wall_s": round(wall, 2),
+        "rss_mib": round(_vmhwm_mib(), 1),
+        "workers_mib": round(workers, 1),
+        "status": f"{row['status']}: new {row['new']}, failed {row['failed']}",
+        "hostile_pages": [
+            f"{r['path'].rsplit('/', 1)[-1]}: {r['status']}: {(r['last_error'] or '')[-140:]}"
+            for r in hostile.to_dicts()
+        ],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,8 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print("RESULT " + json.dumps(child(json.loads(args.child))), flush=True)
         return 0
-    server = subprocess.Popen([sys.executable, "-m", "tests.hostile", "--max-seconds", "1800"],
-                              stdout=subprocess.PIPE, text=True, cwd=REPO)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.hostile", "--max-seconds", "1800"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     results: dict[str, dict] = {}
     try:
         assert server.stdout is not None
@@ -122,15 +145,20 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             with tempfile.TemporaryDirectory(prefix="hostile-bench-") as tmp:
                 job = {**job, "base_url": base_url, "lake": str(Path(tmp) / "lake")}
-                proc = subprocess.run([sys.executable, "-m", "bench.hostile", "--child",
-                                       json.dumps(job)], capture_output=True, text=True,
-                                      cwd=REPO, timeout=900)
-            line = next((x for x in reversed(proc.stdout.splitlines())
-                         if x.startswith("RESULT ")), None)
+                proc = subprocess.run(
+                    [sys.executable, "-m", "bench.hostile", "--child", json.dumps(job)],
+                    capture_output=True,
+                    text=True,
+                    cwd=REPO,
+                    timeout=900,
+                )
+            line = next(
+                (x for x in reversed(proc.stdout.splitlines()) if x.startswith("RESULT ")), None
+            )
             if line is None:
                 results[name] = {"error": proc.stderr[-2000:]}
             else:
-                results[name] = json.loads(line[len("RESULT "):])
+                results[name] = json.loads(line[len("RESULT ") :])
             print(f"{name}: {json.dumps(results[name])}", flush=True)
     finally:
         server.terminate()  # our own child, by its handle
@@ -144,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         if "error" in r:
             print(f"| {name} | error | | | {r['error'][-200:]!r} |")
             continue
-        print(f"| {name} | {r['wall_s']} | {r['rss_mib']} | {r['workers_mib'] or '-'} | "
-              f"{r['status']} |")
+        print(
+            f"| {name} | {r['wall_s']} | {r['rss_mib']} | {r['workers_mib'] or '-'} | "
+            f"{r['status']} |"
+        )
     return 0
 
 

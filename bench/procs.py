@@ -15,9 +15,22 @@ class ServerProcess:
 
     def __init__(self, families: int, page_kb: int = 100, seed: int = 7) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.serve", "--families", str(families),
-             "--page-kb", str(page_kb), "--seed", str(seed)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
+            [
+                sys.executable,
+                "-m",
+                "bench.serve",
+                "--families",
+                str(families),
+                "--page-kb",
+                str(page_kb),
+                "--seed",
+                str(seed),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
         hello = json.loads(self._readline())
         self.base_url: str = hello["base_url"]
         self.pages: int = hello["pages"]
@@ -57,9 +70,14 @@ class ServerProcess:
 
 def run_worker(job: dict, timeout: float = 3600) -> dict:
     """Run `python -m bench.worker <job>` to completion; its result dict."""
-    proc = subprocess.run([sys.executable, "-m", "bench.worker", json.dumps(job)],
-                          capture_output=True, text=True, cwd=REPO, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.worker", json.dumps(job)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=timeout,
+    )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
     raise RuntimeError(f"bench worker failed (rc={proc.returncode}):\n{proc.stderr[-3000:]}")

@@ -64,8 +64,12 @@ def time_queries(lake: Path, runs: int = 7, queries: dict[str, str] | None = Non
                 t = time.perf_counter()
                 con.execute(sql).fetchall()
                 times.append(time.perf_counter() - t)
-            out[name] = {"cold_ms": 1000 * cold, "p50_ms": 1000 * statistics.median(times),
-                         "max_ms": 1000 * max(times), "rows": len(rows)}
+            out[name] = {
+                "cold_ms": 1000 * cold,
+                "p50_ms": 1000 * statistics.median(times),
+                "max_ms": 1000 * max(times),
+                "rows": len(rows),
+            }
     finally:
         con.close()
     return out

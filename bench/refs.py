@@ -38,7 +38,8 @@ except ImportError:  # pragma: no cover
 def sample_pages(lake: Path, n: int, seed: int = 1) -> list[tuple[str, str, bytes]]:
     """(path, url, raw body) of n random pages the run fetched and kept (status ok)."""
     state = pipeline.load_pages_state(lake).filter(
-        (pl.col("status") == "ok") & pl.col("raw_path").is_not_null())
+        (pl.col("status") == "ok") & pl.col("raw_path").is_not_null()
+    )
     rows = state.select("path", "url", "raw_path").rows()
     rows.sort()
     rng = random.Random(seed)
@@ -47,8 +48,11 @@ def sample_pages(lake: Path, n: int, seed: int = 1) -> list[tuple[str, str, byte
 
 
 def _ms(xs: list[float]) -> dict:
-    return {"mean_ms": 1000 * statistics.fmean(xs), "p50_ms": 1000 * statistics.median(xs),
-            "n": len(xs)}
+    return {
+        "mean_ms": 1000 * statistics.fmean(xs),
+        "p50_ms": 1000 * statistics.median(xs),
+        "n": len(xs),
+    }
 
 
 def bare_parse(body: bytes) -> int:
@@ -72,11 +76,14 @@ def parse_speed(pages: list[tuple[str, str, bytes]], n_trafilatura: int) -> dict
             t3 = time.perf_counter()
             trafilatura.extract(body, url=url)
             traf.append(time.perf_counter() - t3)
-    out = {"ours": _ms(ours), "bare_lexbor": _ms(bare),
-           "bytes_mean": statistics.fmean(len(b) for *_, b in pages)}
+    out = {
+        "ours": _ms(ours),
+        "bare_lexbor": _ms(bare),
+        "bytes_mean": statistics.fmean(len(b) for *_, b in pages),
+    }
     out["ratio_ours_vs_bare"] = out["ours"]["mean_ms"] / out["bare_lexbor"]["mean_ms"]
     if traf:
-        ours_same = statistics.fmean(ours[:len(traf)])
+        ours_same = statistics.fmean(ours[: len(traf)])
         out["trafilatura"] = _ms(traf)
         out["ours_on_trafilatura_sample_ms"] = 1000 * ours_same
         out["speedup_vs_trafilatura"] = statistics.fmean(traf) / ours_same
@@ -86,8 +93,13 @@ def parse_speed(pages: list[tuple[str, str, bytes]], n_trafilatura: int) -> dict
 def bare_parquet_write(lake: Path) -> dict:
     """write_parquet of the lake's final frames, partition by partition, into a temp dir."""
     manifest = lk.read_manifest(lake)
-    schemas = {"releases": sc.RELEASES, "release_blocks": sc.BLOCKS, "quotes": sc.QUOTES,
-               "release_revisions": sc.REVISIONS, "pages": sc.PAGES}
+    schemas = {
+        "releases": sc.RELEASES,
+        "release_blocks": sc.BLOCKS,
+        "quotes": sc.QUOTES,
+        "release_revisions": sc.REVISIONS,
+        "pages": sc.PAGES,
+    }
     frames = []
     for table, schema in schemas.items():
         for key, rel in manifest.files.get(table, {}).items():
@@ -120,7 +132,7 @@ def _strip_dateline(paras: list[str], dateline: str | None) -> list[str]:
     if paras and dateline:
         d = norm(dateline)
         if paras[0].startswith(d):
-            paras = [_DASH.sub("", paras[0][len(d):]), *paras[1:]]
+            paras = [_DASH.sub("", paras[0][len(d) :]), *paras[1:]]
     return paras
 
 
@@ -131,8 +143,11 @@ def score_body(got: list[str], truth: dict) -> tuple[int, int, int, bool]:
     wrong: trafilatura puts the standfirst in the body, ours keeps it as `subtitle`)."""
     want = [norm(p) for p in truth["paragraphs"]]
     neutral = {norm(truth["title"]), norm(truth["subtitle"])}
-    got = [g for g in _strip_dateline([norm(g) for g in got], truth["dateline"])
-           if g and g not in neutral]
+    got = [
+        g
+        for g in _strip_dateline([norm(g) for g in got], truth["dateline"])
+        if g and g not in neutral
+    ]
     pool = list(want)
     tp = 0
     for g in got:
@@ -148,8 +163,9 @@ class Tally:
         self.tp = self.got = self.want = 0
         self.missing = 0
 
-    def add(self, truth: dict, title: str | None, date: str | None,
-            paras: list[str] | None) -> None:
+    def add(
+        self, truth: dict, title: str | None, date: str | None, paras: list[str] | None
+    ) -> None:
         self.pages += 1
         if paras is None:  # extractor gave up on a page that is a release
             self.missing += 1
@@ -168,9 +184,16 @@ class Tally:
         p = self.tp / self.got if self.got else 0.0
         r = self.tp / self.want if self.want else 0.0
         n = max(self.pages, 1)
-        return {"pages": self.pages, "title": self.title / n, "date": self.date / n,
-                "body_exact": self.exact / n, "para_precision": p, "para_recall": r,
-                "para_f1": 2 * p * r / (p + r) if p + r else 0.0, "no_output": self.missing}
+        return {
+            "pages": self.pages,
+            "title": self.title / n,
+            "date": self.date / n,
+            "body_exact": self.exact / n,
+            "para_precision": p,
+            "para_recall": r,
+            "para_f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "no_output": self.missing,
+        }
 
 
 def ours_fields(body: bytes | str, url: str) -> tuple[str | None, str | None, list[str] | None]:
@@ -178,12 +201,16 @@ def ours_fields(body: bytes | str, url: str) -> tuple[str | None, str | None, li
         rel = extract_release(body, url)
     except Exception:
         return None, None, None
-    return (rel.title, rel.published_date.isoformat(),
-            [b.text for b in rel.blocks if b.kind == "paragraph"])
+    return (
+        rel.title,
+        rel.published_date.isoformat(),
+        [b.text for b in rel.blocks if b.kind == "paragraph"],
+    )
 
 
-def trafilatura_fields(body: bytes | str, url: str
-                       ) -> tuple[str | None, str | None, list[str] | None]:
+def trafilatura_fields(
+    body: bytes | str, url: str
+) -> tuple[str | None, str | None, list[str] | None]:
     xml = trafilatura.extract(body, url=url, output_format="xml", with_metadata=True)
     if not xml:
         return None, None, None
@@ -196,12 +223,16 @@ def trafilatura_fields(body: bytes | str, url: str
 def lake_fields(lake: Path) -> dict[str, tuple[str, str | None, list[str]]]:
     """{path: (title, date, paragraph texts)} as the lake's views show them."""
     from ingest import views
+
     con = views.connect(lake)
     try:
-        rel = con.execute("SELECT path, release_id, title, CAST(published_date AS VARCHAR) "
-                          "FROM releases").fetchall()
-        blocks = con.execute("SELECT release_id, text FROM release_blocks "
-                             "WHERE kind = 'paragraph' ORDER BY release_id, ordinal").fetchall()
+        rel = con.execute(
+            "SELECT path, release_id, title, CAST(published_date AS VARCHAR) FROM releases"
+        ).fetchall()
+        blocks = con.execute(
+            "SELECT release_id, text FROM release_blocks "
+            "WHERE kind = 'paragraph' ORDER BY release_id, ordinal"
+        ).fetchall()
     finally:
         con.close()
     paras: dict[str, list[str]] = {}
@@ -210,8 +241,12 @@ def lake_fields(lake: Path) -> dict[str, tuple[str, str | None, list[str]]]:
     return {path: (title, date, paras.get(rid, [])) for path, rid, title, date in rel}
 
 
-def accuracy(truth: list[dict], pages: dict[str, tuple[str, bytes | str]],
-             lake: dict[str, tuple] | None, n_trafilatura: int) -> dict:
+def accuracy(
+    truth: list[dict],
+    pages: dict[str, tuple[str, bytes | str]],
+    lake: dict[str, tuple] | None,
+    n_trafilatura: int,
+) -> dict:
     """Ours (lake and extractor) and trafilatura vs ground truth on dated, valid releases.
 
     `pages`: {path: (url, html)} for the pages to score with the extractors."""

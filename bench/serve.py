@@ -44,9 +44,13 @@ def request_stats(srv: NewsroomServer) -> dict:
             kind = "listing"
         kinds[kind] += 1
         statuses[f"{kind}:{status}"] += 1
-    return {"total": sum(kinds.values()), "by_kind": dict(kinds), "by_status": dict(statuses),
-            "article_pages": len(article_paths),
-            "article_repeats": sum(n - 1 for n in article_paths.values())}
+    return {
+        "total": sum(kinds.values()),
+        "by_kind": dict(kinds),
+        "by_status": dict(statuses),
+        "article_pages": len(article_paths),
+        "article_repeats": sum(n - 1 for n in article_paths.values()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +73,12 @@ def main(argv: list[str] | None = None) -> int:
             if name == "next_day":
                 r = site.next_day(new=int(cmd["new"]), edits=int(cmd["edits"]))
                 site.publish_sitemaps(srv.base_url)
-                out: dict = {"date": r["date"].isoformat(), "added": r["added"],
-                             "edited": r["edited"], "pages": site.page_count()}
+                out: dict = {
+                    "date": r["date"].isoformat(),
+                    "added": r["added"],
+                    "edited": r["edited"],
+                    "pages": site.page_count(),
+                }
             elif name == "stats":
                 out = request_stats(srv)
             elif name == "clear":

@@ -42,10 +42,12 @@ def workers_hwm_mib() -> list[float]:
     return out
 
 
-def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500,
-                 parallel: int = 1) -> dict:
-    settings = load_settings(base_url=base_url, lake=lake, requests_per_second=0,
-                             batch_size=batch_size)
+def measured_run(
+    base_url: str, lake: str, mode: str, batch_size: int = 500, parallel: int = 1
+) -> dict:
+    settings = load_settings(
+        base_url=base_url, lake=lake, requests_per_second=0, batch_size=batch_size
+    )
     stage: dict[str, float] = {"discover": 0.0, "fetch_pages": 0.0, "land_pages": 0.0}
     samples: list[dict] = []
     done = [0]
@@ -65,8 +67,14 @@ def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500,
         stage["fetch_pages"] += (now - started) - land
         done[0] += n_pages
         rss, hwm = rss_mib()
-        samples.append({"pages": done[0], "t": round(now - t_start, 3), "rss_mib": round(rss, 1),
-                        "hwm_mib": round(hwm, 1)})
+        samples.append(
+            {
+                "pages": done[0],
+                "t": round(now - t_start, 3),
+                "rss_mib": round(rss, 1),
+                "hwm_mib": round(hwm, 1),
+            }
+        )
 
     def batch(plans, fetcher, settings, run_id, label):  # runner API with Steps.batch
         t = time.perf_counter()
@@ -89,8 +97,11 @@ def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500,
             stage["finish"] = time.perf_counter() - t
 
     fields = set(runner.Steps.__dataclass_fields__)
-    steps = runner.Steps(discover=discover, finish=finish,
-                         **({"units": units} if "units" in fields else {"batch": batch}))
+    steps = runner.Steps(
+        discover=discover,
+        finish=finish,
+        **({"units": units} if "units" in fields else {"batch": batch}),
+    )
     kw = {"parallel": parallel} if "parallel" in inspect.signature(runner.run).parameters else {}
     rss0, _ = rss_mib()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -104,16 +115,26 @@ def measured_run(base_url: str, lake: str, mode: str, batch_size: int = 500,
     _, hwm = rss_mib()
     workers_hwm = workers_hwm_mib()
     return {
-        "mode": mode, "wall_s": wall, "status": row["status"],
+        "mode": mode,
+        "wall_s": wall,
+        "status": row["status"],
         "cpu_s": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
-        "counts": dict(report.counts), "timings": dict(report.timings),
-        "stage_wall": stage, "requests": row["requests"], "discovered": row["discovered"],
-        "fetched": row["fetched"], "new": row["new"], "updated": row["updated"],
-        "rss_start_mib": rss0, "peak_rss_mib": hwm, "workers_peak_rss_mib": workers_hwm,
+        "counts": dict(report.counts),
+        "timings": dict(report.timings),
+        "stage_wall": stage,
+        "requests": row["requests"],
+        "discovered": row["discovered"],
+        "fetched": row["fetched"],
+        "new": row["new"],
+        "updated": row["updated"],
+        "rss_start_mib": rss0,
+        "peak_rss_mib": hwm,
+        "workers_peak_rss_mib": workers_hwm,
         # Upper bound of the whole run's memory: every process at its own peak at once.
         "total_peak_rss_mib": hwm + sum(workers_hwm),
         "ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "samples": samples, "failures": report.failures[:5],
+        "samples": samples,
+        "failures": report.failures[:5],
     }
 
 
@@ -121,8 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     job = json.loads(argv[0])
     logging.basicConfig(level=logging.WARNING)
-    out = measured_run(job["base_url"], job["lake"], job.get("mode", "backfill"),
-                       int(job.get("batch_size", 500)), int(job.get("parallel", 1)))
+    out = measured_run(
+        job["base_url"],
+        job["lake"],
+        job.get("mode", "backfill"),
+        int(job.get("batch_size", 500)),
+        int(job.get("parallel", 1)),
+    )
     print("RESULT " + json.dumps(out, default=str), flush=True)
     return 0
 

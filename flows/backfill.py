@@ -32,6 +32,11 @@ def backfill(
     """
     if since > until:
         raise ConfigError(f"backfill since={since} is after until={until}")
-    return run_ingest("backfill", "backfill", run_settings(
-        settings, base_url=base_url, lake=lake, languages=languages, source=source),
-        since=since, until=until, parallel=parallel)
+    return run_ingest(
+        "backfill",
+        "backfill",
+        run_settings(settings, base_url=base_url, lake=lake, languages=languages, source=source),
+        since=since,
+        until=until,
+        parallel=parallel,
+    )

@@ -23,18 +23,30 @@ from ingest.runner import Unit
 from ingest.settings import Settings, load_settings
 
 
-def run_settings(settings: Settings | None, *, base_url: str | None, lake: str | None,
-                 languages: list[str] | str | None, source: str | None = None) -> Settings:
+def run_settings(
+    settings: Settings | None,
+    *,
+    base_url: str | None,
+    lake: str | None,
+    languages: list[str] | str | None,
+    source: str | None = None,
+) -> Settings:
     """The run's Settings: as the caller built them (the CLI passes `settings`), or, for a
     deployment run, built here from the run's parameters, then the worker's INGEST_*
     environment, then the source definition, then defaults: a parameter nobody set never
     hides the worker's setting. `source` is a built-in source name or a source file (a
     relative path is from the flow run's directory, the checkout). The lake path is
     checked before anything runs (one-line error for a wrong one)."""
-    explicit = {k: v for k, v in
-                {"base_url": base_url, "lake": lake, "languages": languages,
-                 "source": source}.items()
-                if v is not None}
+    explicit = {
+        k: v
+        for k, v in {
+            "base_url": base_url,
+            "lake": lake,
+            "languages": languages,
+            "source": source,
+        }.items()
+        if v is not None
+    }
     if settings is not None and explicit:
         raise ConfigError(f"give either settings or {', '.join(sorted(explicit))}, not both")
     built = settings if settings is not None else load_settings(**explicit)  # type: ignore[arg-type]
@@ -53,13 +65,13 @@ def ensure_host_limit(settings: Settings) -> str:
     the shared rate limiter still paces requests: the limit is a second guard."""
     name = host_limit_name(settings.base_url)
     with get_client(sync_client=True) as client:
-        client.upsert_global_concurrency_limit_by_name(name,
-                                                       limit=settings.max_parallel_per_host)
+        client.upsert_global_concurrency_limit_by_name(name, limit=settings.max_parallel_per_host)
     return name
 
 
-def run_units_prefect(units: Sequence[Unit], fetcher: Fetcher, settings: Settings,
-                      run_id: str, parallel: int) -> Iterator[tuple[Unit, object]]:
+def run_units_prefect(
+    units: Sequence[Unit], fetcher: Fetcher, settings: Settings, run_id: str, parallel: int
+) -> Iterator[tuple[Unit, object]]:
     """Units as `ingest-batch` task runs: called in order, or submitted to the flow's task
     runner `parallel` at a time while the run holds that many slots of the host limit."""
 
@@ -76,8 +88,9 @@ def run_units_prefect(units: Sequence[Unit], fetcher: Fetcher, settings: Setting
         return
     parallel = min(parallel, settings.max_parallel_per_host)
     # One acquisition for the whole run: per-unit slot polling costs seconds a unit.
-    with concurrency(ensure_host_limit(settings), occupy=parallel, strict=True,
-                     timeout_seconds=6 * 3600):
+    with concurrency(
+        ensure_host_limit(settings), occupy=parallel, strict=True, timeout_seconds=6 * 3600
+    ):
         yield from _windowed(units, parallel, call)
 
 
@@ -110,29 +123,49 @@ def _finished(future: object) -> bool:
 
 PREFECT_STEPS = runner.Steps(
     discover=lambda fetcher, settings, mode, since, until: discover_task(
-        quote(fetcher), settings, mode, since, until),
+        quote(fetcher), settings, mode, since, until
+    ),
     units=run_units_prefect,
     finish=lambda settings, run, discovery, result: finish_run_task(
-        settings, run, quote(discovery), quote(result)),
+        settings, run, quote(discovery), quote(result)
+    ),
 )
 
 
-def run_ingest(flow: str, mode: str, settings: Settings, *, since: date | None = None,
-               until: date | None = None, parallel: int = 1) -> State:
+def run_ingest(
+    flow: str,
+    mode: str,
+    settings: Settings,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    parallel: int = 1,
+) -> State:
     """Run and end the flow run in a state that says what happened: a partial run (some
     URLs failed, retried next time) names the URLs and reasons in its state message."""
-    row = runner.run(settings, flow, mode, since=since, until=until, steps=PREFECT_STEPS,
-                     parallel=parallel, logger=get_run_logger())
+    row = runner.run(
+        settings,
+        flow,
+        mode,
+        since=since,
+        until=until,
+        steps=PREFECT_STEPS,
+        parallel=parallel,
+        logger=get_run_logger(),
+    )
     result: BatchReport = row.pop("report")
     verdict = row.pop("verdict", None)
-    message = (f"{row['status']}: new {row['new']}, updated {row['updated']}, unchanged "
-               f"{row['unchanged']}, quarantined {row['quarantined']}, failed {row['failed']}")
+    message = (
+        f"{row['status']}: new {row['new']}, updated {row['updated']}, unchanged "
+        f"{row['unchanged']}, quarantined {row['quarantined']}, failed {row['failed']}"
+    )
     if row["status"] == "failed":  # runner.judge_run: the run achieved nothing useful
         error = RunFailedError(getattr(verdict, "code", None) or "failed", row["error"] or "")
         return Failed(message=str(error)[:4000], data=error)
     if result.failures:
         message += "; failed: " + "; ".join(
-            f"{f['url']}: {f['reason']}" for f in result.failures[:5])
+            f"{f['url']}: {f['reason']}" for f in result.failures[:5]
+        )
     return Completed(message=message[:4000], data=row)
 
 
@@ -161,14 +194,21 @@ def superseded_by() -> str | None:
         if not me.auto_scheduled or me.deployment_id is None or mine is None:
             return None
         now = datetime.now(UTC)
-        due = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            id=FlowRunFilterId(not_any_=[me.id]),
-            deployment_id=FlowRunFilterDeploymentId(any_=[me.deployment_id]),
-            expected_start_time=FlowRunFilterExpectedStartTime(after_=mine, before_=now)),
-            limit=100)
+        due = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(not_any_=[me.id]),
+                deployment_id=FlowRunFilterDeploymentId(any_=[me.deployment_id]),
+                expected_start_time=FlowRunFilterExpectedStartTime(after_=mine, before_=now),
+            ),
+            limit=100,
+        )
     broken = (StateType.CANCELLED, StateType.CRASHED, StateType.FAILED)
-    newer = [r for r in due if r.auto_scheduled and r.expected_start_time
-             and r.expected_start_time > mine
-             and not (r.state is not None and r.state.type in broken
-                      and r.state.name != "Skipped")]
+    newer = [
+        r
+        for r in due
+        if r.auto_scheduled
+        and r.expected_start_time
+        and r.expected_start_time > mine
+        and not (r.state is not None and r.state.type in broken and r.state.name != "Skipped")
+    ]
     return max(newer, key=lambda r: r.expected_start_time).name if newer else None

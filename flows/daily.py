@@ -27,7 +27,13 @@ def daily(
     """
     newer = superseded_by()
     if newer is not None:
-        return Cancelled(name="Skipped", message=f"skipped: the newer scheduled run {newer} "
-                         "is already due and catches up with this one")
-    return run_ingest("daily", "daily", run_settings(
-        settings, base_url=base_url, lake=lake, languages=languages, source=source))
+        return Cancelled(
+            name="Skipped",
+            message=f"skipped: the newer scheduled run {newer} "
+            "is already due and catches up with this one",
+        )
+    return run_ingest(
+        "daily",
+        "daily",
+        run_settings(settings, base_url=base_url, lake=lake, languages=languages, source=source),
+    )

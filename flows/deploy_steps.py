@@ -19,17 +19,23 @@ DAILY_DEPLOYMENT = "daily/daily"
 DAILY_SCHEDULE_SLUG = "daily-morning"
 
 
-def locate_checkout(deployment: str = DAILY_DEPLOYMENT,
-                    schedule_slug: str = DAILY_SCHEDULE_SLUG) -> dict[str, object]:
+def locate_checkout(
+    deployment: str = DAILY_DEPLOYMENT, schedule_slug: str = DAILY_SCHEDULE_SLUG
+) -> dict[str, object]:
     from prefect import get_client
     from prefect.exceptions import ObjectNotFound
 
     root = Path.cwd().resolve()
-    missing = [p for p in ("prefect.yaml", "flows/daily.py", "flows/backfill.py")
-               if not (root / p).is_file()]
+    missing = [
+        p
+        for p in ("prefect.yaml", "flows/daily.py", "flows/backfill.py")
+        if not (root / p).is_file()
+    ]
     if missing:
-        raise RuntimeError(f"run `prefect deploy` from the press-lake repository root: "
-                           f"{root} has no {', '.join(missing)}")
+        raise RuntimeError(
+            f"run `prefect deploy` from the press-lake repository root: "
+            f"{root} has no {', '.join(missing)}"
+        )
     active = False
     with get_client(sync_client=True) as client:
         try:
@@ -39,7 +45,8 @@ def locate_checkout(deployment: str = DAILY_DEPLOYMENT,
         if current is not None:
             # Schedules deployed before they had a slug count as this one (an upgrade
             # keeps the operator's choice too).
-            ours = ([s for s in current.schedules if s.slug == schedule_slug]
-                    or [s for s in current.schedules if s.slug is None])
+            ours = [s for s in current.schedules if s.slug == schedule_slug] or [
+                s for s in current.schedules if s.slug is None
+            ]
             active = any(s.active for s in ours)
     return {"directory": str(root), "daily_schedule_active": active}

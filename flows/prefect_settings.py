@@ -28,8 +28,10 @@ def prefect_toml() -> Path:
     for path in CANDIDATES:
         if path.is_file():
             return path
-    raise ConfigError(f"the project's Prefect settings file is missing ({CANDIDATES[-1]}); "
-                      "reinstall press-lake or restore prefect.toml")
+    raise ConfigError(
+        f"the project's Prefect settings file is missing ({CANDIDATES[-1]}); "
+        "reinstall press-lake or restore prefect.toml"
+    )
 
 
 def _flatten(table: Mapping[str, object], prefix: str = "") -> dict[str, object]:

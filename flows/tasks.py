@@ -24,12 +24,16 @@ from ingest.settings import Settings
 # I/O tasks must never be served from Prefect's cache: a cached fetch would silently
 # skip the day's work (STACK_NOTES pitfall 6).
 @task(name="discover", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
-def discover_task(fetcher: Fetcher, settings: Settings, mode: str,
-                  since: date | None, until: date | None) -> Discovery:
+def discover_task(
+    fetcher: Fetcher, settings: Settings, mode: str, since: date | None, until: date | None
+) -> Discovery:
     found = runner.discover_step(fetcher, settings, mode, since, until)
     log = get_run_logger()
-    log.info("discovered %d release URLs from %d sitemap/listing pages",
-             len(found.candidates), found.pages_seen)
+    log.info(
+        "discovered %d release URLs from %d sitemap/listing pages",
+        len(found.candidates),
+        found.pages_seen,
+    )
     for url, problem in found.problems[:20]:
         log.warning("%s: %s", url, problem)
     return found
@@ -50,8 +54,13 @@ class Work:
         self.fetcher = fetcher
 
 
-@task(name="ingest-batch", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE,
-      task_run_name="ingest-{label}")
+@task(
+    name="ingest-batch",
+    retries=2,
+    retry_delay_seconds=[10, 60],
+    cache_policy=NO_CACHE,
+    task_run_name="ingest-{label}",
+)
 def ingest_batch_task(work: Work, settings: Settings, run_id: str, label: str) -> BatchReport:
     """Safe to retry: a unit that did commit is found in the manifest and not written twice."""
     plans = work.plans
@@ -59,16 +68,25 @@ def ingest_batch_task(work: Work, settings: Settings, run_id: str, label: str) -
     c = result.counts
     get_run_logger().info(
         "%s: %d pages, new %d, updated %d, unchanged %d, quarantined %d, failed %d",
-        label, len(plans), c["new"], c["updated"], c["unchanged"], c["quarantined"],
-        c["failed"] + c["gone"])
+        label,
+        len(plans),
+        c["new"],
+        c["updated"],
+        c["unchanged"],
+        c["quarantined"],
+        c["failed"] + c["gone"],
+    )
     return result
 
 
 @task(name="finish-run", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def finish_run_task(settings: Settings, run: dict, discovery: Discovery | None,
-                    result: BatchReport) -> dict:
+def finish_run_task(
+    settings: Settings, run: dict, discovery: Discovery | None, result: BatchReport
+) -> dict:
     row = runner.finish_step(settings, run, discovery, result)
-    create_markdown_artifact(key=f"{row['flow']}-run-report",
-                             markdown=report.markdown(row, result, settings),
-                             description=f"{row['flow']} run {row['run_id']}")
+    create_markdown_artifact(
+        key=f"{row['flow']}-run-report",
+        markdown=report.markdown(row, result, settings),
+        description=f"{row['flow']} run {row['run_id']}",
+    )
     return row

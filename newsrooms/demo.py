@@ -21,40 +21,67 @@ from ingest.errors import IngestError
 from ingest.settings import LANGUAGES, Settings
 
 DEMO_QUERIES: list[tuple[str, str, str]] = [
-    ("Two newsrooms, one lake: releases per source and language", "table",
-     "SELECT source, language, count(*) AS releases, min(published_date) AS first, "
-     "max(published_date) AS last FROM releases GROUP BY ALL ORDER BY source, language"),
-    ("Releases per language and year", "chart",
-     "SELECT language, year, count(*) AS releases FROM releases "
-     "GROUP BY ALL ORDER BY language, year"),
-    ("Where: stories by dateline country (English versions)", "chart",
-     "SELECT country, count(*) AS stories FROM release_places WHERE language = 'en' "
-     "AND country IS NOT NULL "
-     "GROUP BY ALL ORDER BY stories DESC, country LIMIT 10"),
-    ("Which operations, and in how many languages", "table",
-     "SELECT operation, count(DISTINCT translation_key) AS stories, "
-     "list(DISTINCT language ORDER BY language) AS languages FROM release_operations "
-     "GROUP BY 1 ORDER BY stories DESC, operation LIMIT 8"),
-    ("Which crimes: stories mentioning each (regex search across languages)", "chart",
-     "SELECT 'drugs' AS crime, count(DISTINCT translation_key) AS stories FROM releases "
-     "WHERE regexp_matches(body_text, 'cocaine|cocaïne|cocaína|كوكايين|drug|drogue|droga', 'i') "
-     "UNION ALL SELECT 'trafficking in human beings', count(DISTINCT translation_key) FROM "
-     "releases WHERE regexp_matches(body_text, 'trafficking|traite|trata|الاتجار', 'i') "
-     "UNION ALL SELECT 'cybercrime', count(DISTINCT translation_key) FROM releases WHERE "
-     "regexp_matches(body_text, 'cyber|ransomware|rançongiciel|السيبري', 'i') "
-     "ORDER BY stories DESC"),
-    ("One release, every language (translation_key)", "table",
-     "SELECT translation_key, languages, title_en FROM release_families "
-     "ORDER BY versions DESC, published_date DESC LIMIT 5"),
-    ("Who said what", "table",
-     "SELECT r.language, q.speaker, left(q.text, 70) AS quote FROM quotes q "
-     "JOIN releases r USING (release_id) WHERE q.speaker IS NOT NULL "
-     "ORDER BY r.published_date DESC, q.ordinal LIMIT 8"),
-    ("Quarantine: pages we could not use, and why", "table",
-     "SELECT stage, reason, url FROM quarantine ORDER BY stage, reason, url"),
-    ("Runs", "table",
-     "SELECT source, flow, status, discovered, fetched, new, updated, unchanged, quarantined, "
-     "failed, requests, round(duration_s, 1) AS seconds FROM ingest_runs ORDER BY started_at"),
+    (
+        "Two newsrooms, one lake: releases per source and language",
+        "table",
+        "SELECT source, language, count(*) AS releases, min(published_date) AS first, "
+        "max(published_date) AS last FROM releases GROUP BY ALL ORDER BY source, language",
+    ),
+    (
+        "Releases per language and year",
+        "chart",
+        "SELECT language, year, count(*) AS releases FROM releases "
+        "GROUP BY ALL ORDER BY language, year",
+    ),
+    (
+        "Where: stories by dateline country (English versions)",
+        "chart",
+        "SELECT country, count(*) AS stories FROM release_places WHERE language = 'en' "
+        "AND country IS NOT NULL "
+        "GROUP BY ALL ORDER BY stories DESC, country LIMIT 10",
+    ),
+    (
+        "Which operations, and in how many languages",
+        "table",
+        "SELECT operation, count(DISTINCT translation_key) AS stories, "
+        "list(DISTINCT language ORDER BY language) AS languages FROM release_operations "
+        "GROUP BY 1 ORDER BY stories DESC, operation LIMIT 8",
+    ),
+    (
+        "Which crimes: stories mentioning each (regex search across languages)",
+        "chart",
+        "SELECT 'drugs' AS crime, count(DISTINCT translation_key) AS stories FROM releases "
+        "WHERE regexp_matches(body_text, 'cocaine|cocaïne|cocaína|كوكايين|drug|drogue|droga', 'i') "
+        "UNION ALL SELECT 'trafficking in human beings', count(DISTINCT translation_key) FROM "
+        "releases WHERE regexp_matches(body_text, 'trafficking|traite|trata|الاتجار', 'i') "
+        "UNION ALL SELECT 'cybercrime', count(DISTINCT translation_key) FROM releases WHERE "
+        "regexp_matches(body_text, 'cyber|ransomware|rançongiciel|السيبري', 'i') "
+        "ORDER BY stories DESC",
+    ),
+    (
+        "One release, every language (translation_key)",
+        "table",
+        "SELECT translation_key, languages, title_en FROM release_families "
+        "ORDER BY versions DESC, published_date DESC LIMIT 5",
+    ),
+    (
+        "Who said what",
+        "table",
+        "SELECT r.language, q.speaker, left(q.text, 70) AS quote FROM quotes q "
+        "JOIN releases r USING (release_id) WHERE q.speaker IS NOT NULL "
+        "ORDER BY r.published_date DESC, q.ordinal LIMIT 8",
+    ),
+    (
+        "Quarantine: pages we could not use, and why",
+        "table",
+        "SELECT stage, reason, url FROM quarantine ORDER BY stage, reason, url",
+    ),
+    (
+        "Runs",
+        "table",
+        "SELECT source, flow, status, discovered, fetched, new, updated, unchanged, quarantined, "
+        "failed, requests, round(duration_s, 1) AS seconds FROM ingest_runs ORDER BY started_at",
+    ),
 ]
 
 
@@ -66,8 +93,9 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def run_demo(settings: Settings, run_flow: Callable[..., dict],
-             load_daily: Callable[[], Callable[..., dict]]) -> int:
+def run_demo(
+    settings: Settings, run_flow: Callable[..., dict], load_daily: Callable[[], Callable[..., dict]]
+) -> int:
     """Serve the fixture newsrooms, run the daily flow on each twice into `settings.lake`,
     show the analyst queries. `run_flow(load_daily, settings=...)` runs the flow."""
     from ingest.settings import load_settings
@@ -75,27 +103,40 @@ def run_demo(settings: Settings, run_flow: Callable[..., dict],
     from newsrooms.wordpress import SOURCE_FILE, WordPressSite
 
     lake = settings.lake
-    with NewsroomServer(NewsroomSite(), max_seconds=900) as server, \
-            NewsroomServer(WordPressSite(), max_seconds=900) as wp_server:
-        print(f"fixture newsroom (INTERPOL-like) serving on {server.base_url}; "
-              f"WordPress-like on {wp_server.base_url} (both stop with this process)")
+    with (
+        NewsroomServer(NewsroomSite(), max_seconds=900) as server,
+        NewsroomServer(WordPressSite(), max_seconds=900) as wp_server,
+    ):
+        print(
+            f"fixture newsroom (INTERPOL-like) serving on {server.base_url}; "
+            f"WordPress-like on {wp_server.base_url} (both stop with this process)"
+        )
         # Our own servers on loopback: no politeness delay.
         runs = [
-            ("interpol: built-in source, sitemaps + listings", dataclasses.replace(
-                settings, base_url=server.base_url, requests_per_second=0.0,
-                languages=LANGUAGES)),
-            (f"nsca: source file {_shown(SOURCE_FILE)}, RSS/Atom feeds", load_settings(
-                source=str(SOURCE_FILE), base_url=wp_server.base_url, lake=lake, env={})),
+            (
+                "interpol: built-in source, sitemaps + listings",
+                dataclasses.replace(
+                    settings, base_url=server.base_url, requests_per_second=0.0, languages=LANGUAGES
+                ),
+            ),
+            (
+                f"nsca: source file {_shown(SOURCE_FILE)}, RSS/Atom feeds",
+                load_settings(
+                    source=str(SOURCE_FILE), base_url=wp_server.base_url, lake=lake, env={}
+                ),
+            ),
         ]
         for attempt in ("first", "second"):
             for label, run in runs:
                 t0 = time.perf_counter()
                 row = run_flow(load_daily, settings=run)
-                print(f"{attempt} daily run [{label}]: {row['status']} in "
-                      f"{time.perf_counter() - t0:.1f} s: fetched {row['fetched']}, new "
-                      f"{row['new']}, updated {row['updated']}, unchanged {row['unchanged']}, "
-                      f"quarantined {row['quarantined']}, failed {row['failed']}, requests "
-                      f"{row['requests']}")
+                print(
+                    f"{attempt} daily run [{label}]: {row['status']} in "
+                    f"{time.perf_counter() - t0:.1f} s: fetched {row['fetched']}, new "
+                    f"{row['new']}, updated {row['updated']}, unchanged {row['unchanged']}, "
+                    f"quarantined {row['quarantined']}, failed {row['failed']}, requests "
+                    f"{row['requests']}"
+                )
     for title, fmt, sql in DEMO_QUERIES:
         print(f"\n== {title}\n-- {sql}")
         print(output.render(views.run_query(lake, sql), fmt), end="")
@@ -106,10 +147,11 @@ def run_demo(settings: Settings, run_flow: Callable[..., dict],
     where = _shown(lake) if isinstance(lake, Path) else str(lake)
     print(f"\nLake: {lake}")
     if isinstance(lake, Path):
-        print(f"Open it in DuckDB:  {_shown(bin_dir / 'duckdb')} "
-              f"{_shown(lake / views.VIEWS_DB)}")
-    print(f"Ask it from here:   {_shown(bin_dir / 'ingest')} query "
-          f"\"SELECT * FROM releases LIMIT 5\" --lake {where}")
+        print(f"Open it in DuckDB:  {_shown(bin_dir / 'duckdb')} {_shown(lake / views.VIEWS_DB)}")
+    print(
+        f"Ask it from here:   {_shown(bin_dir / 'ingest')} query "
+        f'"SELECT * FROM releases LIMIT 5" --lake {where}'
+    )
     return 0
 
 
@@ -124,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.cli import run_flow
     from ingest.settings import load_settings
 
-    ap = argparse.ArgumentParser(prog="python -m newsrooms.demo", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m newsrooms.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--lake", default="data/lake", help="lake root (default data/lake)")
     args = ap.parse_args(argv)
     try:

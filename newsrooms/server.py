@@ -26,8 +26,9 @@ class Response:
 
 
 class Site(Protocol):
-    def respond(self, method: str, target: str, headers: dict[str, str],
-                host: str = "127.0.0.1") -> Response: ...
+    def respond(
+        self, method: str, target: str, headers: dict[str, str], host: str = "127.0.0.1"
+    ) -> Response: ...
 
     def is_article_path(self, path: str) -> bool: ...
 
@@ -59,8 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             # A fixture bug must surface in tests, not as a hung client: answer 500, keep it.
             self.owner.errors.append(traceback.format_exc())
-            resp = Response(500, {"Content-Type": "text/plain; charset=utf-8"},
-                            b"fixture error\n")
+            resp = Response(500, {"Content-Type": "text/plain; charset=utf-8"}, b"fixture error\n")
         self.owner._log(self.command, self.path, resp.status, headers)
         self.send_response(resp.status)
         for k, v in resp.headers.items():
@@ -95,8 +95,9 @@ class _QuietServer(ThreadingHTTPServer):
 class NewsroomServer:
     """ThreadingHTTPServer in a daemon thread; context manager; stops itself after max_seconds."""
 
-    def __init__(self, site: Site, host: str = "127.0.0.1", port: int = 0,
-                 max_seconds: float | None = 600) -> None:
+    def __init__(
+        self, site: Site, host: str = "127.0.0.1", port: int = 0, max_seconds: float | None = 600
+    ) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the fixture newsroom only listens on 127.0.0.1")
         self.site = site
@@ -111,9 +112,12 @@ class NewsroomServer:
         self._log_lock = threading.Lock()
         self._requests: list[tuple[str, str, int, dict[str, str]]] = []
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.1}, daemon=True,
-                                        name=f"newsroom-{p}")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
+            name=f"newsroom-{p}",
+        )
         self._thread.start()
         self._timer: threading.Timer | None = None
         if max_seconds is not None and max_seconds > 0:
@@ -171,6 +175,7 @@ class NewsroomServer:
     def __enter__(self) -> NewsroomServer:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

@@ -19,17 +19,29 @@ import pytest
 # (the unit tests, under a minute), `make test` runs everything. A test file marks itself
 # with `pytestmark`; the files below are marked here, by name, to keep their code as it is.
 SLOW = {  # a Prefect API, a deployment, worker processes, benchmarks, crash loops
-    "test_flows.py", "test_deployment.py", "test_scale_out.py", "test_integrity.py",
-    "test_object_store.py", "test_bench.py",
+    "test_flows.py",
+    "test_deployment.py",
+    "test_scale_out.py",
+    "test_integrity.py",
+    "test_object_store.py",
+    "test_bench.py",
     "test_hostile_runs.py",  # hostile servers, whole runs, one Prefect flow (issue 11)
 }
 INTEGRATION = SLOW | {  # real servers on 127.0.0.1 (the fixture newsroom, scripted HTTP)
-    "test_fetch.py", "test_fetch_state.py", "test_maintenance.py", "test_newsroom.py",
-    "test_no_lastmod_site.py", "test_pagepool.py", "test_hostile_fetch.py",
-    "test_hostile_runs.py", "test_analyst_report.py",  # headless Chromium
+    "test_fetch.py",
+    "test_fetch_state.py",
+    "test_maintenance.py",
+    "test_newsroom.py",
+    "test_no_lastmod_site.py",
+    "test_pagepool.py",
+    "test_hostile_fetch.py",
+    "test_hostile_runs.py",
+    "test_analyst_report.py",  # headless Chromium
     # sources as data: feeds over HTTP, the WordPress-like fixture, two sources in one lake
     # (its one Prefect flow test is marked slow in the file)
-    "test_feed_discovery.py", "test_wordpress_newsroom.py", "test_two_sources.py",
+    "test_feed_discovery.py",
+    "test_wordpress_newsroom.py",
+    "test_two_sources.py",
 }
 
 

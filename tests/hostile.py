@@ -33,19 +33,26 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 GIB = 1 << 30
 
 
-def article_html(i: int, *, year: int = 2023, dateline: str = "LYON, France",
-                 subtitle: str | None = "Police in many countries worked together",
-                 extra: str = "") -> bytes:
+def article_html(
+    i: int,
+    *,
+    year: int = 2023,
+    dateline: str = "LYON, France",
+    subtitle: str | None = "Police in many countries worked together",
+    extra: str = "",
+) -> bytes:
     """A plain release page our extraction reads (title, date, dateline, body)."""
-    sub = f"<p class=\"standfirst\"><strong>{subtitle}</strong></p>" if subtitle else ""
+    sub = f'<p class="standfirst"><strong>{subtitle}</strong></p>' if subtitle else ""
     lead = f"{dateline} – " if dateline else ""
-    return (f'<html lang="en"><head><meta charset="utf-8"><title>Operation Sandstorm {i}'
-            f"</title></head><body><article><h1>Operation Sandstorm {i} leads to 40 arrests"
-            f'</h1><time datetime="{year}-05-{1 + i % 28:02d}">4 May {year}</time>{sub}'
-            f"<p>{lead}Police in {i + 3} countries arrested 40 suspects in an operation "
-            "against drug trafficking networks.</p><p>The operation ran in three regions "
-            "over a month and seized 2 tonnes of cocaine.</p>"
-            f"{extra}</article></body></html>").encode()
+    return (
+        f'<html lang="en"><head><meta charset="utf-8"><title>Operation Sandstorm {i}'
+        f"</title></head><body><article><h1>Operation Sandstorm {i} leads to 40 arrests"
+        f'</h1><time datetime="{year}-05-{1 + i % 28:02d}">4 May {year}</time>{sub}'
+        f"<p>{lead}Police in {i + 3} countries arrested 40 suspects in an operation "
+        "against drug trafficking networks.</p><p>The operation ran in three regions "
+        "over a month and seized 2 tonnes of cocaine.</p>"
+        f"{extra}</article></body></html>"
+    ).encode()
 
 
 @functools.lru_cache(maxsize=2)
@@ -108,10 +115,12 @@ class _Server(ThreadingHTTPServer):
 
 # ---- behaviours ---------------------------------------------------------------------------
 
+
 def respond(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> Behaviour:
     def go(h: Handler) -> None:
         h.head(status, headers if headers is not None else HTML, len(body))
         h.wfile.write(body)
+
     return go
 
 
@@ -119,20 +128,21 @@ def page(body: bytes, headers: dict[str, str] | None = None) -> Behaviour:
     return respond(200, body, headers)
 
 
-def redirect(location: str, status: int = 302, headers: dict[str, str] | None = None
-             ) -> Behaviour:
+def redirect(location: str, status: int = 302, headers: dict[str, str] | None = None) -> Behaviour:
     return respond(status, b"", {"Location": location, **(headers or {})})
 
 
 def bomb(inflated: int = GIB) -> Behaviour:
     """A gzip bomb: Content-Encoding gzip, about 1 MB that inflates to `inflated` bytes."""
+
     def go(h: Handler) -> None:
         data = gzip_bomb(inflated)
         h.head(200, {**HTML, "Content-Encoding": "gzip"}, len(data))
         for i in range(0, len(data), 1 << 16):
             if h.stopping.is_set():
                 return
-            h.wfile.write(data[i:i + (1 << 16)])
+            h.wfile.write(data[i : i + (1 << 16)])
+
     return go
 
 
@@ -144,7 +154,7 @@ def huge(size: int, *, declare_length: bool = True) -> Behaviour:
         sent = 0
         yield b"<html><body>"
         while sent < size:
-            piece = filler[:size - sent]
+            piece = filler[: size - sent]
             sent += len(piece)
             yield piece
 
@@ -158,12 +168,14 @@ def huge(size: int, *, declare_length: bool = True) -> Behaviour:
         else:
             h.head(200, {**HTML, "Transfer-Encoding": "chunked"})
             h.stream(chunks())
+
     return go
 
 
 def dribble(interval: float = 1.0, *, in_headers: bool = False) -> Behaviour:
     """One byte every `interval` seconds, in the body (after honest headers) or already in
     the headers; never finishes until the client gives up or the server stops."""
+
     def go(h: Handler) -> None:
         if in_headers:
             data = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"a" * 10**6
@@ -173,8 +185,9 @@ def dribble(interval: float = 1.0, *, in_headers: bool = False) -> Behaviour:
         for i in range(len(data)):
             if h.stopping.wait(interval):
                 return
-            h.wfile.write(data[i:i + 1])
+            h.wfile.write(data[i : i + 1])
             h.wfile.flush()
+
     return go
 
 
@@ -198,6 +211,7 @@ def retry_after_date(seconds: float, then: Behaviour, status: int = 503) -> Beha
         served.set()
         when = datetime.now(UTC) + timedelta(seconds=seconds)
         respond(status, b"", {"Retry-After": format_datetime(when, usegmt=True)})(h)
+
     return go
 
 
@@ -210,35 +224,46 @@ def sequence(*behaviours: Behaviour) -> Behaviour:
         with lock:
             b = queue.pop(0) if len(queue) > 1 else queue[0]
         b(h)
+
     return go
 
 
-def sitemap_flood(base: Callable[[], str], n: int, path: str = "/en/News-and-Events/News/2023/"
-                  ) -> Behaviour:
+def sitemap_flood(
+    base: Callable[[], str], n: int, path: str = "/en/News-and-Events/News/2023/"
+) -> Behaviour:
     """A sitemap of `n` URLs, generated while it streams (chunked)."""
+
     def chunks() -> Iterator[bytes]:
-        yield (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-               b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n')
+        yield (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        )
         root = base()
         for start in range(0, n, 1000):
-            yield "".join(f"<url><loc>{root}{path}flood-{i}</loc></url>\n"
-                          for i in range(start, min(n, start + 1000))).encode()
+            yield "".join(
+                f"<url><loc>{root}{path}flood-{i}</loc></url>\n"
+                for i in range(start, min(n, start + 1000))
+            ).encode()
         yield b"</urlset>\n"
 
     def go(h: Handler) -> None:
         h.head(200, {"Content-Type": "application/xml", "Transfer-Encoding": "chunked"})
         h.stream(chunks())
+
     return go
 
 
 def sitemap(base: Callable[[], str], paths: list[str], *, index: bool = False) -> Behaviour:
     def go(h: Handler) -> None:
         tag, item = ("sitemapindex", "sitemap") if index else ("urlset", "url")
-        body = (f'<?xml version="1.0" encoding="UTF-8"?><{tag} xmlns="http://www.sitemaps.org/'
-                f'schemas/sitemap/0.9">' + "".join(
-                    f"<{item}><loc>{base()}{p}</loc></{item}>" for p in paths)
-                + f"</{tag}>").encode()
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><{tag} xmlns="http://www.sitemaps.org/'
+            f'schemas/sitemap/0.9">'
+            + "".join(f"<{item}><loc>{base()}{p}</loc></{item}>" for p in paths)
+            + f"</{tag}>"
+        ).encode()
         respond(200, body, {"Content-Type": "application/xml"})(h)
+
     return go
 
 
@@ -257,13 +282,19 @@ class IndexChain:
 
 # ---- the server ---------------------------------------------------------------------------
 
+
 class HostileServer:
     """The hostile newsroom. `routes` maps paths to behaviours; `prefix_routes` map path
     prefixes (e.g. "/chain/") to one behaviour. Every request is logged: (path, headers)."""
 
-    def __init__(self, routes: dict[str, Behaviour] | None = None, *,
-                 prefix_routes: dict[str, Behaviour] | None = None, host: str = "127.0.0.1",
-                 max_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        routes: dict[str, Behaviour] | None = None,
+        *,
+        prefix_routes: dict[str, Behaviour] | None = None,
+        host: str = "127.0.0.1",
+        max_seconds: float = 300.0,
+    ) -> None:
         self.routes: dict[str, Behaviour] = dict(routes or {})
         self.prefix_routes = dict(prefix_routes or {})
         self.log: list[tuple[str, dict[str, str]]] = []
@@ -274,8 +305,9 @@ class HostileServer:
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://{host}:{self.port}"
         self.max_seconds = max_seconds
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                        name=f"hostile-{self.port}")
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, daemon=True, name=f"hostile-{self.port}"
+        )
         self._timer = threading.Timer(max_seconds, self.stop)
         self._timer.daemon = True
 
@@ -319,13 +351,13 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def site_routes(base: Callable[[], str], n: int, *, robots: Behaviour | None = None,
-                year: int = 2023) -> dict[str, Behaviour]:
+def site_routes(
+    base: Callable[[], str], n: int, *, robots: Behaviour | None = None, year: int = 2023
+) -> dict[str, Behaviour]:
     """A small newsroom: robots.txt, one sitemap, `n` release pages (a-0 ... a-<n-1>)."""
     paths = [f"/en/News-and-Events/News/{year}/a-{i}" for i in range(n)]
     routes: dict[str, Behaviour] = {
-        "/robots.txt": robots or page(b"User-agent: *\nAllow: /\n",
-                                      {"Content-Type": "text/plain"}),
+        "/robots.txt": robots or page(b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"}),
         "/sitemap.xml": sitemap(base, paths),
     }
     for i, p in enumerate(paths):
@@ -334,6 +366,7 @@ def site_routes(base: Callable[[], str], n: int, *, robots: Behaviour | None = N
 
 
 # ---- as a process (measurements) ----------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> int:
     """Serve a hostile newsroom for `bench/hostile.py`: prints the base URL, then serves
@@ -350,14 +383,17 @@ def main(argv: list[str] | None = None) -> int:
         return server.base_url
 
     routes = site_routes(base, args.pages)
-    routes.update({
-        "/en/News-and-Events/News/2023/bomb": bomb(),
-        "/en/News-and-Events/News/2023/huge": huge(300 * 1024 * 1024),
-        "/en/News-and-Events/News/2023/huge-chunked": huge(300 * 1024 * 1024,
-                                                           declare_length=False),
-        "/en/News-and-Events/News/2023/dribble": dribble(1.0),
-        "/flood.xml": sitemap_flood(base, args.flood),
-    })
+    routes.update(
+        {
+            "/en/News-and-Events/News/2023/bomb": bomb(),
+            "/en/News-and-Events/News/2023/huge": huge(300 * 1024 * 1024),
+            "/en/News-and-Events/News/2023/huge-chunked": huge(
+                300 * 1024 * 1024, declare_length=False
+            ),
+            "/en/News-and-Events/News/2023/dribble": dribble(1.0),
+            "/flood.xml": sitemap_flood(base, args.flood),
+        }
+    )
     server = HostileServer(routes, max_seconds=args.max_seconds)
     gzip_bomb()  # compressed before serving: the first request must not wait for it
     with server:

@@ -17,7 +17,7 @@ def countries(lang: str, body: str) -> list[tuple[str, str]]:
     out = []
     for m in a.mentions:
         if m.kind == "country":
-            assert body[m.start:m.end] == m.text  # offsets index the original text
+            assert body[m.start : m.end] == m.text  # offsets index the original text
             out.append((m.code, m.text))
     return out
 
@@ -25,7 +25,7 @@ def countries(lang: str, body: str) -> list[tuple[str, str]]:
 def quantities(lang: str, body: str) -> list[tuple]:
     a = analyze(lang, title=None, subtitle=None, dateline=None, body=body)
     for q in a.quantities:
-        assert body[q.start:q.end] == q.text
+        assert body[q.start : q.end] == q.text
     return [(q.kind, q.value, q.unit, q.item) for q in a.quantities]
 
 
@@ -34,23 +34,42 @@ def test_folding_keeps_offsets_into_the_original():
     f = fold(text)
     assert "كوت" not in f.text and "cote d'ivoire" in f.text and f.text.endswith("120")
     i = f.text.index("cote")
-    assert text[f.start(i):f.end(i + len("cote d'ivoire"))] == "Côte d’Ivoire"
+    assert text[f.start(i) : f.end(i + len("cote d'ivoire"))] == "Côte d’Ivoire"
     j = f.text.index("عمان")
-    assert text[f.start(j):f.end(j + 4)] == "عُمّان"
+    assert text[f.start(j) : f.end(j + 4)] == "عُمّان"
 
 
-@pytest.mark.parametrize(("lang", "body", "want"), [
-    ("ar", "وأفادت السلطات في نيوزيلندا يوم الأربعاء", [("NZ", "نيوزيلندا")]),
-    ("ar", "وفد من الإمارات العربية المتحدة وللإمارات وبالمغرب ولنيوزيلندا",
-     [("AE", "الإمارات العربية المتحدة"), ("AE", "لإمارات"), ("MA", "المغرب"),
-      ("NZ", "نيوزيلندا")]),
-    ("fr", "en Côte d’Ivoire, aux États-Unis et d'Italie",
-     [("CI", "Côte d’Ivoire"), ("US", "États-Unis"), ("IT", "Italie")]),
-    ("es", "desde los Estados Unidos hacia la República Dominicana",
-     [("US", "Estados Unidos"), ("DO", "República Dominicana")]),
-    ("en", "from Papua New Guinea, Guinea-Bissau and the Republic of Korea",
-     [("PG", "Papua New Guinea"), ("GW", "Guinea-Bissau"), ("KR", "Republic of Korea")]),
-])
+@pytest.mark.parametrize(
+    ("lang", "body", "want"),
+    [
+        ("ar", "وأفادت السلطات في نيوزيلندا يوم الأربعاء", [("NZ", "نيوزيلندا")]),
+        (
+            "ar",
+            "وفد من الإمارات العربية المتحدة وللإمارات وبالمغرب ولنيوزيلندا",
+            [
+                ("AE", "الإمارات العربية المتحدة"),
+                ("AE", "لإمارات"),
+                ("MA", "المغرب"),
+                ("NZ", "نيوزيلندا"),
+            ],
+        ),
+        (
+            "fr",
+            "en Côte d’Ivoire, aux États-Unis et d'Italie",
+            [("CI", "Côte d’Ivoire"), ("US", "États-Unis"), ("IT", "Italie")],
+        ),
+        (
+            "es",
+            "desde los Estados Unidos hacia la República Dominicana",
+            [("US", "Estados Unidos"), ("DO", "República Dominicana")],
+        ),
+        (
+            "en",
+            "from Papua New Guinea, Guinea-Bissau and the Republic of Korea",
+            [("PG", "Papua New Guinea"), ("GW", "Guinea-Bissau"), ("KR", "Republic of Korea")],
+        ),
+    ],
+)
 def test_countries_in_inflected_and_compound_forms(lang, body, want):
     assert countries(lang, body) == want
 
@@ -68,8 +87,13 @@ def test_a_currency_sign_is_not_a_country():
 
 
 def test_amman_and_oman_are_told_apart_by_the_written_diacritics():
-    a = analyze("ar", title=None, subtitle=None, dateline=None,
-                body="اجتمع الخبراء في عمّان بالأردن، ووصل وفد من سلطنة عُمان")
+    a = analyze(
+        "ar",
+        title=None,
+        subtitle=None,
+        dateline=None,
+        body="اجتمع الخبراء في عمّان بالأردن، ووصل وفد من سلطنة عُمان",
+    )
     kinds = {(m.kind, m.code, m.text) for m in a.mentions if m.kind in ("country", "place")}
     assert ("place", "JO", "عمّان") in kinds
     assert ("country", "OM", "سلطنة عُمان") in kinds
@@ -77,24 +101,39 @@ def test_amman_and_oman_are_told_apart_by_the_written_diacritics():
 
 def test_demonyms_but_not_language_names():
     assert countries("en", "Nigerian police arrested a Colombian national") == [
-        ("NG", "Nigerian"), ("CO", "Colombian")]
+        ("NG", "Nigerian"),
+        ("CO", "Colombian"),
+    ]
     assert countries("fr", "le rapport est disponible en français") == []
     assert countries("ar", "السلطات المصرية") == [("EG", "المصرية")]
 
 
-@pytest.mark.parametrize(("token", "lang", "value"), [
-    ("3,2", "ar", 3.2), ("1,500", "ar", 1500), ("1 900", "fr", 1900), ("1.900", "es", 1900),
-    ("3,5", "es", 3.5), ("1,300", "en", 1300), ("9.7", "en", 9.7), ("1.234,5", "es", 1234.5),
-    ("1,234.5", "en", 1234.5), ("12٫5", "ar", 12.5), ("1,234,567", "fr", 1234567),
-])
+@pytest.mark.parametrize(
+    ("token", "lang", "value"),
+    [
+        ("3,2", "ar", 3.2),
+        ("1,500", "ar", 1500),
+        ("1 900", "fr", 1900),
+        ("1.900", "es", 1900),
+        ("3,5", "es", 3.5),
+        ("1,300", "en", 1300),
+        ("9.7", "en", 9.7),
+        ("1.234,5", "es", 1234.5),
+        ("1,234.5", "en", 1234.5),
+        ("12٫5", "ar", 12.5),
+        ("1,234,567", "fr", 1234567),
+    ],
+)
 def test_numbers_as_printed(token, lang, value):
     assert parse_number(fold(token).text, lang) == pytest.approx(value)
 
 
 def test_quantities_from_the_seed_sentence():
-    body = ("وشارك في الاجتماع الذي استغرق ثلاثة أيام (7-9 شباط/فبراير) أكثر من 150 من "
-            "مسؤولي إنفاذ القانون من 42 بلدا في آسيا. وأفادت السلطات في نيوزيلندا بواحدة من "
-            "أكبر الضبطيات بعد اعتراض 3,2 أطنان من الكوكايين في عرض المحيط.")
+    body = (
+        "وشارك في الاجتماع الذي استغرق ثلاثة أيام (7-9 شباط/فبراير) أكثر من 150 من "
+        "مسؤولي إنفاذ القانون من 42 بلدا في آسيا. وأفادت السلطات في نيوزيلندا بواحدة من "
+        "أكبر الضبطيات بعد اعتراض 3,2 أطنان من الكوكايين في عرض المحيط."
+    )
     got = quantities("ar", body)
     assert ("officials", 150.0, None, None) in got
     assert ("countries", 42.0, None, None) in got
@@ -102,79 +141,138 @@ def test_quantities_from_the_seed_sentence():
     assert all(k != "duration" and v != 3.0 for k, v, _u, _i in got)  # ثلاثة أيام: a duration
 
 
-@pytest.mark.parametrize(("lang", "body", "want"), [
-    ("en", "Police seized more than 4,000 kg of tramadol and arrested 769 people.",
-     [("seizure", 4000.0, "kg", "tramadol"), ("arrests", 769.0, None, None)]),
-    ("fr", "ont saisi plus de trois tonnes d’écailles de pangolin et 2,5 millions d’euros.",
-     [("seizure", 3.0, "t", "pangolin_scales"), ("seizure", 2500000.0, "EUR", None)]),
-    ("es", "Los agentes rescataron a 86 víctimas e incautaron 1.900 kilos de marihuana.",
-     [("rescued", 86.0, None, None), ("seizure", 1900.0, "kg", "cannabis")]),
-    ("ar", "ضبطت الشرطة طنين من العاج و٨٠٠ ألف قرص من الكبتاغون.",
-     [("seizure", 800000.0, "units", "captagon"), ("seizure", 2.0, "t", "ivory")]),
-    ("en", "The operation ran for three weeks in 2023 and trained 12 days later.", []),
-    ("en", "He was wanted for the murder of two police officers.", []),
-])
+@pytest.mark.parametrize(
+    ("lang", "body", "want"),
+    [
+        (
+            "en",
+            "Police seized more than 4,000 kg of tramadol and arrested 769 people.",
+            [("seizure", 4000.0, "kg", "tramadol"), ("arrests", 769.0, None, None)],
+        ),
+        (
+            "fr",
+            "ont saisi plus de trois tonnes d’écailles de pangolin et 2,5 millions d’euros.",
+            [("seizure", 3.0, "t", "pangolin_scales"), ("seizure", 2500000.0, "EUR", None)],
+        ),
+        (
+            "es",
+            "Los agentes rescataron a 86 víctimas e incautaron 1.900 kilos de marihuana.",
+            [("rescued", 86.0, None, None), ("seizure", 1900.0, "kg", "cannabis")],
+        ),
+        (
+            "ar",
+            "ضبطت الشرطة طنين من العاج و٨٠٠ ألف قرص من الكبتاغون.",
+            [("seizure", 800000.0, "units", "captagon"), ("seizure", 2.0, "t", "ivory")],
+        ),
+        ("en", "The operation ran for three weeks in 2023 and trained 12 days later.", []),
+        ("en", "He was wanted for the murder of two police officers.", []),
+    ],
+)
 def test_quantities_in_four_languages(lang, body, want):
     assert sorted(quantities(lang, body)) == sorted(want)
 
 
-@pytest.mark.parametrize(("lang", "attribution", "want"), [
-    ("en", "INTERPOL Secretary General Jürgen Stock",
-     ("Jürgen Stock", "Secretary General", "INTERPOL")),
-    ("en", "Neal Jetton, Director of the Cybercrime Directorate at INTERPOL",
-     ("Neal Jetton", "Director of the Cybercrime Directorate", "INTERPOL")),
-    ("fr", "le Secrétaire général d’INTERPOL, Jürgen Stock",
-     ("Jürgen Stock", "Secrétaire général", "INTERPOL")),
-    ("es", "María Fernanda López, fiscal contra la Trata de Personas del Ministerio Público",
-     ("María Fernanda López", "fiscal contra la Trata de Personas", "Ministerio Público")),
-    ("ar", "الأمين العام للإنتربول يورغن شتوك", ("يورغن شتوك", "الأمين العام", "الإنتربول")),
-    ("ar", "العميد سامي الخطيب، مدير إدارة مكافحة التزوير",
-     ("سامي الخطيب", "مدير إدارة مكافحة التزوير", None)),
-])
+@pytest.mark.parametrize(
+    ("lang", "attribution", "want"),
+    [
+        (
+            "en",
+            "INTERPOL Secretary General Jürgen Stock",
+            ("Jürgen Stock", "Secretary General", "INTERPOL"),
+        ),
+        (
+            "en",
+            "Neal Jetton, Director of the Cybercrime Directorate at INTERPOL",
+            ("Neal Jetton", "Director of the Cybercrime Directorate", "INTERPOL"),
+        ),
+        (
+            "fr",
+            "le Secrétaire général d’INTERPOL, Jürgen Stock",
+            ("Jürgen Stock", "Secrétaire général", "INTERPOL"),
+        ),
+        (
+            "es",
+            "María Fernanda López, fiscal contra la Trata de Personas del Ministerio Público",
+            ("María Fernanda López", "fiscal contra la Trata de Personas", "Ministerio Público"),
+        ),
+        ("ar", "الأمين العام للإنتربول يورغن شتوك", ("يورغن شتوك", "الأمين العام", "الإنتربول")),
+        (
+            "ar",
+            "العميد سامي الخطيب، مدير إدارة مكافحة التزوير",
+            ("سامي الخطيب", "مدير إدارة مكافحة التزوير", None),
+        ),
+    ],
+)
 def test_attributions_split_into_name_role_organisation(lang, attribution, want):
     name, role, _role_en, org, _code = parse_attribution(attribution, matcher(lang))
     assert (name, role, org) == want
 
 
 def test_surname_only_second_attribution_resolves_to_the_full_name():
-    body = ("“We must act now, together with every partner,” said INTERPOL Secretary General "
-            "Jürgen Stock.\n\n“No country can do it alone, and none should,” Mr Stock added.")
+    body = (
+        "“We must act now, together with every partner,” said INTERPOL Secretary General "
+        "Jürgen Stock.\n\n“No country can do it alone, and none should,” Mr Stock added."
+    )
     from ingest.quotes import extract_quotes
 
     quotes = extract_quotes(body.split("\n\n"))
-    a = analyze("en", title=None, subtitle=None, dateline=None, body=body,
-                quotes=[(q.text, q.speaker) for q in quotes])
+    a = analyze(
+        "en",
+        title=None,
+        subtitle=None,
+        dateline=None,
+        body=body,
+        quotes=[(q.text, q.speaker) for q in quotes],
+    )
     assert [(s.name, s.role_en, s.organisation_code) for s in a.speakers] == [
-        ("Jürgen Stock", "Secretary General", "INTERPOL")] * 2
+        ("Jürgen Stock", "Secretary General", "INTERPOL")
+    ] * 2
     assert a.speakers[0].attribution == "after" and a.speakers[1].resolved_from == "Stock"
 
 
 def test_topics_need_more_than_a_passing_mention():
-    a = analyze("en", title="Drug trafficking: cocaine seized in three ports", subtitle=None,
-                dateline=None, body="Police seized cocaine.\n\nThe networks, which also "
-                "engaged in money laundering, were dismantled.")
+    a = analyze(
+        "en",
+        title="Drug trafficking: cocaine seized in three ports",
+        subtitle=None,
+        dateline=None,
+        body="Police seized cocaine.\n\nThe networks, which also "
+        "engaged in money laundering, were dismantled.",
+    )
     assert "drug_trafficking" in a.topics and "financial_crime" not in a.topics
     score, evidence = a.topics["drug_trafficking"]
     assert {e.field for e in evidence} == {"title", "body"} and score >= 3
 
 
 def test_operations_in_latin_scripts_and_arabic():
-    a = analyze("fr", title=None, subtitle=None, dateline=None,
-                body="L’opération Pangea XVI, baptisée ainsi par INTERPOL, a visé 90 pays.")
+    a = analyze(
+        "fr",
+        title=None,
+        subtitle=None,
+        dateline=None,
+        body="L’opération Pangea XVI, baptisée ainsi par INTERPOL, a visé 90 pays.",
+    )
     assert [m.text for m in a.mentions if m.kind == "operation"] == ["Pangea XVI"]
-    a = analyze("ar", title=None, subtitle=None, dateline=None,
-                body="وشاركت في عملية أوريون أجهزة الشرطة. وشملت العملية مصر.")
+    a = analyze(
+        "ar",
+        title=None,
+        subtitle=None,
+        dateline=None,
+        body="وشاركت في عملية أوريون أجهزة الشرطة. وشملت العملية مصر.",
+    )
     assert [m.text for m in a.mentions if m.kind == "operation"] == ["أوريون"]
 
 
 def test_the_reviewed_tables_are_well_formed():
-    for name, cols in (("country_aliases.csv", {"lang", "name", "code", "form"}),
-                       ("places.csv", {"lang", "name", "code"}),
-                       ("organisations.csv", {"lang", "pattern", "code"}),
-                       ("roles.csv", {"lang", "pattern", "code"}),
-                       ("items.csv", {"lang", "pattern", "code"}),
-                       ("topics.csv", {"lang", "pattern", "code", "value"}),
-                       ("terms.csv", {"kind", "lang", "pattern"})):
+    for name, cols in (
+        ("country_aliases.csv", {"lang", "name", "code", "form"}),
+        ("places.csv", {"lang", "name", "code"}),
+        ("organisations.csv", {"lang", "pattern", "code"}),
+        ("roles.csv", {"lang", "pattern", "code"}),
+        ("items.csv", {"lang", "pattern", "code"}),
+        ("topics.csv", {"lang", "pattern", "code", "value"}),
+        ("terms.csv", {"kind", "lang", "pattern"}),
+    ):
         rows = read_table(name)
         assert rows and cols <= set(rows[0]), name
         assert all(r["lang"] in ("en", "fr", "es", "ar", "*") for r in rows), name

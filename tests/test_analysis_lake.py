@@ -13,8 +13,9 @@ from ingest import lake as lk
 from ingest import maintenance, pipeline
 from ingest.views import connect
 
-SEED_TITLE = json.loads((analysis_lake.GOLDEN / "expected" / "ar-seed-heavy.json")
-                        .read_text(encoding="utf-8"))["title"]
+SEED_TITLE = json.loads(
+    (analysis_lake.GOLDEN / "expected" / "ar-seed-heavy.json").read_text(encoding="utf-8")
+)["title"]
 
 
 @pytest.fixture(scope="module")
@@ -38,17 +39,20 @@ def seed_ids(con) -> list[str]:
 
 def test_the_seed_dateline_is_abu_dhabi_in_ae(con):
     for rid in seed_ids(con):
-        got = con.execute("SELECT place, country_code FROM release_places WHERE release_id = ?",
-                          [rid]).fetchall()
+        got = con.execute(
+            "SELECT place, country_code FROM release_places WHERE release_id = ?", [rid]
+        ).fetchall()
         assert got == [("أبوظبي", "AE")]
 
 
 def test_the_seed_names_new_zealand_and_the_emirates_with_offsets(con):
     for rid in seed_ids(con):
         rows = con.execute(
-            "SELECT m.code, m.text, m.field, m.start, m.\"end\", r.body_text, r.dateline "
+            'SELECT m.code, m.text, m.field, m.start, m."end", r.body_text, r.dateline '
             "FROM mentions m JOIN releases r USING (release_id) "
-            "WHERE m.release_id = ? AND m.kind = 'country'", [rid]).fetchall()
+            "WHERE m.release_id = ? AND m.kind = 'country'",
+            [rid],
+        ).fetchall()
         by_code = {}
         for code, text, field, start, end, body, dateline in rows:
             source = body if field == "body" else dateline
@@ -60,8 +64,9 @@ def test_the_seed_names_new_zealand_and_the_emirates_with_offsets(con):
 
 def test_the_seed_quantities(con):
     for rid in seed_ids(con):
-        got = con.execute("SELECT kind, value, unit, item, number FROM quantities "
-                          "WHERE release_id = ?", [rid]).fetchall()
+        got = con.execute(
+            "SELECT kind, value, unit, item, number FROM quantities WHERE release_id = ?", [rid]
+        ).fetchall()
         assert ("seizure", 3.2, "t", "cocaine", "3,2") in got
         assert ("officials", 150.0, None, None, "150") in got
         assert ("countries", 42.0, None, None, "42") in got
@@ -70,19 +75,26 @@ def test_the_seed_quantities(con):
 
 def test_both_seed_quotes_are_attributed_to_secretary_general_stock(con):
     for rid in seed_ids(con):
-        got = con.execute("SELECT quote_ordinal, name, role, role_en, organisation_code, "
-                          "quote FROM speakers WHERE release_id = ? ORDER BY quote_ordinal",
-                          [rid]).fetchall()
+        got = con.execute(
+            "SELECT quote_ordinal, name, role, role_en, organisation_code, "
+            "quote FROM speakers WHERE release_id = ? ORDER BY quote_ordinal",
+            [rid],
+        ).fetchall()
         assert [g[:5] for g in got] == [
             (0, "يورغن شتوك", "الأمين العام", "Secretary General", "INTERPOL"),
-            (1, "يورغن شتوك", "الأمين العام", "Secretary General", "INTERPOL")]
+            (1, "يورغن شتوك", "الأمين العام", "Secretary General", "INTERPOL"),
+        ]
         assert all(g[5] for g in got)  # linked to the quotes table
 
 
 def test_the_seed_topics(con):
     for rid in seed_ids(con):
-        got = {t for (t,) in con.execute("SELECT topic FROM topics WHERE release_id = ?",
-                                         [rid]).fetchall()}
+        got = {
+            t
+            for (t,) in con.execute(
+                "SELECT topic FROM topics WHERE release_id = ?", [rid]
+            ).fetchall()
+        }
         assert {"drug_trafficking", "cybercrime", "terrorism", "human_trafficking"} <= got
 
 
@@ -92,21 +104,23 @@ def test_every_offset_points_at_its_text(con):
             f"SELECT count(*) FROM {table} t JOIN releases r USING (release_id) WHERE "
             "substr(CASE t.field WHEN 'body' THEN r.body_text WHEN 'title' THEN r.title "
             "WHEN 'subtitle' THEN r.subtitle ELSE r.dateline END, t.start + 1, "
-            "t.\"end\" - t.start) IS DISTINCT FROM t.text").fetchall()[0][0]
+            't."end" - t.start) IS DISTINCT FROM t.text'
+        ).fetchall()[0][0]
         total = con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         assert total > 0 and bad == 0, table
 
 
 def test_the_views_have_the_columns_the_issue_lists(con):
-    want = {"mentions": {"release_id", "kind", "text", "code", "start", "end"},
-            "quantities": {"release_id", "kind", "value", "unit", "item", "text", "start",
-                           "end"},
-            "speakers": {"release_id", "quote_ordinal", "name", "role", "organisation"},
-            "topics": {"release_id", "topic", "evidence"},
-            "release_places": {"country_code"},
-            "people": {"name", "role", "quotes", "said"},
-            "country_by_year": {"year", "country_code", "stories"},
-            "topic_by_month": {"month", "topic", "stories", "en", "fr", "es", "ar"}}
+    want = {
+        "mentions": {"release_id", "kind", "text", "code", "start", "end"},
+        "quantities": {"release_id", "kind", "value", "unit", "item", "text", "start", "end"},
+        "speakers": {"release_id", "quote_ordinal", "name", "role", "organisation"},
+        "topics": {"release_id", "topic", "evidence"},
+        "release_places": {"country_code"},
+        "people": {"name", "role", "quotes", "said"},
+        "country_by_year": {"year", "country_code", "stories"},
+        "topic_by_month": {"month", "topic", "stories", "en", "fr", "es", "ar"},
+    }
     for view, cols in want.items():
         got = {r[0] for r in con.sql(f"DESCRIBE {view}").fetchall()}
         assert cols <= got, (view, cols - got)
@@ -114,8 +128,9 @@ def test_the_views_have_the_columns_the_issue_lists(con):
 
 
 def test_a_story_in_four_languages_counts_once(con):
-    got = con.sql("SELECT stories, releases FROM country_by_year "
-                  "WHERE year = 2024 AND country_code = 'BR'").fetchall()
+    got = con.sql(
+        "SELECT stories, releases FROM country_by_year WHERE year = 2024 AND country_code = 'BR'"
+    ).fetchall()
     assert got == [(1, 4)]
 
 
@@ -133,10 +148,13 @@ def test_a_new_analysis_version_re_runs_on_reprocess(tmp_path, monkeypatch):
         lk.store_raw(lake, "interpol", page.plan.path, page.result.body)
     monkeypatch.setenv("INGEST_PARSE_WORKERS", "0")
     state = pipeline.load_pages_state(lake)
-    rows = state.with_columns(state["path"].map_elements(
-        lambda p: lk.raw_relpath("interpol", p), return_dtype=state["path"].dtype)
-        .alias("raw_path"))
+    rows = state.with_columns(
+        state["path"]
+        .map_elements(lambda p: lk.raw_relpath("interpol", p), return_dtype=state["path"].dtype)
+        .alias("raw_path")
+    )
     from ingest import schemas as sc
+
     rel = lk.write_data_file(lake, "pages", "", sc.PageStateModel.validate(rows), 99)
     lk.commit(lake, lk.read_manifest(lake), {"pages": {"": rel}}, run_id="raw")
     same = maintenance.reprocess(lake)
@@ -147,7 +165,8 @@ def test_a_new_analysis_version_re_runs_on_reprocess(tmp_path, monkeypatch):
     con = connect(lake)
     try:
         assert con.sql("SELECT DISTINCT analysis_version FROM releases").fetchall() == [
-            ("9.9.9-test",)]
+            ("9.9.9-test",)
+        ]
         assert con.sql("SELECT count(*) FROM mentions").fetchall()[0][0] > 0
     finally:
         con.close()

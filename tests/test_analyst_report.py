@@ -19,9 +19,16 @@ from ingest.cli import main
 from ingest.fetch import FetchResult
 from ingest.settings import load_settings
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Injected into a copy of the report (the report itself has no script): what the browser
 # drew for each chart, errors, and any resource it tried to fetch.
 CHECK = """<script>
@@ -44,21 +51,35 @@ window.addEventListener('load', () => {
 
 
 def chromium() -> str:
-    exe = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists(
-        "/usr/bin/chromium") else None)
+    exe = shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    )
     if exe is None:
-        pytest.fail("headless Chromium is missing: `make test` installs Debian's chromium "
-                    "(make chromium, as root), or `apt-get install chromium`; the report "
-                    "test renders the HTML in it and cannot run without")
+        pytest.fail(
+            "headless Chromium is missing: `make test` installs Debian's chromium "
+            "(make chromium, as root), or `apt-get install chromium`; the report "
+            "test renders the HTML in it and cannot run without"
+        )
     return exe
 
 
 def browser(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     profile = tmp_path / f"chromium-profile-{len(list(tmp_path.iterdir()))}"
     profile.mkdir()
-    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                           "--enable-logging=stderr", "--v=0", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [
+            chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,18 +88,39 @@ def report(tmp_path_factory) -> Path:
     lake = analysis_lake.build(tmp / "lake")
     settings = load_settings(lake=lake, base_url=analysis_lake.BASE, env={})
     # a page that is not a release (quarantined) and a recorded run, for the health charts
-    plan = pipeline.PagePlan(path="/en/News-and-Events/News/2024/broken", reason="new",
-                             url=analysis_lake.BASE + "/en/News-and-Events/News/2024/broken",
-                             language="en")
-    res = FetchResult(url=plan.url, final_url=plan.url, status=200, headers={},
-                      body=b"<html><body><p>nothing here</p></body></html>",
-                      fetched_at=analysis_lake.NOW, elapsed_s=0.0)
-    report = pipeline.land_pages([pipeline.FetchedPage(plan, result=res)], settings,
-                                 run_id="r2", now=analysis_lake.NOW, unit="r2/1")
-    pipeline.record_run(lake, run_id="r2", flow="daily", parameters={},
-                        started_at=analysis_lake.NOW,
-                        finished_at=analysis_lake.NOW + timedelta(seconds=3),
-                        discovered=1, report=report, requests=1)
+    plan = pipeline.PagePlan(
+        path="/en/News-and-Events/News/2024/broken",
+        reason="new",
+        url=analysis_lake.BASE + "/en/News-and-Events/News/2024/broken",
+        language="en",
+    )
+    res = FetchResult(
+        url=plan.url,
+        final_url=plan.url,
+        status=200,
+        headers={},
+        body=b"<html><body><p>nothing here</p></body></html>",
+        fetched_at=analysis_lake.NOW,
+        elapsed_s=0.0,
+    )
+    report = pipeline.land_pages(
+        [pipeline.FetchedPage(plan, result=res)],
+        settings,
+        run_id="r2",
+        now=analysis_lake.NOW,
+        unit="r2/1",
+    )
+    pipeline.record_run(
+        lake,
+        run_id="r2",
+        flow="daily",
+        parameters={},
+        started_at=analysis_lake.NOW,
+        finished_at=analysis_lake.NOW + timedelta(seconds=3),
+        discovered=1,
+        report=report,
+        requests=1,
+    )
     out = tmp / "report.html"
     assert main(["report", "--lake", str(lake), "--out", str(out)]) == 0
     return out
@@ -93,8 +135,9 @@ def test_the_report_is_one_self_contained_file(report):
 
 def test_every_chart_draws_in_headless_chromium(report, tmp_path):
     page = tmp_path / "check.html"
-    page.write_text(report.read_text(encoding="utf-8").replace("</head>", CHECK + "</head>"),
-                    encoding="utf-8")
+    page.write_text(
+        report.read_text(encoding="utf-8").replace("</head>", CHECK + "</head>"), encoding="utf-8"
+    )
     run = browser(tmp_path, "--virtual-time-budget=10000", "--dump-dom", page.as_uri())
     m = re.search(r'<pre id="check">(.*?)</pre>', run.stdout, re.S)
     assert m, f"Chromium did not render the page: {run.stderr[-2000:]}"

@@ -17,15 +17,26 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.timeout(400)
 def test_quick_bench_measures_every_target(tmp_path):
     out, table = tmp_path / "latest.json", tmp_path / "RESULTS.md"
-    proc = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--out", str(out),
-                           "--markdown", str(table)], cwd=REPO, capture_output=True,
-                          text=True, timeout=380)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--out", str(out), "--markdown", str(table)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=380,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads(out.read_text())
     names = [t["target"] for t in res["targets"]]
-    for part in ("parse <= 3x", "trafilatura", "backfill >= 150", "peak RSS",
-                 "daily, nothing new: 0 article", "articles = new + edited", "live file",
-                 "analyst query"):
+    for part in (
+        "parse <= 3x",
+        "trafilatura",
+        "backfill >= 150",
+        "peak RSS",
+        "daily, nothing new: 0 article",
+        "articles = new + edited",
+        "live file",
+        "analyst query",
+    ):
         assert any(part in n for n in names), part
     # Behaviour, not speed: what the runs did must hold on any machine.
     main = res["main_backfill"]

@@ -118,31 +118,51 @@ class Stack:
     def server_log(self) -> str:
         return _tail(self.logs / "server.log")
 
-    def cli(self, *args: str, cwd: Path, extra_env: dict[str, str] | None = None,
-            timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
+    def cli(
+        self,
+        *args: str,
+        cwd: Path,
+        extra_env: dict[str, str] | None = None,
+        timeout: float = CLI_TIMEOUT,
+    ) -> subprocess.CompletedProcess:
         """A Prefect CLI call from a repository root (its prefect.yaml, prefect.toml)."""
         env = {**self.env, **(extra_env or {})}
-        proc = subprocess.Popen([str(PREFECT), *args], cwd=cwd, env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(PREFECT), *args],
+            cwd=cwd,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         try:
             out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _stop(proc)
             out, _ = proc.communicate()
-            pytest.fail(f"prefect {' '.join(args)} timed out after {timeout}s:\n{out}\n"
-                        f"--- server log ---\n{self.server_log()}")
+            pytest.fail(
+                f"prefect {' '.join(args)} timed out after {timeout}s:\n{out}\n"
+                f"--- server log ---\n{self.server_log()}"
+            )
         return subprocess.CompletedProcess(proc.args, proc.returncode, out, None)
 
-    def spawn(self, name: str, *args: str, cwd: Path,
-              extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    def spawn(
+        self, name: str, *args: str, cwd: Path, extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
         try:
-            proc = subprocess.Popen([str(PREFECT), *args], cwd=cwd,
-                                    env={**self.env, **(extra_env or {})},
-                                    stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                [str(PREFECT), *args],
+                cwd=cwd,
+                env={**self.env, **(extra_env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         finally:
             log.close()
         self.procs.append(proc)
@@ -154,8 +174,10 @@ class Stack:
         from prefect.client.orchestration import get_client
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        with temporary_settings(updates={PREFECT_API_URL: self.api_url}), \
-                get_client(sync_client=True) as client:
+        with (
+            temporary_settings(updates={PREFECT_API_URL: self.api_url}),
+            get_client(sync_client=True) as client,
+        ):
             yield client
 
 
@@ -163,17 +185,22 @@ def _base_env(home: Path, api_url: str) -> dict[str, str]:
     """What an operator's shell has: PREFECT_API_URL (and a home for this test). The
     project's Prefect settings come from the checkout's prefect.toml, nothing else; no
     INGEST_* variable leaks in from the test process."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "INGEST_", "PRESS_LAKE_"))}
-    env.update({
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": api_url,
-        "DO_NOT_TRACK": "1",
-        "PYTHONUNBUFFERED": "1",
-        # Everything here is on 127.0.0.1: never through an HTTP(S)_PROXY from the environment.
-        "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), LOCAL])),
-        "no_proxy": ",".join(filter(None, [os.environ.get("no_proxy"), LOCAL])),
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PREFECT_", "INGEST_", "PRESS_LAKE_"))
+    }
+    env.update(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT_API_URL": api_url,
+            "DO_NOT_TRACK": "1",
+            "PYTHONUNBUFFERED": "1",
+            # Everything here is on 127.0.0.1: never through an HTTP(S)_PROXY from the environment.
+            "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), LOCAL])),
+            "no_proxy": ",".join(filter(None, [os.environ.get("no_proxy"), LOCAL])),
+        }
+    )
     return env
 
 
@@ -188,10 +215,24 @@ def _start_server(home: Path, logs: Path) -> tuple[subprocess.Popen, str, float]
         t0 = time.monotonic()
         try:
             proc = subprocess.Popen(
-                [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port),
-                 "--analytics-off", "--no-ui"],
-                cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                [
+                    str(PREFECT),
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--analytics-off",
+                    "--no-ui",
+                ],
+                cwd=home,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         finally:
             log.close()
         try:
@@ -222,16 +263,21 @@ def stack(tmp_path_factory, monkeypatch_module) -> Iterator[Stack]:
     home.mkdir()
     logs.mkdir()
     server, api_url, started_in = _start_server(home, logs)
-    st = Stack(api_url=api_url, home=home, logs=logs, env=_base_env(home, api_url),
-               server=server, timings={"server_start": started_in})
+    st = Stack(
+        api_url=api_url,
+        home=home,
+        logs=logs,
+        env=_base_env(home, api_url),
+        server=server,
+        timings={"server_start": started_in},
+    )
     try:
         yield st
     finally:
         for proc in st.procs:
             _stop(proc)
         _stop(server)
-        print("\n[deployment timings] " + ", ".join(
-            f"{k} {v:.1f}s" for k, v in st.timings.items()))
+        print("\n[deployment timings] " + ", ".join(f"{k} {v:.1f}s" for k, v in st.timings.items()))
 
 
 @pytest.fixture(scope="module")
@@ -251,8 +297,11 @@ def checkout(tmp_path_factory) -> Path:
     """A copy of the repository as a user has it: its tracked files (working-tree versions),
     no virtualenv, no lake data. The Prefect CLI and the worker come from our environment."""
     dest = tmp_path_factory.mktemp("clone") / "press-lake"
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=REPO, capture_output=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+    )
     if listed.returncode == 0:
         for name in filter(None, listed.stdout.decode().split("\0")):
             src = REPO / name
@@ -260,8 +309,13 @@ def checkout(tmp_path_factory) -> Path:
                 (dest / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dest / name)
     else:  # not a git checkout: everything but the environment and the lake's data
-        shutil.copytree(REPO, dest, ignore=shutil.ignore_patterns(
-            ".venv", ".tools", ".git", "__pycache__", ".pytest_cache", "results", "lake.*"))
+        shutil.copytree(
+            REPO,
+            dest,
+            ignore=shutil.ignore_patterns(
+                ".venv", ".tools", ".git", "__pycache__", ".pytest_cache", "results", "lake.*"
+            ),
+        )
         for entry in (dest / "data" / "lake").iterdir():
             if entry.name != "README.md":
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
@@ -280,19 +334,25 @@ def deployed(stack: Stack, checkout: Path) -> dict:
     stack.timings["deploy"] = time.monotonic() - t_deploy
     assert out.returncode == 0, f"prefect deploy failed:\n{out.stdout}\n{stack.server_log()}"
     with stack.client() as client:
-        return {"t_deploy": t_deploy,
-                "daily": client.read_deployment_by_name("daily/daily"),
-                "backfill": client.read_deployment_by_name("backfill/backfill")}
+        return {
+            "t_deploy": t_deploy,
+            "daily": client.read_deployment_by_name("daily/daily"),
+            "backfill": client.read_deployment_by_name("backfill/backfill"),
+        }
 
 
 def _worker_env(server: NewsroomServer, lake: Path) -> dict[str, str]:
     """The documented way to point a worker at another newsroom and lake."""
-    return {"INGEST_BASE_URL": server.base_url, "INGEST_LAKE": str(lake),
-            "PREFECT_WORKER_QUERY_SECONDS": "2"}
+    return {
+        "INGEST_BASE_URL": server.base_url,
+        "INGEST_LAKE": str(lake),
+        "PREFECT_WORKER_QUERY_SECONDS": "2",
+    }
 
 
 def test_prefect_deploy_all_from_a_copy_runs_the_backfill_on_a_worker(
-        stack: Stack, deployed: dict, checkout: Path, newsroom, tmp_path):
+    stack: Stack, deployed: dict, checkout: Path, newsroom, tmp_path
+):
     from prefect.client.schemas.filters import (
         ArtifactFilter,
         ArtifactFilterKey,
@@ -308,27 +368,40 @@ def test_prefect_deploy_all_from_a_copy_runs_the_backfill_on_a_worker(
     # lake, so the worker's settings decide; the daily schedule is declared but off.
     for dep in (daily, backfill):
         assert dep.work_pool_name == POOL
-        assert dep.pull_steps == [{"prefect.deployments.steps.set_working_directory": {
-            "directory": str(checkout)}}], dep.pull_steps
+        assert dep.pull_steps == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": str(checkout)}}
+        ], dep.pull_steps
         assert dep.parameters == {}
-    assert [(s.schedule.cron, s.schedule.timezone, s.slug, s.active)
-            for s in daily.schedules] == [("30 6 * * *", "Europe/Paris", "daily-morning", False)]
+    assert [(s.schedule.cron, s.schedule.timezone, s.slug, s.active) for s in daily.schedules] == [
+        ("30 6 * * *", "Europe/Paris", "daily-morning", False)
+    ]
     assert backfill.schedules == []
     assert daily.global_concurrency_limit is not None  # concurrency_limit: 1 in prefect.yaml
     assert daily.global_concurrency_limit.limit == 1
 
     # An operator triggers a backfill with only its dates.
     with stack.client() as client:
-        run = client.create_flow_run_from_deployment(backfill.id, parameters={
-            "since": "2019-01-01", "until": "2026-12-31"})
+        run = client.create_flow_run_from_deployment(
+            backfill.id, parameters={"since": "2019-01-01", "until": "2026-12-31"}
+        )
 
     # A real worker, pointed at the fixture newsroom and a lake by INGEST_* only.
-    worker = stack.spawn("worker", "worker", "start", "--pool", POOL, "--run-once",
-                         cwd=checkout, extra_env=_worker_env(server, lake))
+    worker = stack.spawn(
+        "worker",
+        "worker",
+        "start",
+        "--pool",
+        POOL,
+        "--run-once",
+        cwd=checkout,
+        extra_env=_worker_env(server, lake),
+    )
 
     def logs() -> str:
-        return (f"--- worker log ---\n{_tail(stack.logs / 'worker.log')}\n"
-                f"--- server log ---\n{stack.server_log()}")
+        return (
+            f"--- worker log ---\n{_tail(stack.logs / 'worker.log')}\n"
+            f"--- server log ---\n{stack.server_log()}"
+        )
 
     deadline = time.monotonic() + RUN_TIMEOUT
     with stack.client() as client:
@@ -345,14 +418,16 @@ def test_prefect_deploy_all_from_a_copy_runs_the_backfill_on_a_worker(
             time.sleep(1)
         stack.timings["deploy_to_completed"] = time.monotonic() - deployed["t_deploy"]
         assert state is not None and state.is_completed(), (
-            f"backfill run ended {state and state.type} (worker rc {worker.poll()}):\n{logs()}")
+            f"backfill run ended {state and state.type} (worker rc {worker.poll()}):\n{logs()}"
+        )
         done = client.read_flow_run(run.id)
         if done.start_time and done.end_time:
             stack.timings["trigger_to_start"] = (done.start_time - done.created).total_seconds()
             stack.timings["flow_run"] = (done.end_time - done.start_time).total_seconds()
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["backfill-run-report"])),
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])),
+        )
         assert len(artifacts) == 1, logs()
         assert artifacts[0].type == "markdown" and artifacts[0].data
     try:
@@ -376,12 +451,15 @@ def test_prefect_deploy_all_from_a_copy_runs_the_backfill_on_a_worker(
     assert runs[0][1] in ("completed", "partial"), why
     assert server.base_url in runs[0][2], why
     assert sorted(p.name for p in (checkout / "data" / "lake").iterdir()) == ["README.md"]
-    print(f"\n[deployment] releases {dict(Counter(lang for _, lang in rows))}, run {runs[0][:2]}"
-          ", timings " + ", ".join(f"{k} {v:.1f}s" for k, v in stack.timings.items()))
+    print(
+        f"\n[deployment] releases {dict(Counter(lang for _, lang in rows))}, run {runs[0][:2]}"
+        ", timings " + ", ".join(f"{k} {v:.1f}s" for k, v in stack.timings.items())
+    )
 
 
 def test_the_daily_schedule_is_off_until_switched_on_and_a_backlog_crawls_once(
-        stack: Stack, deployed: dict, checkout: Path, newsroom, tmp_path):
+    stack: Stack, deployed: dict, checkout: Path, newsroom, tmp_path
+):
     from datetime import UTC, datetime, timedelta
 
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
@@ -392,8 +470,7 @@ def test_the_daily_schedule_is_off_until_switched_on_and_a_backlog_crawls_once(
     schedule_id = str(daily.schedules[0].id)
 
     # The documented switch (docs/operations.md), then a redeploy: the choice survives.
-    out = stack.cli("deployment", "schedule", "resume", "daily/daily", schedule_id,
-                    cwd=checkout)
+    out = stack.cli("deployment", "schedule", "resume", "daily/daily", schedule_id, cwd=checkout)
     assert out.returncode == 0, out.stdout
     out = stack.cli("--no-prompt", "deploy", "--all", cwd=checkout)
     assert out.returncode == 0, out.stdout
@@ -402,16 +479,32 @@ def test_the_daily_schedule_is_off_until_switched_on_and_a_backlog_crawls_once(
         assert [(str(s.id), s.active) for s in again.schedules] == [(schedule_id, True)]
         # A worker outage: the scheduler's runs of the last three mornings are all late.
         now = datetime.now(UTC)
-        client.request("POST", f"/deployments/{daily.id}/schedule", json={
-            "start_time": (now - timedelta(days=3)).isoformat(), "end_time": now.isoformat(),
-            "max_runs": 10})
+        client.request(
+            "POST",
+            f"/deployments/{daily.id}/schedule",
+            json={
+                "start_time": (now - timedelta(days=3)).isoformat(),
+                "end_time": now.isoformat(),
+                "max_runs": 10,
+            },
+        )
         mine = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[daily.id]))
-        backlog = [r for r in client.read_flow_runs(flow_run_filter=mine)
-                   if r.expected_start_time and r.expected_start_time <= now]
+        backlog = [
+            r
+            for r in client.read_flow_runs(flow_run_filter=mine)
+            if r.expected_start_time and r.expected_start_time <= now
+        ]
         assert len(backlog) == 3 and all(r.auto_scheduled for r in backlog)
 
-    worker = stack.spawn("worker-daily", "worker", "start", "--pool", POOL, cwd=checkout,
-                         extra_env=_worker_env(server, lake))
+    worker = stack.spawn(
+        "worker-daily",
+        "worker",
+        "start",
+        "--pool",
+        POOL,
+        cwd=checkout,
+        extra_env=_worker_env(server, lake),
+    )
     t_worker = time.monotonic()
     deadline = time.monotonic() + 3 * RUN_TIMEOUT
     states: list = [None] * len(backlog)
@@ -429,8 +522,10 @@ def test_the_daily_schedule_is_off_until_switched_on_and_a_backlog_crawls_once(
         with stack.client() as client:  # nothing more may run: switch the schedule off
             client.update_deployment_schedule(daily.id, daily.schedules[0].id, active=False)
     by_time = sorted(zip(backlog, states, strict=True), key=lambda p: p[0].expected_start_time)
-    why = (f"{[(r.expected_start_time, s and s.name, s and s.message) for r, s in by_time]}"
-           f"\n{_tail(stack.logs / 'worker-daily.log')}")
+    why = (
+        f"{[(r.expected_start_time, s and s.name, s and s.message) for r, s in by_time]}"
+        f"\n{_tail(stack.logs / 'worker-daily.log')}"
+    )
     assert [s.name for _, s in by_time] == ["Skipped", "Skipped", "Completed"], why
     assert all("skipped: the newer scheduled run" in s.message for _, s in by_time[:2]), why
     con = connect(lake)

@@ -10,19 +10,30 @@ from ingest.encoding import decode_html
 FR = "<p>L'opération menée à Lyon a été un succès : déjà 40 arrestations.</p>"
 
 
-@pytest.mark.parametrize(("body", "content_type", "expected"), [
-    (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", "text/html; charset=windows-1252", ("utf-8", "bom")),
-    ("\ufeff<p>café</p>".encode("utf-16-le"), None, ("utf-16-le", "bom")),
-    (FR.encode("cp1252"), "text/html; charset=windows-1252", ("cp1252", "http-header")),
-    (FR.encode("cp1252"), "text/html; charset=ISO-8859-1", ("cp1252", "http-header")),
-    (('<meta charset="windows-1256">' + "<p>الشرطة في ثلاثين بلدا</p>").encode("cp1256"),
-     "text/html", ("cp1256", "meta")),
-    (('<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15">' + FR
-      ).encode("iso-8859-15"), None, ("iso8859-15", "meta")),
-    (FR.encode("cp1252"), None, ("cp1252", "detected")),
-    (FR.encode("utf-8"), None, ("utf-8", "detected")),
-    (b"<p>plain ascii</p>", None, ("utf-8", "default")),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", "text/html; charset=windows-1252", ("utf-8", "bom")),
+        ("\ufeff<p>café</p>".encode("utf-16-le"), None, ("utf-16-le", "bom")),
+        (FR.encode("cp1252"), "text/html; charset=windows-1252", ("cp1252", "http-header")),
+        (FR.encode("cp1252"), "text/html; charset=ISO-8859-1", ("cp1252", "http-header")),
+        (
+            ('<meta charset="windows-1256">' + "<p>الشرطة في ثلاثين بلدا</p>").encode("cp1256"),
+            "text/html",
+            ("cp1256", "meta"),
+        ),
+        (
+            (
+                '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15">' + FR
+            ).encode("iso-8859-15"),
+            None,
+            ("iso8859-15", "meta"),
+        ),
+        (FR.encode("cp1252"), None, ("cp1252", "detected")),
+        (FR.encode("utf-8"), None, ("utf-8", "detected")),
+        (b"<p>plain ascii</p>", None, ("utf-8", "default")),
+    ],
+)
 def test_precedence(body, content_type, expected):
     d = decode_html(body, content_type)
     assert (d.encoding, d.source) == expected
@@ -62,8 +73,13 @@ def test_unknown_labels_fall_through_to_the_next_rule():
 
 def test_detection_looks_where_the_text_stops_being_ascii():
     """A page whose first 64 KiB are ASCII markup and scripts still gets detected."""
-    body = ("<html><head><script>" + "var x = 1;\n" * 8000 + "</script></head><body>"
-            + FR * 3 + "</body></html>").encode("cp1252")
+    body = (
+        "<html><head><script>"
+        + "var x = 1;\n" * 8000
+        + "</script></head><body>"
+        + FR * 3
+        + "</body></html>"
+    ).encode("cp1252")
     assert body[:65536].isascii()
     d = decode_html(body)
     assert (d.encoding, d.source) == ("cp1252", "detected") and "opération" in d.markup

@@ -25,30 +25,59 @@ def _corpus(root: Path, names: list[str]) -> None:
         (root / "xx").mkdir(parents=True, exist_ok=True)
         (root / page).write_bytes(gzip.compress((GOLDEN / "pages" / f"{name}.html").read_bytes()))
         paras = [b["text"] for b in exp["blocks"] if b["kind"] != "heading"]
-        lines.append(json.dumps({
-            "page": page, "url": exp["url"], "publisher": f"Publisher{i}", "country": "xx",
-            "title": exp["title"], "publishing_date": exp["published_date"] + " 10:00:00+00:00",
-            "summary": [exp["subtitle"]] if exp["subtitle"] else [],
-            "sections": [{"headline": [], "paragraphs": paras}],
-        }))
+        lines.append(
+            json.dumps(
+                {
+                    "page": page,
+                    "url": exp["url"],
+                    "publisher": f"Publisher{i}",
+                    "country": "xx",
+                    "title": exp["title"],
+                    "publishing_date": exp["published_date"] + " 10:00:00+00:00",
+                    "summary": [exp["subtitle"]] if exp["subtitle"] else [],
+                    "sections": [{"headline": [], "paragraphs": paras}],
+                }
+            )
+        )
     (root / "index.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bench.eval_extraction", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bench.eval_extraction", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_scorer_runs_on_a_corpus_in_the_fundus_layout(tmp_path):
     corpus = tmp_path / "corpus"
     _corpus(corpus, ["fr-drupal", "en-wordpress", "es-semantic-jsonld", "ar-seed-heavy"])
     out, res = tmp_path / "EXTRACTION.md", tmp_path / "eval.json"
-    done = _run("--corpus", str(corpus), "--no-trafilatura", "--metamorphic", "2",
-                "--out", str(out), "--json", str(res))
+    done = _run(
+        "--corpus",
+        str(corpus),
+        "--no-trafilatura",
+        "--metamorphic",
+        "2",
+        "--out",
+        str(out),
+        "--json",
+        str(res),
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
-    for part in ("## Whole corpus", "## Golden set", "## Metamorphic checks", "## Worst pages",
-                 "body F1", "refused", "ms/page median"):
+    for part in (
+        "## Whole corpus",
+        "## Golden set",
+        "## Metamorphic checks",
+        "## Worst pages",
+        "body F1",
+        "refused",
+        "ms/page median",
+    ):
         assert part in text, part
     scores = json.loads(res.read_text())["scores"]["all"]["ours"]
     assert scores["pages"] == 4 and scores["refused"] == 0.0

@@ -61,8 +61,13 @@ def test_every_transform_at_once(name):
     url, html = _page(name)
     base = extract(html, url)
     anchors = anchors_of(base)
-    for transform in ("wrap_article", "sidebars_first", "mega_menu", "p_to_div",
-                      "scramble_classes"):
+    for transform in (
+        "wrap_article",
+        "sidebars_first",
+        "mega_menu",
+        "p_to_div",
+        "scramble_classes",
+    ):
         html = TRANSFORMS[transform](html, anchors)
     _same_release(base, extract(html, url), scrambled=True)
 

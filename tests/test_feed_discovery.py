@@ -33,33 +33,44 @@ ROBOTS = (200, {}, b"User-agent: *\nDisallow: /wp-admin/\n")
 RSS = {"Content-Type": "application/rss+xml; charset=UTF-8"}
 ATOM = {"Content-Type": "application/atom+xml; charset=UTF-8"}
 # Newest first, as WordPress lists them: (path, RFC 822 pubDate).
-POSTS = [(f"/2024/03/{d:02d}/post-{d}/", f"Tue, {d:02d} Mar 2024 09:00:00 +0000")
-         for d in range(9, 2, -1)]  # 7 posts: 9 .. 3 March
+POSTS = [
+    (f"/2024/03/{d:02d}/post-{d}/", f"Tue, {d:02d} Mar 2024 09:00:00 +0000")
+    for d in range(9, 2, -1)
+]  # 7 posts: 9 .. 3 March
 
 
 def settings_for(srv, tmp_path, discovery: str = "", **overrides):
     path = tmp_path / "source.toml"
     path.write_text(SOURCE.format(discovery=discovery), encoding="utf-8")
-    return load_settings(source=str(path), base_url=srv.base_url, lake=tmp_path / "lake",
-                         env={}, **overrides)
+    return load_settings(
+        source=str(path), base_url=srv.base_url, lake=tmp_path / "lake", env={}, **overrides
+    )
 
 
-def wordpress_rss(per_page: int = 3, generator: str = "https://wordpress.org/?v=6.4.3",
-                  honour_paged: bool = True):
+def wordpress_rss(
+    per_page: int = 3, generator: str = "https://wordpress.org/?v=6.4.3", honour_paged: bool = True
+):
     """/feed/ as WordPress serves it: no next link, ?paged=N, 404 past the last page."""
+
     def handler(h):
         query = parse_qs(urlsplit(h.path).query)
         page = int(query.get("paged", ["1"])[0]) if honour_paged else 1
-        chunk = POSTS[(page - 1) * per_page:page * per_page]
+        chunk = POSTS[(page - 1) * per_page : page * per_page]
         if not chunk:
             return 404, {}, b"<html><body>Not found</body></html>"
         base = "http://" + h.headers["Host"]
-        items = "".join(f"<item><title>{p}</title><link>{base}{p}</link>"
-                        f"<guid isPermaLink=\"false\">{base}/?p={i}</guid>"
-                        f"<pubDate>{d}</pubDate></item>" for i, (p, d) in enumerate(chunk))
-        body = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-                f"<title>t</title><generator>{generator}</generator>{items}</channel></rss>")
+        items = "".join(
+            f"<item><title>{p}</title><link>{base}{p}</link>"
+            f'<guid isPermaLink="false">{base}/?p={i}</guid>'
+            f"<pubDate>{d}</pubDate></item>"
+            for i, (p, d) in enumerate(chunk)
+        )
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>t</title><generator>{generator}</generator>{items}</channel></rss>"
+        )
         return 200, RSS, body.encode()
+
     return handler
 
 
@@ -77,12 +88,19 @@ def test_wordpress_feed_is_paged_with_paged_n_and_gives_dates_as_lastmod(tmp_pat
     with ScriptedServer(routes) as srv:
         s = settings_for(srv, tmp_path, languages="en")
         found, _ = run_discovery(s, full=True)
-        assert feed_requests(srv) == ["/feed/", "/feed/?paged=2", "/feed/?paged=3",
-                                      "/feed/?paged=4"]
+        assert feed_requests(srv) == [
+            "/feed/",
+            "/feed/?paged=2",
+            "/feed/?paged=3",
+            "/feed/?paged=4",
+        ]
         assert sorted(found.candidates) == sorted(p.rstrip("/") for p, _ in POSTS)
         first = found.candidates["/2024/03/09/post-9"]
         assert (first.language, first.year, first.lastmod) == (
-            "en", 2024, "2024-03-09T09:00:00+00:00")
+            "en",
+            2024,
+            "2024-03-09T09:00:00+00:00",
+        )
         assert found.problems == [] and found.warnings == []  # the 404 page is the end
         # Daily, everything known: the first page only.
         srv.log.clear()
@@ -92,8 +110,10 @@ def test_wordpress_feed_is_paged_with_paged_n_and_gives_dates_as_lastmod(tmp_pat
 
 def test_feed_paging_by_source_setting_and_a_server_that_ignores_it(tmp_path):
     # Not made by WordPress: paged only because the source says so.
-    routes = {"/robots.txt": [ROBOTS],
-              "/feed/": [(0, {}, wordpress_rss(generator="Ghost 5.0", honour_paged=False))]}
+    routes = {
+        "/robots.txt": [ROBOTS],
+        "/feed/": [(0, {}, wordpress_rss(generator="Ghost 5.0", honour_paged=False))],
+    }
     with ScriptedServer(routes) as srv:
         plain = settings_for(srv, tmp_path, languages="en")
         run_discovery(plain, full=True)
@@ -114,10 +134,14 @@ def atom_page(entries: list[tuple[str, str, str | None]], next_href: str | None)
             f'<entry><title>x</title><link rel="alternate" href="{base}{path}"/>'
             + (f'<link rel="alternate" hreflang="en" href="{base}{alt}"/>' if alt else "")
             + f"<id>{base}{path}</id><updated>{updated}</updated></entry>"
-            for path, updated, alt in entries)
-        doc = ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/'
-               f'Atom"><title>t</title><id>x</id>{nxt}{body}</feed>')
+            for path, updated, alt in entries
+        )
+        doc = (
+            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/'
+            f'Atom"><title>t</title><id>x</id>{nxt}{body}</feed>'
+        )
         return 200, ATOM, doc.encode()
+
     return handler
 
 
@@ -125,26 +149,45 @@ def test_atom_rel_next_paging_translations_and_url_identity(tmp_path):
     routes = {
         "/robots.txt": [ROBOTS],
         "/feed/": [(404, {}, b"no english feed")],
-        "/fr/feed/atom/": [(0, {}, atom_page(
-            [("/fr/2024/03/09/saisie/", "2024-03-10T08:00:00Z", "/2024/03/09/post-9/")],
-            "/fr/feed/atom/page-2"))],
+        "/fr/feed/atom/": [
+            (
+                0,
+                {},
+                atom_page(
+                    [("/fr/2024/03/09/saisie/", "2024-03-10T08:00:00Z", "/2024/03/09/post-9/")],
+                    "/fr/feed/atom/page-2",
+                ),
+            )
+        ],
         # Page 2 names a page again, spelled otherwise (an escaped "i", a query): one page.
-        "/fr/feed/atom/page-2": [(0, {}, atom_page(
-            [("/fr/2024/03/08/saisie-2/", "2024-03-08T08:00:00Z", None),
-             ("/fr/2024/03/09/sais%69e/?utm_source=rss", "2024-03-10T08:00:00Z", None)],
-            None))],
+        "/fr/feed/atom/page-2": [
+            (
+                0,
+                {},
+                atom_page(
+                    [
+                        ("/fr/2024/03/08/saisie-2/", "2024-03-08T08:00:00Z", None),
+                        ("/fr/2024/03/09/sais%69e/?utm_source=rss", "2024-03-10T08:00:00Z", None),
+                    ],
+                    None,
+                ),
+            )
+        ],
     }
     with ScriptedServer(routes) as srv:
         s = settings_for(srv, tmp_path)
         found, _ = run_discovery(s, full=True)
         assert feed_requests(srv) == ["/feed/", "/fr/feed/atom/", "/fr/feed/atom/page-2"]
-    assert set(found.candidates) == {"/fr/2024/03/09/saisie", "/fr/2024/03/08/saisie-2",
-                                     "/2024/03/09/post-9"}
+    assert set(found.candidates) == {
+        "/fr/2024/03/09/saisie",
+        "/fr/2024/03/08/saisie-2",
+        "/2024/03/09/post-9",
+    }
     assert found.candidates["/fr/2024/03/09/saisie"].lastmod == "2024-03-10T08:00:00+00:00"
     # The translation is a candidate in its own language, without the entry's date.
     assert found.candidates["/2024/03/09/post-9"].language == "en"
     assert found.candidates["/2024/03/09/post-9"].lastmod is None
-    (url, problem), = found.problems
+    ((url, problem),) = found.problems
     assert url.endswith("/feed/") and "adjust `languages.en.feeds` in the source" in problem
 
 
@@ -161,14 +204,17 @@ def test_a_backfill_stops_paging_once_the_feed_is_older_than_since(tmp_path):
 def test_feeds_are_bounded_by_the_sitemap_caps(tmp_path):
     routes = {"/robots.txt": [ROBOTS], "/feed/": [(0, {}, wordpress_rss())]}
     with ScriptedServer(routes) as srv:
-        s = settings_for(srv, tmp_path, languages="en", max_sitemaps_per_run=2,
-                         max_urls_per_sitemap=2)
+        s = settings_for(
+            srv, tmp_path, languages="en", max_sitemaps_per_run=2, max_urls_per_sitemap=2
+        )
         found, _ = run_discovery(s, full=True)
         assert feed_requests(srv) == ["/feed/", "/feed/?paged=2"]
         assert len(found.candidates) == 4
         assert any("lists more than 2 entries" in w for w in found.warnings)
-        assert any("feed pages capped at 2 this run" in w and "MAX_SITEMAPS_PER_RUN" in w
-                   for w in found.warnings)
+        assert any(
+            "feed pages capped at 2 this run" in w and "MAX_SITEMAPS_PER_RUN" in w
+            for w in found.warnings
+        )
         srv.log.clear()
         tiny = settings_for(srv, tmp_path, languages="en", max_sitemap_bytes=600)
         cut, _ = run_discovery(tiny, full=True)
@@ -177,12 +223,14 @@ def test_feeds_are_bounded_by_the_sitemap_caps(tmp_path):
 
 
 def test_a_feed_that_declares_entities_is_skipped_with_its_reason(tmp_path):
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
-            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><rss><channel><item>'
-            b"<title>&b;</title><link>/2024/03/09/post-9/</link></item></channel></rss>")
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><rss><channel><item>'
+        b"<title>&b;</title><link>/2024/03/09/post-9/</link></item></channel></rss>"
+    )
     routes = {"/robots.txt": [ROBOTS], "/feed/": [(200, RSS, bomb)]}
     with ScriptedServer(routes) as srv:
         found, _ = run_discovery(settings_for(srv, tmp_path, languages="en"), full=True)
     assert found.candidates == {}
-    (_url, problem), = found.problems
+    ((_url, problem),) = found.problems
     assert "feed skipped" in problem and "entity expansion is refused" in problem

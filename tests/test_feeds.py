@@ -127,12 +127,14 @@ def test_rss_guid_permalink_relative_links_and_rss1():
     feed = parse_feed(doc, FEED_URL)
     assert [e.link for e in feed.entries] == [
         "https://news.example.org/2024/01/10/by-guid/",
-        "https://news.example.org/2024/01/09/relative/"]
+        "https://news.example.org/2024/01/09/relative/",
+    ]
     assert [e.published for e in feed.entries] == ["2024-01-10T08:00:00+00:00", None]
     rdf = parse_feed(RDF, "https://news.example.org/rss1")
     assert rdf.kind == "rdf"
     assert [(e.link, e.published) for e in rdf.entries] == [
-        ("https://news.example.org/2023/11/02/old-news/", "2023-11-02T08:00:00+00:00")]
+        ("https://news.example.org/2023/11/02/old-news/", "2023-11-02T08:00:00+00:00")
+    ]
 
 
 def test_atom_entries_alternates_xml_base_and_paging():
@@ -150,7 +152,7 @@ def test_atom_entries_alternates_xml_base_and_paging():
 
 
 def test_a_cut_feed_keeps_what_came_before_and_a_non_feed_is_refused():
-    cut = WORDPRESS_RSS[:WORDPRESS_RSS.index(b"Counterfeit")]
+    cut = WORDPRESS_RSS[: WORDPRESS_RSS.index(b"Counterfeit")]
     feed = parse_feed(cut, FEED_URL)
     assert len(feed.entries) == 1 and feed.broken is not None
     garbage = WORDPRESS_RSS.replace(b"<pubDate>Tue, 27", b"<pubDate><<Tue, 27")
@@ -167,27 +169,35 @@ def test_a_cut_feed_keeps_what_came_before_and_a_non_feed_is_refused():
 
 def test_entities_are_never_expanded():
     lol = [b'<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">'.encode() for i in range(1, 10)]
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [' + b"".join(lol) + b']><rss><channel>'
-            b"<item><link>https://h/2024/01/01/a/</link><title>&lol9;</title></item>"
-            b"</channel></rss>")
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">'.encode() for i in range(1, 10)
+    ]
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [' + b"".join(lol) + b"]><rss><channel>"
+        b"<item><link>https://h/2024/01/01/a/</link><title>&lol9;</title></item>"
+        b"</channel></rss>"
+    )
     t0 = time.perf_counter()
-    with pytest.raises(ET.ParseError, match="declares the entity 'lol0': entity expansion is "
-                                            "refused"):
+    with pytest.raises(
+        ET.ParseError, match="declares the entity 'lol0': entity expansion is refused"
+    ):
         parse_feed(bomb, FEED_URL)
     assert time.perf_counter() - t0 < 1
     # An external DTD is never fetched; its entities are skipped, the feed still reads.
-    legacy = (b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD '
-              b'RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">'
-              b"<rss version=\"0.91\"><channel><item><title>caf&eacute;</title>"
-              b"<link>https://h/2024/01/01/a/</link></item></channel></rss>")
+    legacy = (
+        b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD '
+        b'RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">'
+        b'<rss version="0.91"><channel><item><title>caf&eacute;</title>'
+        b"<link>https://h/2024/01/01/a/</link></item></channel></rss>"
+    )
     assert [e.link for e in parse_feed(legacy, FEED_URL).entries] == ["https://h/2024/01/01/a/"]
 
 
 def _huge(items: int) -> bytes:
-    item = (b"<item><title>%d</title><link>https://h/2020/01/01/post-%d/</link>"
-            b"<description>" + b"x" * 200 + b"</description>"
-            b"<pubDate>Wed, 01 Jan 2020 10:00:00 +0000</pubDate></item>")
+    item = (
+        b"<item><title>%d</title><link>https://h/2020/01/01/post-%d/</link>"
+        b"<description>" + b"x" * 200 + b"</description>"
+        b"<pubDate>Wed, 01 Jan 2020 10:00:00 +0000</pubDate></item>"
+    )
     return b"<rss><channel>" + b"".join(item % (i, i) for i in range(items)) + b"</channel></rss>"
 
 
@@ -211,15 +221,20 @@ def test_a_huge_feed_is_read_up_to_the_cap_and_never_as_a_tree():
     assert peak < len(small)  # 7 MB of XML; ElementTree's tree of it takes ~26 MB
 
 
-@pytest.mark.parametrize(("text", "iso"), [
-    ("Tue, 05 Mar 2024 09:12:00 +0000", "2024-03-05T09:12:00+00:00"),
-    ("Tue, 05 Mar 2024 09:12:00 GMT", "2024-03-05T09:12:00+00:00"),
-    ("05 Mar 2024 10:12 +0100", "2024-03-05T09:12:00+00:00"),
-    ("Tue, 05 Mar 2024 04:12:00 EST", "2024-03-05T09:12:00+00:00"),
-    ("2024-03-05T09:12:00Z", "2024-03-05T09:12:00+00:00"),
-    ("2024-03-05T10:12:00.5+01:00", "2024-03-05T09:12:00+00:00"),
-    ("2024-03-05", "2024-03-05T00:00:00+00:00"),
-    ("yesterday", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Tue, 05 Mar 2024 09:12:00 +0000", "2024-03-05T09:12:00+00:00"),
+        ("Tue, 05 Mar 2024 09:12:00 GMT", "2024-03-05T09:12:00+00:00"),
+        ("05 Mar 2024 10:12 +0100", "2024-03-05T09:12:00+00:00"),
+        ("Tue, 05 Mar 2024 04:12:00 EST", "2024-03-05T09:12:00+00:00"),
+        ("2024-03-05T09:12:00Z", "2024-03-05T09:12:00+00:00"),
+        ("2024-03-05T10:12:00.5+01:00", "2024-03-05T09:12:00+00:00"),
+        ("2024-03-05", "2024-03-05T00:00:00+00:00"),
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_feed_dates_become_utc_iso_lastmods(text, iso):
     assert iso_date(text) == iso

@@ -13,14 +13,22 @@ ROBOTS = (200, {}, b"User-agent: *\nDisallow: /private/\nSitemap: /sitemap.xml\n
 
 
 def fetcher_for(server: ScriptedServer, **overrides) -> Fetcher:
-    settings = load_settings(base_url=server.base_url, lake="unused", env={},
-                             requests_per_second=0, backoff_factor=0.01, **overrides)
+    settings = load_settings(
+        base_url=server.base_url,
+        lake="unused",
+        env={},
+        requests_per_second=0,
+        backoff_factor=0.01,
+        **overrides,
+    )
     return Fetcher(build_session(settings), settings)
 
 
 def test_retries_5xx_and_429_honouring_retry_after():
-    routes = {"/robots.txt": [ROBOTS],
-              "/page": [(503, {}, b""), (429, {"Retry-After": "1"}, b""), (200, {}, b"ok")]}
+    routes = {
+        "/robots.txt": [ROBOTS],
+        "/page": [(503, {}, b""), (429, {"Retry-After": "1"}, b""), (200, {}, b"ok")],
+    }
     with ScriptedServer(routes) as srv:
         t0 = time.perf_counter()
         res = fetcher_for(srv).get(srv.base_url + "/page")

@@ -28,9 +28,11 @@ def _rows(lake, sql: str) -> list[tuple]:
 def test_a_language_subset_run_leaves_later_full_runs_incremental(tmp_path):
     site = NewsroomSite()
     with NewsroomServer(site, max_seconds=300) as server:
+
         def settings(languages: str | None):
-            return load_settings(base_url=server.base_url, lake=tmp_path, env={},
-                                 languages=languages)
+            return load_settings(
+                base_url=server.base_url, lake=tmp_path, env={}, languages=languages
+            )
 
         first = runner.run(settings("en,ar"), "daily", "daily")
         assert first["new"] > 0
@@ -42,8 +44,11 @@ def test_a_language_subset_run_leaves_later_full_runs_incremental(tmp_path):
     assert refetched == [], f"a full run after a full run re-fetched {refetched}"
     assert again["fetched"] == 0
     # Every page the sitemaps list has its lastmod in the state, in every language.
-    missing = _rows(tmp_path, "SELECT language, count(*) FROM pages WHERE status = 'ok' "
-                              "AND sitemap_lastmod IS NULL GROUP BY 1")
+    missing = _rows(
+        tmp_path,
+        "SELECT language, count(*) FROM pages WHERE status = 'ok' "
+        "AND sitemap_lastmod IS NULL GROUP BY 1",
+    )
     assert missing == []
     assert _rows(tmp_path, "SELECT count(*) FROM sitemaps")[0][0] > 0
 
@@ -53,17 +58,21 @@ NEVER = "/en/News-and-Events/News/2024/Operation-Pangea"
 
 
 def _article(title: str) -> bytes:
-    return (f'<html lang="en"><head><title>{title}</title></head><body><article><h1>{title}'
-            '</h1><time datetime="2024-03-05">5 March 2024</time><p>LYON, France – Police '
-            "in 30 countries seized drugs during a month-long operation coordinated by "
-            "INTERPOL.</p></article></body></html>").encode()
+    return (
+        f'<html lang="en"><head><title>{title}</title></head><body><article><h1>{title}'
+        '</h1><time datetime="2024-03-05">5 March 2024</time><p>LYON, France – Police '
+        "in 30 countries seized drugs during a month-long operation coordinated by "
+        "INTERPOL.</p></article></body></html>"
+    ).encode()
 
 
 def _sitemap(handler):
     base = "http://" + handler.headers["Host"]
-    body = ('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            f"<url><loc>{base}{ARTICLE}</loc></url><url><loc>{base}{NEVER}</loc></url>"
-            "</urlset>")
+    body = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{base}{ARTICLE}</loc></url><url><loc>{base}{NEVER}</loc></url>"
+        "</urlset>"
+    )
     return 200, {"Content-Type": "application/xml"}, body.encode()
 
 
@@ -73,8 +82,7 @@ def test_failed_fetches_are_visible_in_release_status(tmp_path):
         "/robots.txt": [(200, {}, b"User-agent: *\nAllow: /\n")],
         "/sitemap.xml": [(0, {}, _sitemap)],
         # Fine on the first run, then the server breaks.
-        ARTICLE: [(200, html, _article("Operation Lionfish seizes drugs")),
-                  (503, html, b"down")],
+        ARTICLE: [(200, html, _article("Operation Lionfish seizes drugs")), (503, html, b"down")],
         NEVER: [(500, html, b"broken")],  # never fetched successfully
     }
     with ScriptedServer(routes) as srv:
@@ -116,15 +124,22 @@ def _hang_up(handler):
 
 
 def status_of(lake) -> dict[str, str]:
-    return dict(_rows(lake, "SELECT url, status || ' ' || coalesce(http_status::VARCHAR, '-') "
-                            "FROM release_status"))
+    return dict(
+        _rows(
+            lake,
+            "SELECT url, status || ' ' || coalesce(http_status::VARCHAR, '-') FROM release_status",
+        )
+    )
 
 
 def test_fetch_state_tables_are_views(tmp_path):
-    routes = {"/robots.txt": [(200, {}, b"User-agent: *\nAllow: /\n")],
-              "/sitemap.xml": [(0, {}, _sitemap)],
-              ARTICLE: [(200, {"Content-Type": "text/html"}, _article("Operation Lionfish "
-                                                                        "seizes drugs"))]}
+    routes = {
+        "/robots.txt": [(200, {}, b"User-agent: *\nAllow: /\n")],
+        "/sitemap.xml": [(0, {}, _sitemap)],
+        ARTICLE: [
+            (200, {"Content-Type": "text/html"}, _article("Operation Lionfish seizes drugs"))
+        ],
+    }
     with ScriptedServer(routes) as srv:
         settings = load_settings(base_url=srv.base_url, lake=tmp_path, env={}, max_retries=0)
         runner.run(settings, "daily", "daily")

@@ -66,9 +66,13 @@ def test_first_run_lands_exactly_the_sites_releases(lake, newsroom):
         r = got[path]
         want_date = e["published_date"] or e["lastmod"].date()  # undated: the sitemap's date
         assert (r["language"], r["title"], r["published_date"]) == (
-            e["language"], e["title"], want_date), path
-        assert r["date_source"] == ("sitemap_lastmod" if e["published_date"] is None
-                                    else r["date_source"]), path
+            e["language"],
+            e["title"],
+            want_date,
+        ), path
+        assert r["date_source"] == (
+            "sitemap_lastmod" if e["published_date"] is None else r["date_source"]
+        ), path
         assert r["subtitle"] == e["subtitle"], path
         assert r["dateline"] == e["dateline"], path
     assert row["status"] in ("completed", "partial")
@@ -90,8 +94,10 @@ def test_translations_share_a_key_per_family(lake, newsroom):
 def test_broken_pages_are_quarantined_with_a_reason(lake, newsroom):
     site, _ = newsroom
     root, _ = lake
-    quarantined = {r["url"].split("127.0.0.1:", 1)[1].split("/", 1)[1]: r
-                   for r in q(root, "SELECT * FROM quarantine")}
+    quarantined = {
+        r["url"].split("127.0.0.1:", 1)[1].split("/", 1)[1]: r
+        for r in q(root, "SELECT * FROM quarantine")
+    }
     broken = site.broken_paths()
     for path, why in broken.items():
         key = path.lstrip("/")
@@ -111,11 +117,14 @@ def test_blocks_and_quotes_views(lake, newsroom):
     kinds = Counter(r["kind"] for r in q(root, "SELECT kind FROM release_blocks"))
     assert set(kinds) <= {"paragraph", "heading", "list_item"} and kinds["paragraph"] > 40
     # body_text is exactly the blocks in order.
-    mismatched = q(root, """
+    mismatched = q(
+        root,
+        """
         SELECT r.release_id FROM releases r JOIN (
             SELECT release_id, string_agg(text, chr(10) || chr(10) ORDER BY ordinal) AS body
             FROM release_blocks GROUP BY release_id) b USING (release_id)
-        WHERE r.body_text <> b.body""")
+        WHERE r.body_text <> b.body""",
+    )
     assert mismatched == []
     speakers = {r["speaker"] for r in q(root, "SELECT speaker FROM quotes")}
     expected_names = {s for e in expected_releases(site) for s in e["quote_speakers"]}
@@ -160,8 +169,11 @@ def test_edited_release_is_updated_in_place_and_only_it_is_refetched(lake, newsr
     assert new["release_id"] == old["release_id"]
     assert new["content_hash"] != old["content_hash"]
     assert new["first_seen_at"] == old["first_seen_at"]
-    revs = q(root, f"SELECT * FROM release_revisions WHERE release_id = '{old['release_id']}' "
-                   "ORDER BY revision")
+    revs = q(
+        root,
+        f"SELECT * FROM release_revisions WHERE release_id = '{old['release_id']}' "
+        "ORDER BY revision",
+    )
     assert [r["revision"] for r in revs] == [1, 2]
     assert revs[0]["status"] == "superseded" and revs[0]["valid_to"] is not None
     assert revs[1]["status"] == "current" and revs[1]["valid_to"] is None
@@ -174,8 +186,13 @@ def test_backfill_revalidates_with_conditional_gets_and_marks_gone(lake, newsroo
     victim = next(e for e in expected_releases(site) if e["language"] == "es")
     site.remove_release(victim["url_path"], status=410)
     server.clear_log()
-    row = backfill(since=date(2019, 1, 1), until=date(2026, 12, 31), base_url=server.base_url,
-                   lake=str(root), languages=LANGS)
+    row = backfill(
+        since=date(2019, 1, 1),
+        until=date(2026, 12, 31),
+        base_url=server.base_url,
+        lake=str(root),
+        languages=LANGS,
+    )
     statuses = Counter(status for _, _, status, _ in server.article_requests())
     # Known pages get conditional GETs: 304 unless their chrome changed (the removal
     # changes related-news boxes), and then the content hash shows nothing changed.
@@ -183,11 +200,13 @@ def test_backfill_revalidates_with_conditional_gets_and_marks_gone(lake, newsroo
     assert row["gone"] >= 1 and row["new"] == 0 and row["updated"] == 0
     paths = {r["path"] for r in q(root, "SELECT path FROM releases")}
     assert victim["url_path"] not in paths
-    gone = q(root, "SELECT status FROM release_status WHERE url LIKE "
-                   f"'%{victim['url_path']}'")
+    gone = q(root, f"SELECT status FROM release_status WHERE url LIKE '%{victim['url_path']}'")
     assert gone == [{"status": "gone"}]
-    rev = q(root, "SELECT r.status FROM release_revisions r JOIN release_status s USING "
-                  f"(release_id) WHERE s.url LIKE '%{victim['url_path']}'")
+    rev = q(
+        root,
+        "SELECT r.status FROM release_revisions r JOIN release_status s USING "
+        f"(release_id) WHERE s.url LIKE '%{victim['url_path']}'",
+    )
     assert [r["status"] for r in rev] == ["gone"]
 
 
@@ -203,22 +222,35 @@ def test_each_release_once_and_one_file_per_partition(lake):
 
 def test_cli_query_formats_from_another_directory(lake, tmp_path):
     root, _ = lake
-    cmd = [sys.executable, "-m", "ingest.cli", "query",
-           "SELECT language, count(*) AS n FROM releases GROUP BY 1 ORDER BY 1", "--lake",
-           str(root)]
-    out = subprocess.run([*cmd, "--format", "json"], cwd=tmp_path, capture_output=True,
-                         text=True, check=True).stdout
+    cmd = [
+        sys.executable,
+        "-m",
+        "ingest.cli",
+        "query",
+        "SELECT language, count(*) AS n FROM releases GROUP BY 1 ORDER BY 1",
+        "--lake",
+        str(root),
+    ]
+    out = subprocess.run(
+        [*cmd, "--format", "json"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
     data = json.loads(out)
     assert [d["language"] for d in data] == sorted(d["language"] for d in data)
     assert all(isinstance(d["n"], int) for d in data)
-    csv = subprocess.run([*cmd, "--format", "csv"], cwd=tmp_path, capture_output=True,
-                         text=True, check=True).stdout
+    csv = subprocess.run(
+        [*cmd, "--format", "csv"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
     assert csv.splitlines()[0] == "language,n"
-    bad = subprocess.run([sys.executable, "-m", "ingest.cli", "query", "SELECT nope",
-                          "--lake", str(root)], cwd=tmp_path, capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "ingest.cli", "query", "SELECT nope", "--lake", str(root)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1 and bad.stderr.startswith("error: query failed")
     # The persisted views database opens from anywhere too.
     import duckdb
+
     con = duckdb.connect(str(root / "lake.duckdb"), read_only=True)
     assert con.sql("SELECT count(*) FROM releases").fetchall()[0][0] > 0
     con.close()
@@ -227,9 +259,12 @@ def test_cli_query_formats_from_another_directory(lake, tmp_path):
 def content(lake: Path) -> dict:
     """Everything a release says, without run ids and timestamps."""
     return {
-        "releases": q(lake, "SELECT release_id, language, url, title, subtitle, published_date,"
-                            " year, dateline, body_text, word_count, translation_key, "
-                            "content_hash FROM releases ORDER BY release_id"),
+        "releases": q(
+            lake,
+            "SELECT release_id, language, url, title, subtitle, published_date,"
+            " year, dateline, body_text, word_count, translation_key, "
+            "content_hash FROM releases ORDER BY release_id",
+        ),
         "blocks": q(lake, "SELECT * FROM release_blocks ORDER BY release_id, ordinal"),
         "quotes": q(lake, "SELECT * FROM quotes ORDER BY release_id, ordinal"),
         "quarantine": q(lake, "SELECT path, stage, reason FROM quarantine ORDER BY path"),
@@ -244,14 +279,26 @@ def test_parallel_chunked_backfill_equals_sequential(prefect, tmp_path, monkeypa
     monkeypatch.setenv("INGEST_BATCH_SIZE", "15")  # many units, so chunks really overlap
     site = NewsroomSite(seed=3, families=30, page_kb=10)
     with NewsroomServer(site, max_seconds=600) as server:
-        parallel = backfill(since=date(2019, 1, 1), until=date(2026, 12, 31),
-                            base_url=server.base_url, lake=str(tmp_path / "par"),
-                            languages=LANGS, parallel=3)
+        parallel = backfill(
+            since=date(2019, 1, 1),
+            until=date(2026, 12, 31),
+            base_url=server.base_url,
+            lake=str(tmp_path / "par"),
+            languages=LANGS,
+            parallel=3,
+        )
         site.reset_flaky()
-        settings = load_settings(base_url=server.base_url, lake=tmp_path / "seq", env={},
-                                 requests_per_second=0)
-        sequential = runner.run(settings, "backfill", "backfill", since=date(2019, 1, 1),
-                                until=date(2026, 12, 31), parallel=1)
+        settings = load_settings(
+            base_url=server.base_url, lake=tmp_path / "seq", env={}, requests_per_second=0
+        )
+        sequential = runner.run(
+            settings,
+            "backfill",
+            "backfill",
+            since=date(2019, 1, 1),
+            until=date(2026, 12, 31),
+            parallel=1,
+        )
     assert parallel["new"] == sequential["new"] > 100
     par, seq = content(tmp_path / "par"), content(tmp_path / "seq")
     # Same host on both runs, so URLs match too: the two lakes say exactly the same.

@@ -44,14 +44,18 @@ def other():
 
 # ---- where we go --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("target", "why"), [
-    ("http://evil.example/page", "host evil.example is not the newsroom"),
-    ("http://169.254.169.254/latest/meta-data/", "IP literal 169.254.169.254"),
-    ("http://127.0.0.2:{port}/x", "IP literal 127.0.0.2"),
-    ("file:///etc/passwd", "scheme 'file'"),
-    ("ftp://127.0.0.1/x", "scheme 'ftp'"),
-    ("http://user:pw@127.0.0.1:{port}/x", "credentials"),
-])
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("http://evil.example/page", "host evil.example is not the newsroom"),
+        ("http://169.254.169.254/latest/meta-data/", "IP literal 169.254.169.254"),
+        ("http://127.0.0.2:{port}/x", "IP literal 127.0.0.2"),
+        ("file:///etc/passwd", "scheme 'file'"),
+        ("ftp://127.0.0.1/x", "scheme 'ftp'"),
+        ("http://user:pw@127.0.0.1:{port}/x", "credentials"),
+    ],
+)
 def test_redirects_off_the_newsroom_are_refused_before_any_request(target, why):
     routes = {"/robots.txt": ROBOTS_OK}
     with h.HostileServer(routes) as srv:
@@ -62,8 +66,10 @@ def test_redirects_off_the_newsroom_are_refused_before_any_request(target, why):
         assert err.value.url == srv.base_url + "/a"
         assert srv.paths() == ["/robots.txt", "/a"]
         rows = f.log.drain()
-        assert [r["outcome"] for r in rows if r["kind"] == "page"] == ["redirect",
-                                                                        "refused_redirect"]
+        assert [r["outcome"] for r in rows if r["kind"] == "page"] == [
+            "redirect",
+            "refused_redirect",
+        ]
         assert rows[-1]["redirect_chain"] and why.split()[0] in rows[-1]["error"]
 
 
@@ -97,9 +103,9 @@ def test_a_public_newsroom_name_resolving_to_loopback_is_refused():
     guard = AddressGuard(settings, resolve=lambda host, port: ["127.0.0.1"])
     assert guard.address_refusal("127.0.0.1") == "127.0.0.1 is loopback"
     assert guard.address_refusal("10.1.2.3") == "10.1.2.3 is a private address"
-    assert guard.address_refusal("::ffff:169.254.169.254").endswith("link-local "
-                                                                    "(cloud metadata and "
-                                                                    "LAN autoconf live there)")
+    assert guard.address_refusal("::ffff:169.254.169.254").endswith(
+        "link-local (cloud metadata and LAN autoconf live there)"
+    )
     assert guard.address_refusal("93.184.216.34") is None
     with pytest.raises(Exception, match=re.escape("resolves to 127.0.0.1 is loopback")):
         guard.address_for("www.newsroom.test", 443)
@@ -113,8 +119,11 @@ def test_resolution_is_pinned_so_rebinding_cannot_slip_through():
         calls.append(host)
         return next(answers)
 
-    routes = {"/robots.txt": ROBOTS_OK, "/a": h.page(b"<html>a</html>"),
-              "/b": h.page(b"<html>b</html>")}
+    routes = {
+        "/robots.txt": ROBOTS_OK,
+        "/a": h.page(b"<html>a</html>"),
+        "/b": h.page(b"<html>b</html>"),
+    }
     with h.HostileServer(routes) as srv:
         f = fetcher_for(srv, resolve=dns, allowed_hosts=(f"localhost:{srv.port}",))
         base = f"http://localhost:{srv.port}"
@@ -125,9 +134,13 @@ def test_resolution_is_pinned_so_rebinding_cannot_slip_through():
 
 
 def test_same_host_redirects_are_followed_and_logged_and_loops_are_bounded():
-    routes = {"/robots.txt": ROBOTS_OK, "/old": h.redirect("/mid", 301),
-              "/mid": h.redirect("/new", 308), "/new": h.page(b"<html>new</html>"),
-              "/loop": h.redirect("/loop")}
+    routes = {
+        "/robots.txt": ROBOTS_OK,
+        "/old": h.redirect("/mid", 301),
+        "/mid": h.redirect("/new", 308),
+        "/new": h.page(b"<html>new</html>"),
+        "/loop": h.redirect("/loop"),
+    }
     with h.HostileServer(routes) as srv:
         f = fetcher_for(srv, max_redirects=3)
         res = f.get(srv.base_url + "/old")
@@ -141,6 +154,7 @@ def test_same_host_redirects_are_followed_and_logged_and_loops_are_bounded():
 def test_a_redirect_body_is_never_read():
     """requests reads a 3xx body whole even with allow_redirects=False; a gzip bomb in a
     redirect must cost nothing."""
+
     def bomb_redirect(handler):
         data = h.gzip_bomb(256 * 1024 * 1024)
         handler.head(302, {"Location": "/b", "Content-Encoding": "gzip"}, len(data))
@@ -161,8 +175,9 @@ def test_a_redirect_body_is_never_read():
 def test_cookies_and_validators_do_not_follow_a_redirect_to_another_host():
     with h.HostileServer({"/robots.txt": ROBOTS_OK, "/x": h.page(b"<html>x</html>")}) as b:
         with h.HostileServer({"/robots.txt": ROBOTS_OK}) as a:
-            a.routes["/a"] = h.redirect(f"http://localhost:{b.port}/x",
-                                        headers={"Set-Cookie": "session=secret; Path=/"})
+            a.routes["/a"] = h.redirect(
+                f"http://localhost:{b.port}/x", headers={"Set-Cookie": "session=secret; Path=/"}
+            )
             f = fetcher_for(a, allowed_hosts=(f"localhost:{b.port}",))
             assert f.get(a.base_url + "/a", etag='"v1"').body == b"<html>x</html>"
         sent = dict(b.log[-1][1])
@@ -171,6 +186,7 @@ def test_cookies_and_validators_do_not_follow_a_redirect_to_another_host():
 
 
 # ---- how much we read ---------------------------------------------------------------------
+
 
 def test_a_gzip_bomb_is_refused_at_the_cap_never_inflated_past_it():
     cap = 2 * 1024 * 1024
@@ -213,21 +229,26 @@ def test_the_default_caps_hold_against_the_real_gzip_bomb():
 
 @pytest.mark.parametrize("declare_length", [True, False])
 def test_a_huge_body_is_refused_on_the_wire(declare_length):
-    routes = {"/robots.txt": ROBOTS_OK,
-              "/huge": h.huge(300 * 1024 * 1024, declare_length=declare_length)}
+    routes = {
+        "/robots.txt": ROBOTS_OK,
+        "/huge": h.huge(300 * 1024 * 1024, declare_length=declare_length),
+    }
     with h.HostileServer(routes) as srv:
         f = fetcher_for(srv, max_body_bytes=1024 * 1024)
         t0 = time.perf_counter()
-        with pytest.raises(ResponseTooLargeError,
-                           match="Content-Length" if declare_length else "on the wire"):
+        with pytest.raises(
+            ResponseTooLargeError, match="Content-Length" if declare_length else "on the wire"
+        ):
             f.get(srv.base_url + "/huge")
         assert time.perf_counter() - t0 < 10
 
 
 def test_content_encodings_we_did_not_ask_for_are_refused():
-    routes = {"/robots.txt": ROBOTS_OK,
-              "/br": h.page(b"\x0b\x02\x80hello\x03", {**h.HTML, "Content-Encoding": "br"}),
-              "/bad": h.page(b"not gzip at all", {**h.HTML, "Content-Encoding": "gzip"})}
+    routes = {
+        "/robots.txt": ROBOTS_OK,
+        "/br": h.page(b"\x0b\x02\x80hello\x03", {**h.HTML, "Content-Encoding": "br"}),
+        "/bad": h.page(b"not gzip at all", {**h.HTML, "Content-Encoding": "gzip"}),
+    }
     with h.HostileServer(routes) as srv:
         f = fetcher_for(srv)
         with pytest.raises(FetchError, match="unsupported Content-Encoding 'br'"):
@@ -239,12 +260,12 @@ def test_content_encodings_we_did_not_ask_for_are_refused():
 def test_sitemaps_are_cut_at_their_cap_not_refused():
     body = b"<urlset>" + b"<url><loc>http://x/a</loc></url>" * 10000 + b"</urlset>"
     with h.HostileServer({"/robots.txt": ROBOTS_OK, "/s.xml": h.page(body)}) as srv:
-        res = fetcher_for(srv, max_sitemap_bytes=4096).get(srv.base_url + "/s.xml",
-                                                           kind="sitemap")
+        res = fetcher_for(srv, max_sitemap_bytes=4096).get(srv.base_url + "/s.xml", kind="sitemap")
     assert res.truncated and len(res.body) == 4096
 
 
 # ---- how long we wait ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("in_headers", [False, True])
 def test_a_dribbling_server_fails_the_page_at_the_total_deadline(in_headers):
@@ -286,9 +307,13 @@ def test_repeated_failures_pause_the_host_for_the_run():
 
 # ---- politeness ---------------------------------------------------------------------------
 
+
 def test_retry_after_beyond_the_cap_pauses_the_host_not_one_page_at_a_time():
-    routes = {"/robots.txt": ROBOTS_OK, "/a": h.retry_after("86400"),
-              "/b": h.page(b"<html>b</html>")}
+    routes = {
+        "/robots.txt": ROBOTS_OK,
+        "/a": h.retry_after("86400"),
+        "/b": h.page(b"<html>b</html>"),
+    }
     with h.HostileServer(routes) as srv:
         f = fetcher_for(srv)
         t0 = time.perf_counter()
@@ -301,8 +326,7 @@ def test_retry_after_beyond_the_cap_pauses_the_host_not_one_page_at_a_time():
 
 
 def test_retry_after_as_an_http_date_is_honoured():
-    routes = {"/robots.txt": ROBOTS_OK,
-              "/a": h.retry_after_date(1.5, h.page(b"<html>ok</html>"))}
+    routes = {"/robots.txt": ROBOTS_OK, "/a": h.retry_after_date(1.5, h.page(b"<html>ok</html>"))}
     with h.HostileServer(routes) as srv:
         f = fetcher_for(srv)
         t0 = time.perf_counter()
@@ -327,18 +351,25 @@ def test_parse_retry_after():
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
 
 
-@pytest.mark.parametrize(("robots", "decision"), [
-    (h.respond(503, b""), "unavailable"), (h.respond(429, b""), "unavailable"),
-    (h.silent, "unavailable"), (h.respond(404, b""), "allowed"),
-    (h.respond(403, b""), "allowed"), (h.respond(401, b""), "allowed"),
-    (h.page(b"User-agent: *\nDisallow: /\n"), "disallowed"),
-    (h.redirect("http://evil.example/robots.txt"), "unavailable"),
-])
+@pytest.mark.parametrize(
+    ("robots", "decision"),
+    [
+        (h.respond(503, b""), "unavailable"),
+        (h.respond(429, b""), "unavailable"),
+        (h.silent, "unavailable"),
+        (h.respond(404, b""), "allowed"),
+        (h.respond(403, b""), "allowed"),
+        (h.respond(401, b""), "allowed"),
+        (h.page(b"User-agent: *\nDisallow: /\n"), "disallowed"),
+        (h.redirect("http://evil.example/robots.txt"), "unavailable"),
+    ],
+)
 def test_robots_txt_by_rfc_9309(robots, decision):
     with h.HostileServer({"/robots.txt": robots, "/a": h.page(b"<html>a</html>")}) as srv:
         f = fetcher_for(srv, read_timeout=0.5)
-        expected = {"unavailable": RobotsUnavailableError,
-                    "disallowed": RobotsDisallowedError}.get(decision)
+        expected = {"unavailable": RobotsUnavailableError, "disallowed": RobotsDisallowedError}.get(
+            decision
+        )
         if expected is None:
             assert f.get(srv.base_url + "/a").body == b"<html>a</html>"
         else:
@@ -375,19 +406,29 @@ def test_every_exchange_is_a_log_row():
             return h.respond(304, b"", {"ETag": '"v1"'})(handler)
         return h.page(b"<html>a</html>", {**h.HTML, "ETag": '"v1"'})(handler)
 
-    routes = {"/robots.txt": ROBOTS_OK, "/a": conditional, "/old": h.redirect("/a"),
-              "/busy": h.sequence(h.respond(503), h.page(b"<html>ok</html>"))}
+    routes = {
+        "/robots.txt": ROBOTS_OK,
+        "/a": conditional,
+        "/old": h.redirect("/a"),
+        "/busy": h.sequence(h.respond(503), h.page(b"<html>ok</html>")),
+    }
     with h.HostileServer(routes) as srv:
         f = fetcher_for(srv)
         f.get(srv.base_url + "/old")
         f.get(srv.base_url + "/a", etag='"v1"')
         f.get(srv.base_url + "/busy")
         rows = f.log.drain()
-    outcomes = [(r["kind"], r["hop_url"].rsplit("/", 1)[-1], r["status"], r["outcome"])
-                for r in rows]
-    assert outcomes == [("robots", "robots.txt", 200, "ok"), ("page", "old", 302, "redirect"),
-                        ("page", "a", 200, "ok"), ("page", "a", 304, "not_modified"),
-                        ("page", "busy", 503, "retry"), ("page", "busy", 200, "ok")]
+    outcomes = [
+        (r["kind"], r["hop_url"].rsplit("/", 1)[-1], r["status"], r["outcome"]) for r in rows
+    ]
+    assert outcomes == [
+        ("robots", "robots.txt", 200, "ok"),
+        ("page", "old", 302, "redirect"),
+        ("page", "a", 200, "ok"),
+        ("page", "a", 304, "not_modified"),
+        ("page", "busy", 503, "retry"),
+        ("page", "busy", 200, "ok"),
+    ]
     assert all(r["robots"] == "allowed" for r in rows if r["kind"] == "page")
     assert rows[2]["redirect_chain"] == f'["{srv.base_url}/a"]' and rows[2]["bytes"] == 14
 
@@ -396,8 +437,10 @@ def test_an_entity_bomb_sitemap_costs_nothing():
     from ingest.discover import parse_sitemap
 
     ents = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    bomb = (f'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY l0 "lol">{ents}]>'
-            "<urlset><url><loc>&l9;</loc></url></urlset>").encode()
+    bomb = (
+        f'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY l0 "lol">{ents}]>'
+        "<urlset><url><loc>&l9;</loc></url></urlset>"
+    ).encode()
     t0 = time.perf_counter()
     sitemap = parse_sitemap(bomb)
     assert time.perf_counter() - t0 < 2 and sitemap.entries == () and sitemap.broken

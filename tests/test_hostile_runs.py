@@ -59,21 +59,31 @@ class Site:
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])
-def test_a_hostile_newsroom_run_lands_the_good_pages_in_bounded_time(workers, tmp_path,
-                                                                    monkeypatch):
+def test_a_hostile_newsroom_run_lands_the_good_pages_in_bounded_time(
+    workers, tmp_path, monkeypatch
+):
     """Inline and through the worker pool: an off-host redirect, the metadata address, a gzip
     bomb, a huge body, a dribble and a non-HTML answer fail or are refused page by page;
     the 66 good pages land, nothing of the refused ones is kept, the run is resumable."""
     monkeypatch.setenv("INGEST_PARSE_WORKERS", workers)
     n = 66  # with the 6 hostile pages, above pagepool.MIN_PAGES_FOR_POOL
-    extra = {"away": h.redirect("http://evil.example/x"),
-             "metadata": h.redirect("http://169.254.169.254/latest/meta-data/"),
-             "bomb": h.bomb(64 * 1024 * 1024), "huge": h.huge(200 * 1024 * 1024),
-             "slow": h.dribble(0.2), "image": h.page(b"\x89PNG....", {"Content-Type":
-                                                                        "image/png"})}
+    extra = {
+        "away": h.redirect("http://evil.example/x"),
+        "metadata": h.redirect("http://169.254.169.254/latest/meta-data/"),
+        "bomb": h.bomb(64 * 1024 * 1024),
+        "huge": h.huge(200 * 1024 * 1024),
+        "slow": h.dribble(0.2),
+        "image": h.page(b"\x89PNG....", {"Content-Type": "image/png"}),
+    }
     with Site(n, **extra) as srv:
-        s = settings_for(srv.base_url, tmp_path, max_decoded_bytes=1 << 20,
-                         max_body_bytes=1 << 20, total_timeout=2.0, read_timeout=1.0)
+        s = settings_for(
+            srv.base_url,
+            tmp_path,
+            max_decoded_bytes=1 << 20,
+            max_body_bytes=1 << 20,
+            total_timeout=2.0,
+            read_timeout=1.0,
+        )
         t0 = time.perf_counter()
         row = run(s)
         elapsed = time.perf_counter() - t0
@@ -81,8 +91,9 @@ def test_a_hostile_newsroom_run_lands_the_good_pages_in_bounded_time(workers, tm
     assert row["status"] == "partial", row["error"]
     assert row["new"] == n and row["failed"] == 3  # bomb, huge, slow: retried next run
     assert "3 pages failed" in row["error"]
-    state = {r["path"].rsplit("/", 1)[-1]: r
-             for r in pipeline.load_pages_state(tmp_path).to_dicts()}
+    state = {
+        r["path"].rsplit("/", 1)[-1]: r for r in pipeline.load_pages_state(tmp_path).to_dicts()
+    }
     assert state["away"]["status"] == state["metadata"]["status"] == "refused_redirect"
     assert "169.254.169.254" in state["metadata"]["last_error"]
     assert {state[k]["status"] for k in ("bomb", "huge", "slow")} == {"failed"}
@@ -99,8 +110,9 @@ def test_a_hostile_newsroom_run_lands_the_good_pages_in_bounded_time(workers, tm
     assert got["ok"] >= n + 3  # pages, robots.txt, sitemap
     assert "evil.example" in row["warnings"]
     # The next run resumes: the three failed pages are planned again, nothing else.
-    plans = pipeline.plan_fetches({}, pipeline.load_pages_state(tmp_path), s, mode="daily",
-                                  today=pipeline.utcnow().date())
+    plans = pipeline.plan_fetches(
+        {}, pipeline.load_pages_state(tmp_path), s, mode="daily", today=pipeline.utcnow().date()
+    )
     assert sorted(p.path.rsplit("/", 1)[-1] for p in plans) == ["bomb", "huge", "slow"]
 
 
@@ -111,8 +123,9 @@ def test_an_unreachable_newsroom_fails_and_writes_nothing(tmp_path, capsys):
     manifest = lk.read_manifest(tmp_path)
     assert set(manifest.files) <= {"ingest_runs", "fetch_log"}  # no pages, no releases
     assert q(tmp_path, "SELECT status, error FROM ingest_runs")[0]["status"] == "failed"
-    code = cli.main(["run", "--engine", "plain", "--base-url", base, "--lake",
-                     str(tmp_path / "cli")])
+    code = cli.main(
+        ["run", "--engine", "plain", "--base-url", base, "--lake", str(tmp_path / "cli")]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and err[-1].startswith("error: run ") and "could not reach" in err[-1]
 
@@ -159,9 +172,11 @@ def test_robots_unavailable_on_a_fresh_lake_is_partial_not_completed(tmp_path):
 
 
 def test_a_redesign_that_hides_the_text_in_a_script_fails_loudly(tmp_path):
-    blob = (b'<html lang="en"><head><title>News</title></head><body><div id="app"></div>'
-            b'<script>window.__DATA__ = {"title": "Operation", "body": "..."}</script>'
-            b"</body></html>")
+    blob = (
+        b'<html lang="en"><head><title>News</title></head><body><div id="app"></div>'
+        b'<script>window.__DATA__ = {"title": "Operation", "body": "..."}</script>'
+        b"</body></html>"
+    )
     with Site(0, **{f"r-{i}": h.page(blob) for i in range(4)}) as srv:
         row = run(settings_for(srv.base_url, tmp_path))
     assert row["status"] == "failed" and "refused by extraction" in row["error"]
@@ -175,25 +190,36 @@ def test_a_redesign_that_empties_fields_fails_naming_urls_and_fields(tmp_path):
         s = settings_for(srv.base_url, tmp_path)
         assert run(s)["new"] == 4
         for i in range(2):  # two pages lose their dateline and standfirst, body edited
-            srv.routes[f"{ART}a-{i}"] = h.page(h.article_html(
-                i, dateline="", subtitle=None, extra="<p>Updated with new figures.</p>"))
+            srv.routes[f"{ART}a-{i}"] = h.page(
+                h.article_html(
+                    i, dateline="", subtitle=None, extra="<p>Updated with new figures.</p>"
+                )
+            )
         row = runner.run(s, "backfill", "backfill")
     assert row["status"] == "failed"
     assert f"{ART}a-0 (subtitle, dateline)" in row["error"]
     assert f"{ART}a-1 (subtitle, dateline)" in row["error"]
     kept = q(tmp_path, "SELECT dateline FROM releases WHERE dateline IS NOT NULL")
     assert len(kept) == 4  # the stored versions stay
-    assert {r["reason"] for r in q(tmp_path, "SELECT reason FROM quarantine")} == {
-        "fields_emptied"}
+    assert {r["reason"] for r in q(tmp_path, "SELECT reason FROM quarantine")} == {"fields_emptied"}
 
 
 def test_a_flood_sitemap_is_capped_with_warnings(tmp_path):
     srv = h.HostileServer()
-    srv.routes.update({"/robots.txt": h.page(b"User-agent: *\nAllow: /\n"),
-                       "/sitemap.xml": h.sitemap_flood(lambda: srv.base_url, 200_000)})
+    srv.routes.update(
+        {
+            "/robots.txt": h.page(b"User-agent: *\nAllow: /\n"),
+            "/sitemap.xml": h.sitemap_flood(lambda: srv.base_url, 200_000),
+        }
+    )
     with srv:
-        s = settings_for(srv.base_url, tmp_path, max_urls_per_sitemap=500,
-                         max_planned_fetches=20, max_sitemap_bytes=2 << 20)
+        s = settings_for(
+            srv.base_url,
+            tmp_path,
+            max_urls_per_sitemap=500,
+            max_planned_fetches=20,
+            max_sitemap_bytes=2 << 20,
+        )
         t0 = time.perf_counter()
         row = run(s)
         assert time.perf_counter() - t0 < 30
@@ -209,21 +235,32 @@ def test_a_chain_of_sitemap_indexes_ends_the_discovery(tmp_path):
     srv.routes.update({"/robots.txt": h.page(b"User-agent: *\nSitemap: /chain/0.xml\n")})
     srv.prefix_routes["/chain/"] = h.IndexChain(lambda: srv.base_url)
     with srv:
-        s = settings_for(srv.base_url, tmp_path, sitemap_paths=(), max_sitemap_depth=3,
-                         max_sitemaps_per_run=10)
+        s = settings_for(
+            srv.base_url, tmp_path, sitemap_paths=(), max_sitemap_depth=3, max_sitemaps_per_run=10
+        )
         row = run(s)
         asked = [p for p in srv.paths() if p.startswith("/chain/")]
     assert len(asked) <= 10
     assert "sitemaps capped at 10" in row["warnings"] or "deeper than 3" in row["warnings"]
     assert row["status"] == "failed" and "discovered no release URL" in row["error"]
-    s2 = settings_for(srv.base_url, tmp_path, sitemap_paths=(), max_sitemap_depth=2,
-                      max_sitemaps_per_run=100)
+    s2 = settings_for(
+        srv.base_url, tmp_path, sitemap_paths=(), max_sitemap_depth=2, max_sitemaps_per_run=100
+    )
     with h.HostileServer() as srv2:
         srv2.routes["/robots.txt"] = h.page(b"User-agent: *\nSitemap: /chain/0.xml\n")
         srv2.prefix_routes["/chain/"] = h.IndexChain(lambda: srv2.base_url)
-        row2 = run(load_settings(base_url=srv2.base_url, lake=tmp_path / "b", env={},
-                                 requests_per_second=0, listing_paths={}, sitemap_paths=(),
-                                 max_sitemap_depth=2, max_sitemaps_per_run=100))
+        row2 = run(
+            load_settings(
+                base_url=srv2.base_url,
+                lake=tmp_path / "b",
+                env={},
+                requests_per_second=0,
+                listing_paths={},
+                sitemap_paths=(),
+                max_sitemap_depth=2,
+                max_sitemaps_per_run=100,
+            )
+        )
         # 0.xml; 1 and 1b; 2 and 2b (both of depth 1 name the same two children)
         assert len([p for p in srv2.paths() if p.startswith("/chain/")]) == 1 + 2 + 2
     assert "nested deeper than 2" in row2["warnings"]
@@ -239,9 +276,13 @@ def test_retry_after_beyond_the_cap_pauses_the_host_and_the_run_is_resumable(tmp
     assert len(asked) == 1  # one page learned it; the others were not asked at all
     assert row["status"] == "partial" and "paused" in row["error"]
     assert row["failed"] == 5
-    plans = pipeline.plan_fetches({}, pipeline.load_pages_state(tmp_path),
-                                  settings_for("http://x", tmp_path), mode="daily",
-                                  today=pipeline.utcnow().date())
+    plans = pipeline.plan_fetches(
+        {},
+        pipeline.load_pages_state(tmp_path),
+        settings_for("http://x", tmp_path),
+        mode="daily",
+        today=pipeline.utcnow().date(),
+    )
     assert len(plans) == 5 and {p.reason for p in plans} == {"retry"}
 
 
@@ -250,42 +291,71 @@ def test_a_crawl_delay_beyond_the_cap_pauses_the_host(tmp_path):
         srv.routes["/robots.txt"] = h.page(b"User-agent: *\nCrawl-delay: 100000\n")
         row = run(settings_for(srv.base_url, tmp_path, requests_per_second=1.0))
         assert srv.paths() == ["/robots.txt"]
-    assert row["status"] == "partial" and "Crawl-delay 100000 s is beyond the cap" in \
-        row["error"]
+    assert row["status"] == "partial" and "Crawl-delay 100000 s is beyond the cap" in row["error"]
 
 
 def test_encodings_by_precedence_and_suspect_text_flagged(tmp_path):
     def release(title: str, body: str, charset: str, meta: bool) -> bytes:
         head = f'<meta charset="{charset}">' if meta else ""
-        return (f'<html lang="fr"><head>{head}<title>{title}</title></head><body><article>'
-                f'<h1>{title}</h1><time datetime="2023-05-04">4 mai 2023</time>'
-                f"<p>LYON (France) – {body}</p><p>La police de 30 pays a saisi des "
-                "drogues.</p></article></body></html>").encode(charset, errors="replace")
+        return (
+            f'<html lang="fr"><head>{head}<title>{title}</title></head><body><article>'
+            f'<h1>{title}</h1><time datetime="2023-05-04">4 mai 2023</time>'
+            f"<p>LYON (France) – {body}</p><p>La police de 30 pays a saisi des "
+            "drogues.</p></article></body></html>"
+        ).encode(charset, errors="replace")
 
     fr = "/fr/Actualites-et-evenements/Actualites/2023/"
-    header = h.page(release("Opération Pangea démantèle un réseau", "Une opération "
-                            "menée à Lyon a été un succès.", "cp1252", meta=False),
-                    {"Content-Type": "text/html; charset=windows-1252"})
-    good = release("Opération Lionfish saisit de la cocaïne",
-                   "Une opération menée à Marseille a été très réussie.", "utf-8", meta=True)
-    broken = h.page(good.replace(b"\xc3\xa9", b"\xe9", 1),  # one invalid UTF-8 byte
-                    {"Content-Type": "text/html; charset=utf-8"})
+    header = h.page(
+        release(
+            "Opération Pangea démantèle un réseau",
+            "Une opération menée à Lyon a été un succès.",
+            "cp1252",
+            meta=False,
+        ),
+        {"Content-Type": "text/html; charset=windows-1252"},
+    )
+    good = release(
+        "Opération Lionfish saisit de la cocaïne",
+        "Une opération menée à Marseille a été très réussie.",
+        "utf-8",
+        meta=True,
+    )
+    broken = h.page(
+        good.replace(b"\xc3\xa9", b"\xe9", 1),  # one invalid UTF-8 byte
+        {"Content-Type": "text/html; charset=utf-8"},
+    )
     srv = h.HostileServer()
-    srv.routes.update({"/robots.txt": h.page(b"User-agent: *\n"), fr + "cp1252": header,
-                       fr + "broken": broken,
-                       "/sitemap.xml": h.sitemap(lambda: srv.base_url,
-                                                 [fr + "cp1252", fr + "broken"])})
+    srv.routes.update(
+        {
+            "/robots.txt": h.page(b"User-agent: *\n"),
+            fr + "cp1252": header,
+            fr + "broken": broken,
+            "/sitemap.xml": h.sitemap(lambda: srv.base_url, [fr + "cp1252", fr + "broken"]),
+        }
+    )
     with srv:
-        s = load_settings(base_url=srv.base_url, lake=tmp_path, env={}, languages="fr",
-                          requests_per_second=0, listing_paths={})
+        s = load_settings(
+            base_url=srv.base_url,
+            lake=tmp_path,
+            env={},
+            languages="fr",
+            requests_per_second=0,
+            listing_paths={},
+        )
         row = run(s)
     assert row["new"] == 2, row
-    got = {r["path"].rsplit("/", 1)[-1]: r for r in q(
-        tmp_path, "SELECT path, title, encoding, encoding_source, encoding_suspect "
-        "FROM releases")}
+    got = {
+        r["path"].rsplit("/", 1)[-1]: r
+        for r in q(
+            tmp_path,
+            "SELECT path, title, encoding, encoding_source, encoding_suspect FROM releases",
+        )
+    }
     assert got["cp1252"]["title"] == "Opération Pangea démantèle un réseau"
-    assert (got["cp1252"]["encoding"], got["cp1252"]["encoding_source"]) == ("cp1252",
-                                                                              "http-header")
+    assert (got["cp1252"]["encoding"], got["cp1252"]["encoding_source"]) == (
+        "cp1252",
+        "http-header",
+    )
     assert got["cp1252"]["encoding_suspect"] is False
     # One invalid byte (in <title>; the h1 is intact): decoded with U+FFFD, and flagged.
     assert got["broken"]["encoding_suspect"] is True
@@ -293,8 +363,9 @@ def test_encodings_by_precedence_and_suspect_text_flagged(tmp_path):
     # Re-parsed from the raw zone (no HTTP header there), the header's charset still holds.
     maintenance.reprocess(tmp_path, languages=["fr"])
     again = q(tmp_path, "SELECT title, encoding_source FROM releases WHERE path LIKE '%cp1252'")
-    assert again == [{"title": "Opération Pangea démantèle un réseau",
-                      "encoding_source": "http-header"}]
+    assert again == [
+        {"title": "Opération Pangea démantèle un réseau", "encoding_source": "http-header"}
+    ]
     for f in (tmp_path / "releases").rglob("*.parquet"):
         table = pq.read_table(f)
         for col in table.column_names:
@@ -313,8 +384,11 @@ def test_the_fetch_log_shows_304s_and_robots_decisions(tmp_path):
         s = settings_for(srv.base_url, tmp_path)
         run(s)
         runner.run(s, "backfill", "backfill")
-    rows = q(tmp_path, "SELECT kind, status, outcome, robots, bytes, wait_s, run_id "
-             "FROM fetch_log ORDER BY requested_at")
+    rows = q(
+        tmp_path,
+        "SELECT kind, status, outcome, robots, bytes, wait_s, run_id "
+        "FROM fetch_log ORDER BY requested_at",
+    )
     pages = [(r["status"], r["outcome"]) for r in rows if r["kind"] == "page"]
     assert pages == [(200, "ok"), (304, "not_modified")]
     assert {r["robots"] for r in rows if r["kind"] == "page"} == {"allowed"}
@@ -344,8 +418,9 @@ def test_a_new_parser_version_may_drop_fields(tmp_path, monkeypatch):
     with Site(2) as srv:
         s = settings_for(srv.base_url, tmp_path)
         assert run(s)["new"] == 2
-        srv.routes[f"{ART}a-0"] = h.page(h.article_html(0, subtitle=None,
-                                                        extra="<p>Updated figures.</p>"))
+        srv.routes[f"{ART}a-0"] = h.page(
+            h.article_html(0, subtitle=None, extra="<p>Updated figures.</p>")
+        )
         monkeypatch.setattr(pipeline, "PARSER_VERSION", "next-parser")
         row = runner.run(s, "backfill", "backfill")
     assert row["status"] == "completed" and row["updated"] == 1

@@ -10,14 +10,17 @@ from ingest.settings import load_settings
 EN = "/en/News-and-Events/News/2023/operation-x"
 
 
-@pytest.mark.parametrize("url", [
-    f"https://www.interpol.int{EN}",
-    f"https://WWW.INTERPOL.INT{EN}/",
-    "https://www.interpol.int/en/News-and-Events/News/2023/operation%2Dx",
-    "https://www.interpol.int/%65n/News-and-Events/News/2023/operation-x",
-    "https://www.interpol.int/en/./News-and-Events/News/../News/2023/operation-x",
-    f"http://127.0.0.1:8080{EN}?utm_source=x#top",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://www.interpol.int{EN}",
+        f"https://WWW.INTERPOL.INT{EN}/",
+        "https://www.interpol.int/en/News-and-Events/News/2023/operation%2Dx",
+        "https://www.interpol.int/%65n/News-and-Events/News/2023/operation-x",
+        "https://www.interpol.int/en/./News-and-Events/News/../News/2023/operation-x",
+        f"http://127.0.0.1:8080{EN}?utm_source=x#top",
+    ],
+)
 def test_spellings_of_one_page_have_one_identity(url):
     assert url_path(url) == EN
 

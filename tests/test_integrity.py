@@ -30,9 +30,24 @@ REPO = Path(__file__).resolve().parents[1]
 def start_run(base_url: str, lake: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "INGEST_REQUESTS_PER_SECOND": "0"}
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", *(extra or ("run",)), "--engine", "plain",
-         "--base-url", base_url, "--lake", str(lake)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "ingest.cli",
+            *(extra or ("run",)),
+            "--engine",
+            "plain",
+            "--base-url",
+            base_url,
+            "--lake",
+            str(lake),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: float = 240) -> str:
@@ -94,8 +109,15 @@ def staging_has_data(lake: Path) -> bool:
 def describe(state: dict, before: dict, after: dict) -> str:
     out = []
     for ref_name, ref in (("before", before), ("after", after)):
-        diffs = {k: (len(set(map(str, state[k])) ^ set(map(str, ref[k]))) if isinstance(
-            state[k], list) else (state[k], ref[k])) for k in state if state[k] != ref[k]}
+        diffs = {
+            k: (
+                len(set(map(str, state[k])) ^ set(map(str, ref[k])))
+                if isinstance(state[k], list)
+                else (state[k], ref[k])
+            )
+            for k in state
+            if state[k] != ref[k]
+        }
         out.append(f"vs {ref_name}: {diffs}")
     return "; ".join(out)
 
@@ -143,7 +165,8 @@ def test_sigkill_at_many_points_leaves_before_or_after(tmp_path, newsroom):
         proc.wait(30)
         state = snapshot(lake)
         assert state in (before, after), (
-            f"in-between lake after a kill {name}: {describe(state, before, after)}")
+            f"in-between lake after a kill {name}: {describe(state, before, after)}"
+        )
         outcomes.append((name, hit, "after" if state == after else "before"))
         # The next run completes the work: the lake equals the uninterrupted reference,
         # and the killed writer's staging leftovers are gone.
@@ -160,8 +183,15 @@ def test_daily_and_backfill_overlapping_land_each_release_once(tmp_path, newsroo
     site, server = newsroom
     lake = tmp_path / "lake"
     daily = start_run(server.base_url, lake)
-    back = start_run(server.base_url, lake, "backfill", "--since", "2019-01-01",
-                     "--until", date.today().isoformat())
+    back = start_run(
+        server.base_url,
+        lake,
+        "backfill",
+        "--since",
+        "2019-01-01",
+        "--until",
+        date.today().isoformat(),
+    )
     finish(daily)
     finish(back)
     state = snapshot(lake)
@@ -189,10 +219,21 @@ def _write_family(lake: str, fid_offset: int, language: str) -> None:
         if not e["published_date"] or e["published_date"].year % 8 != fid_offset % 8:
             continue
         html = site.render_article(e["url_path"]).encode()
-        plan = pipeline.PagePlan(path=e["url_path"], url="http://127.0.0.1:9" + e["url_path"],
-                                 language=language, reason="new")
-        res = FetchResult(url=plan.url, final_url=plan.url, status=200, body=html, headers={},
-                          fetched_at=now, elapsed_s=0.0)
+        plan = pipeline.PagePlan(
+            path=e["url_path"],
+            url="http://127.0.0.1:9" + e["url_path"],
+            language=language,
+            reason="new",
+        )
+        res = FetchResult(
+            url=plan.url,
+            final_url=plan.url,
+            status=200,
+            body=html,
+            headers={},
+            fetched_at=now,
+            elapsed_s=0.0,
+        )
         pages.append(pipeline.FetchedPage(plan, result=res))
     pipeline.land_pages(pages, settings, run_id=f"writer-{fid_offset}-{language}", now=now)
 
@@ -202,8 +243,7 @@ def test_eight_concurrent_writers_to_disjoint_partitions(tmp_path):
 
     ctx = mp.get_context("spawn")  # polars and fork do not mix (STACK_NOTES pitfall 14)
     jobs = [(i, lang) for i, lang in enumerate(["en", "fr", "es", "ar"] * 2)]
-    procs = [ctx.Process(target=_write_family, args=(str(tmp_path), i, lang))
-             for i, lang in jobs]
+    procs = [ctx.Process(target=_write_family, args=(str(tmp_path), i, lang)) for i, lang in jobs]
     for p in procs:
         p.start()
     for p in procs:

@@ -17,8 +17,9 @@ SCHEMA = {"release_id": pl.String(), "language": pl.String(), "year": pl.Int32()
 
 
 def frame(ids: list[str]) -> pl.DataFrame:
-    return pl.DataFrame({"release_id": ids, "language": ["en"] * len(ids),
-                         "year": [2023] * len(ids)}, schema=SCHEMA)
+    return pl.DataFrame(
+        {"release_id": ids, "language": ["en"] * len(ids), "year": [2023] * len(ids)}, schema=SCHEMA
+    )
 
 
 def publish(lake: Path, ids: list[str], run_id: str = "r") -> lk.Manifest:
@@ -31,7 +32,8 @@ def publish(lake: Path, ids: list[str], run_id: str = "r") -> lk.Manifest:
 def test_partition_paths_are_hive_style(tmp_path: Path):
     assert lk.partition_key("ar", 2023) == "language=ar/year=2023"
     assert lk.partition_dir(tmp_path, "releases", "ar", 2023) == (
-        tmp_path / "releases" / "language=ar" / "year=2023")
+        tmp_path / "releases" / "language=ar" / "year=2023"
+    )
     assert lk.parse_partition_key("language=ar/year=2023") == ("ar", 2023)
 
 
@@ -52,8 +54,10 @@ def test_commit_publishes_one_live_file_per_partition(tmp_path: Path):
     files = list((tmp_path / "releases").rglob("*.parquet"))
     assert len(files) == lk.KEEP_MANIFESTS and (tmp_path / m.file("releases", key)) in files
     # DuckDB reads the live file with its keys from the path.
-    got = duckdb.sql(f"SELECT count(*), any_value(language), any_value(year) FROM read_parquet("
-                     f"'{tmp_path / m.file('releases', key)}', hive_partitioning=true)").fetchall()
+    got = duckdb.sql(
+        f"SELECT count(*), any_value(language), any_value(year) FROM read_parquet("
+        f"'{tmp_path / m.file('releases', key)}', hive_partitioning=true)"
+    ).fetchall()
     assert got == [(2, "en", 2023)]
 
 
@@ -81,8 +85,11 @@ def test_failed_commit_keeps_previous_snapshot_and_no_temp_is_read(tmp_path: Pat
     assert (tmp_path / lk.MANIFEST).read_text() == before
     assert not any((tmp_path / lk.STAGING).iterdir())
     # The views are pinned to the first snapshot's one file.
-    pinned = views.render_sql("SELECT * FROM read_parquet('{{lake}}/releases/*/*/*.parquet')",
-                              tmp_path, lk.read_manifest(tmp_path))
+    pinned = views.render_sql(
+        "SELECT * FROM read_parquet('{{lake}}/releases/*/*/*.parquet')",
+        tmp_path,
+        lk.read_manifest(tmp_path),
+    )
     live = lk.read_manifest(tmp_path).file("releases", lk.partition_key("en", 2023))
     assert pinned.count(".parquet") == 1 and live in pinned
     assert duckdb.sql(pinned).pl().height == 1

@@ -20,15 +20,15 @@ from newsrooms.interpol import NewsroomServer, NewsroomSite
 def landed(tmp_path):
     site = NewsroomSite()
     with NewsroomServer(site, max_seconds=600) as server:
-        settings = load_settings(base_url=server.base_url, lake=tmp_path, env={},
-                                 requests_per_second=0)
+        settings = load_settings(
+            base_url=server.base_url, lake=tmp_path, env={}, requests_per_second=0
+        )
         runner.run(settings, "daily", "daily")
         yield site, server, tmp_path
 
 
 def keys(lake: Path) -> list[tuple]:
-    return connect(lake).sql(
-        "SELECT release_id, content_hash FROM releases ORDER BY 1").fetchall()
+    return connect(lake).sql("SELECT release_id, content_hash FROM releases ORDER BY 1").fetchall()
 
 
 def test_replay_lands_what_now_parses_without_refetching(landed):
@@ -40,8 +40,11 @@ def test_replay_lands_what_now_parses_without_refetching(landed):
     before = keys(lake)
     # Stand-in for a parser that now understands the page: the raw page becomes whole
     # (here: a sibling's page; the replay itself reads only the raw zone).
-    sibling = next(e["url_path"] for e in site.expected_releases() if e["language"] == "fr"
-                   and e["published_date"])
+    sibling = next(
+        e["url_path"]
+        for e in site.expected_releases()
+        if e["language"] == "fr" and e["published_date"]
+    )
     whole = site.render_article(sibling)
     raw = gzip.decompress((lake / row["raw_path"]).read_bytes()).decode()
     assert whole.encode() != raw.encode()
@@ -55,10 +58,10 @@ def test_replay_lands_what_now_parses_without_refetching(landed):
     assert server.requests == []  # no network at all
     assert result["new"] == 1 and result["flow"] == "replay"
     con = connect(lake)
-    assert con.sql(f"SELECT count(*) FROM quarantine WHERE path = '{broken}'").fetchall() == [
-        (0,)]
-    assert con.sql(f"SELECT published_date FROM releases WHERE path = '{broken}'"
-                   ).fetchall() == [(dated,)]
+    assert con.sql(f"SELECT count(*) FROM quarantine WHERE path = '{broken}'").fetchall() == [(0,)]
+    assert con.sql(f"SELECT published_date FROM releases WHERE path = '{broken}'").fetchall() == [
+        (dated,)
+    ]
     after = keys(lake)
     assert set(before) < set(after) and len(after) == len(before) + 1
     assert len({k for k, _ in after}) == len(after)
@@ -88,14 +91,17 @@ def test_reprocess_rewrites_only_what_changes(landed, monkeypatch):
     ar = connect(lake).sql("SELECT count(*) FROM releases WHERE language = 'ar'").fetchall()[0][0]
     assert bumped["reparsed"] == ar
     con = connect(lake)
-    versions = dict(con.sql("SELECT language, any_value(parser_version) FROM releases "
-                            "GROUP BY 1").fetchall())
+    versions = dict(
+        con.sql("SELECT language, any_value(parser_version) FROM releases GROUP BY 1").fetchall()
+    )
     assert versions["ar"] == "9.9.9" and versions["en"] != "9.9.9"
     assert keys(lake) == before
     revisions = lk.read_table(lake, lk.read_manifest(lake), "release_revisions", sc.REVISIONS)
     assert revisions["revision"].max() == 1
-    assert lk.read_manifest(lake).files["releases"]["language=en/year=2023"] == (
-        manifest.files["releases"]["language=en/year=2023"])
+    assert (
+        lk.read_manifest(lake).files["releases"]["language=en/year=2023"]
+        == (manifest.files["releases"]["language=en/year=2023"])
+    )
 
 
 def test_reprocess_by_extraction_method(landed):

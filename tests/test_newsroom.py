@@ -50,8 +50,10 @@ def _sitemap_urls(srv: NewsroomServer) -> dict[str, tuple[str, dict[str, str]]]:
         assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/xml")
         for url in ET.fromstring(r.content).findall("sm:url", NS):
             path = url.find("sm:loc", NS).text.removeprefix(srv.base_url)
-            alts = {a.get("hreflang"): a.get("href").removeprefix(srv.base_url)
-                    for a in url.findall("xhtml:link", NS)}
+            alts = {
+                a.get("hreflang"): a.get("href").removeprefix(srv.base_url)
+                for a in url.findall("xhtml:link", NS)
+            }
             assert path not in out
             out[path] = (url.find("sm:lastmod", NS).text, alts)
     return out
@@ -129,8 +131,9 @@ def test_articles_match_ground_truth(served):
         for para in t["paragraphs"]:
             assert para in text
         if t["published_date"]:
-            assert any(format_date(t["published_date"], t["language"], st) in html
-                       for st in range(3))
+            assert any(
+                format_date(t["published_date"], t["language"], st) in html for st in range(3)
+            )
         for speaker in t["quote_speakers"]:
             assert speaker in text
     assert site.page_count() == len(truth) + 2  # the listed 404 and the truncated page
@@ -157,8 +160,9 @@ def test_two_templates_and_translations(served):
 
 def test_arabic_seed_release_is_served_verbatim(served):
     site, srv = served
-    t = next(t for t in site.expected_releases("ar")
-             if t["family"] == "asian-regional-conference-2023")
+    t = next(
+        t for t in site.expected_releases("ar") if t["family"] == "asian-regional-conference-2023"
+    )
     assert t["url_path"].startswith("/ar/1/1/2023/")
     assert t["translations"]["en"].endswith(t["url_path"].rsplit("/", 1)[1])
     html = _get(srv, t["url_path"]).text
@@ -179,8 +183,9 @@ def test_conditional_get_answers_304(served):
     assert r3.status_code == 304
     assert _get(srv, path, headers={"If-None-Match": '"nope"'}).status_code == 200
     sm = _get(srv, "/sitemap.xml")
-    assert _get(srv, "/sitemap.xml", headers={"If-None-Match": sm.headers["ETag"]}).status_code \
-        == 304
+    assert (
+        _get(srv, "/sitemap.xml", headers={"If-None-Match": sm.headers["ETag"]}).status_code == 304
+    )
 
 
 def test_edit_changes_lastmod_etag_and_content(fresh):
@@ -227,8 +232,20 @@ def test_broken_pages(served):
     assert undated["published_date"] is None
     html = _get(srv, broken["undated"]).text
     assert "<time" not in html and "datePublished" not in html
-    months = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+    months = (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    )
     assert not any(re.search(rf"\d {m} \d{{4}}", html) for m in months)
     assert _get(srv, "/").status_code == 404 and _get(srv, "/en/nowhere").status_code == 404
 
@@ -327,9 +344,22 @@ def test_server_stops_by_itself():
 
 
 def test_cli_prints_base_url_and_serves():
-    proc = subprocess.Popen([sys.executable, "-m", "newsrooms.interpol", "serve",
-                             "--families", "50", "--page-kb", "30", "--max-seconds", "20"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "newsrooms.interpol",
+            "serve",
+            "--families",
+            "50",
+            "--page-kb",
+            "30",
+            "--max-seconds",
+            "20",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = proc.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
@@ -392,8 +422,9 @@ def test_listing_order_survives_random_mutations(families):
     for _ in range(20):
         op = rng.random()
         if op < 0.3:
-            site.add_releases(rng.randint(1, 2),
-                              date(2019, 1, 1) + timedelta(days=rng.randrange(2900)))
+            site.add_releases(
+                rng.randint(1, 2), date(2019, 1, 1) + timedelta(days=rng.randrange(2900))
+            )
         elif op < 0.6:
             path = rng.choice(site.article_paths(rng.choice(LANGS)))
             if path not in site.broken_paths():

@@ -38,14 +38,21 @@ def s3(monkeypatch_module, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                                 "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         endpoint = f"http://127.0.0.1:{port}"
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-                            "INGEST_S3_ENDPOINT_URL": endpoint,
-                            "NO_PROXY": "127.0.0.1,localhost"}.items():
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "INGEST_S3_ENDPOINT_URL": endpoint,
+            "NO_PROXY": "127.0.0.1,localhost",
+        }.items():
             monkeypatch_module.setenv(name, value)
         import boto3
 
@@ -57,8 +64,9 @@ def s3(monkeypatch_module, tmp_path_factory):
                 break
             except Exception as exc:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"moto server did not start: {log.read_text()[-2000:]}"
-                                       ) from exc
+                    raise RuntimeError(
+                        f"moto server did not start: {log.read_text()[-2000:]}"
+                    ) from exc
                 time.sleep(0.1)
         yield endpoint
     finally:
@@ -80,8 +88,9 @@ def newsroom():
 def settings_for(server: NewsroomServer, uri: str):
     import os
 
-    return load_settings(base_url=server.base_url, lake=uri, env=dict(os.environ),
-                         requests_per_second=0)
+    return load_settings(
+        base_url=server.base_url, lake=uri, env=dict(os.environ), requests_per_second=0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +105,11 @@ def landed(s3, newsroom):
 
 def expected_paths(site: NewsroomSite) -> set[str]:
     broken = site.broken_paths()
-    return {e["url_path"] for e in site.expected_releases()
-            if broken.get(e["url_path"]) not in NOT_RELEASES}
+    return {
+        e["url_path"]
+        for e in site.expected_releases()
+        if broken.get(e["url_path"]) not in NOT_RELEASES
+    }
 
 
 def q(target, sql: str) -> list[dict]:
@@ -112,8 +124,12 @@ def test_settings_parse_s3_uri(s3):
     lake = parse_lake("s3://bucket/some/prefix/", {"AWS_ENDPOINT_URL": "http://x:9000"})
     assert lake == ObjectLake("s3://bucket/some/prefix", "http://x:9000")
     assert str(lake) == "s3://bucket/some/prefix" and lake.key("a/b") == "some/prefix/a/b"
-    assert parse_lake("s3://b/p", {"INGEST_S3_ENDPOINT_URL": "http://y",
-                                   "AWS_ENDPOINT_URL": "http://x"}).endpoint_url == "http://y"
+    assert (
+        parse_lake(
+            "s3://b/p", {"INGEST_S3_ENDPOINT_URL": "http://y", "AWS_ENDPOINT_URL": "http://x"}
+        ).endpoint_url
+        == "http://y"
+    )
 
 
 def test_first_run_lands_the_sites_releases_in_s3(landed, newsroom):
@@ -169,8 +185,11 @@ def test_edit_updates_in_place(landed, newsroom):
     assert q(con, "SELECT count(*) AS n FROM releases")[0]["n"] == count
     new = q(con, f"SELECT * FROM releases WHERE path = '{path}'")[0]
     assert new["release_id"] == old["release_id"] and new["content_hash"] != old["content_hash"]
-    revs = q(con, "SELECT revision FROM release_revisions "
-             f"WHERE release_id = '{old['release_id']}' ORDER BY revision")
+    revs = q(
+        con,
+        "SELECT revision FROM release_revisions "
+        f"WHERE release_id = '{old['release_id']}' ORDER BY revision",
+    )
     assert [r["revision"] for r in revs] == [1, 2]
 
 
@@ -178,11 +197,32 @@ def test_cli_query_reads_the_s3_lake(landed, capsys):
     from ingest import cli
 
     settings, _ = landed
-    assert cli.main(["query", "SELECT count(*) AS n FROM releases", "--lake",
-                     str(settings.lake), "--format", "json"]) == 0
+    assert (
+        cli.main(
+            [
+                "query",
+                "SELECT count(*) AS n FROM releases",
+                "--lake",
+                str(settings.lake),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     n = json.loads(capsys.readouterr().out)[0]["n"]
-    assert n == len(lk.read_table(settings.lake, lk.read_manifest(settings.lake), "releases",
-                                  {"release_id": pl.String})) > 0
+    assert (
+        n
+        == len(
+            lk.read_table(
+                settings.lake,
+                lk.read_manifest(settings.lake),
+                "releases",
+                {"release_id": pl.String},
+            )
+        )
+        > 0
+    )
 
 
 def test_replay_reads_the_raw_zone_in_s3(landed):
@@ -193,14 +233,17 @@ def test_replay_reads_the_raw_zone_in_s3(landed):
     quarantined = q(con, "SELECT count(*) AS n FROM quarantine")[0]["n"]
     row = maintenance.replay(settings.lake)  # re-parses raw pages from s3, fetches nothing
     assert row["pages"] == quarantined > 0 and row["requests"] == 0
-    assert q(views.connect(settings.lake), "SELECT count(*) AS n FROM quarantine"
-             )[0]["n"] == quarantined  # still broken with the same parser
+    assert (
+        q(views.connect(settings.lake), "SELECT count(*) AS n FROM quarantine")[0]["n"]
+        == quarantined
+    )  # still broken with the same parser
 
 
 def frame(ids: list[str]) -> pl.DataFrame:
-    return pl.DataFrame({"release_id": ids, "language": ["en"] * len(ids),
-                         "year": [2023] * len(ids)}, schema={"release_id": pl.String,
-                         "language": pl.String, "year": pl.Int32})
+    return pl.DataFrame(
+        {"release_id": ids, "language": ["en"] * len(ids), "year": [2023] * len(ids)},
+        schema={"release_id": pl.String, "language": pl.String, "year": pl.Int32},
+    )
 
 
 def test_commit_cas_refuses_a_stale_commit(s3):
@@ -234,8 +277,9 @@ def test_lease_excludes_then_expires_after_its_holder_dies(s3):
             pass
     assert lake.get_versioned(lk.LEASE) is None
     # A holder killed while holding: its lease object stays, with an expiry 1 s ahead.
-    dead = json.dumps({"holder": "dead-host:1:x", "ttl_s": 1.0,
-                       "expires_at": time.time() + 1.0}).encode()
+    dead = json.dumps(
+        {"holder": "dead-host:1:x", "ttl_s": 1.0, "expires_at": time.time() + 1.0}
+    ).encode()
     assert lake.create(lk.LEASE, dead) is not None
     t0 = time.monotonic()
     with lk.writer_lock(lake, timeout_s=10) as _:

@@ -26,8 +26,12 @@ def _imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.Call):
             func = node.func
             name = getattr(func, "attr", None) or getattr(func, "id", None)
-            if name in ("import_module", "__import__") and node.args and isinstance(
-                    node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            if (
+                name in ("import_module", "__import__")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 names.add(node.args[0].value)
     return names
 
@@ -63,8 +67,11 @@ def test_the_wheel_holds_the_product_and_no_fixture(wheel):
     names = wheel.namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"ingest", "flows", "press_lake-0.1.0.dist-info"}
-    assert not [n for n in names if "newsroom" in n or n.endswith("demo.py")
-                or "/corpus/" in n or n.startswith(DEV_PACKAGES)]
+    assert not [
+        n
+        for n in names
+        if "newsroom" in n or n.endswith("demo.py") or "/corpus/" in n or n.startswith(DEV_PACKAGES)
+    ]
     # What the installed tool needs beside its code.
     assert "ingest/sql/01_releases.sql" in names
     assert "flows/prefect.toml" in names

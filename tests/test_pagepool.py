@@ -17,20 +17,20 @@ N_GOOD = 70  # above MIN_PAGES_FOR_POOL, so the batch goes to the workers
 
 
 def article(i: int) -> bytes:
-    return (f'<html lang="en"><head><title>Operation Sandstorm {i}</title></head><body>'
-            f'<article><h1>Operation Sandstorm {i} leads to 40 arrests</h1>'
-            f'<time datetime="2023-05-{1 + i % 28:02d}">4 May 2023</time>'
-            f"<p>LYON, France – Police in {i} countries arrested 40 suspects.</p>"
-            "<p>The operation ran in three regions over a month.</p></article></body></html>"
-            ).encode()
+    return (
+        f'<html lang="en"><head><title>Operation Sandstorm {i}</title></head><body>'
+        f"<article><h1>Operation Sandstorm {i} leads to 40 arrests</h1>"
+        f'<time datetime="2023-05-{1 + i % 28:02d}">4 May 2023</time>'
+        f"<p>LYON, France – Police in {i} countries arrested 40 suspects.</p>"
+        "<p>The operation ran in three regions over a month.</p></article></body></html>"
+    ).encode()
 
 
 def routes() -> dict:
     html = {"Content-Type": "text/html; charset=utf-8"}
     r: dict = {"/robots.txt": [(200, {}, b"User-agent: *\nDisallow: /private/\n")]}
     for i in range(N_GOOD):
-        r[f"/en/News-and-Events/News/2023/a-{i}"] = [(200, {**html, "ETag": f'"e{i}"'},
-                                                     article(i))]
+        r[f"/en/News-and-Events/News/2023/a-{i}"] = [(200, {**html, "ETag": f'"e{i}"'}, article(i))]
 
     def conditional(handler):  # 304 when the client sends the validator we gave it
         if handler.headers.get("If-None-Match") == '"same"':
@@ -45,12 +45,22 @@ def routes() -> dict:
 
 def plans(base: str) -> list[pipeline.PagePlan]:
     paths = [f"/en/News-and-Events/News/2023/a-{i}" for i in range(N_GOOD)]
-    paths += ["/en/News-and-Events/News/2023/broken", "/en/News-and-Events/News/2023/down",
-              "/en/News-and-Events/News/2023/gone", "/private/secret"]
+    paths += [
+        "/en/News-and-Events/News/2023/broken",
+        "/en/News-and-Events/News/2023/down",
+        "/en/News-and-Events/News/2023/gone",
+        "/private/secret",
+    ]
     out = [pipeline.PagePlan(path=p, url=base + p, language="en", reason="new") for p in paths]
-    out.append(pipeline.PagePlan(path="/en/News-and-Events/News/2023/unchanged",
-                                 url=base + "/en/News-and-Events/News/2023/unchanged",
-                                 language="en", reason="recheck", etag='"same"'))
+    out.append(
+        pipeline.PagePlan(
+            path="/en/News-and-Events/News/2023/unchanged",
+            url=base + "/en/News-and-Events/News/2023/unchanged",
+            language="en",
+            reason="recheck",
+            etag='"same"',
+        )
+    )
     return out
 
 
@@ -62,8 +72,14 @@ def srv():
 
 def run_batch(srv, tmp_path, monkeypatch, workers: str, **overrides):
     srv.log.clear()
-    settings = load_settings(base_url=srv.base_url, lake=tmp_path / workers, env={},
-                             max_retries=0, parse_workers=int(workers), **overrides)
+    settings = load_settings(
+        base_url=srv.base_url,
+        lake=tmp_path / workers,
+        env={},
+        max_retries=0,
+        parse_workers=int(workers),
+        **overrides,
+    )
     fetcher = Fetcher(build_session(settings), settings)
     pages = pipeline.fetch_pages(plans(srv.base_url), fetcher, settings)
     return settings, fetcher, pages, srv.paths()
@@ -101,8 +117,7 @@ def test_workers_fetch_keep_and_extract_like_inline_work(srv, tmp_path, monkeypa
 
 
 def test_a_paced_host_is_fetched_here_and_parsed_in_workers(srv, tmp_path, monkeypatch):
-    _, fetcher, pages, log = run_batch(srv, tmp_path, monkeypatch, "2",
-                                       requests_per_second=2000.0)
+    _, fetcher, pages, log = run_batch(srv, tmp_path, monkeypatch, "2", requests_per_second=2000.0)
     assert fetcher.limiter.paced
     assert log.count("/robots.txt") == 1 and fetcher.requests_made == len(log) - 1
     ok = [p for p in pages if p.result is not None and p.result.status == 200]
@@ -118,18 +133,24 @@ def test_a_lake_error_in_a_worker_fails_the_batch(srv, tmp_path, monkeypatch):
         run_batch(srv, tmp_path, monkeypatch, "2")
 
 
-@pytest.mark.parametrize("exc", [
-    errors.FetchError("http://x/a", "timed out", status=503), errors.GoneError("http://x/a", 410),
-    errors.RobotsDisallowedError("http://x/a"), errors.ExtractError("http://x/a", "no_date", "d"),
-    errors.LakeError("lake/raw", "disk full"), errors.ChunkError(["en/2023"], ValueError("x")),
-    errors.RefusedRedirectError("http://x/a", "http://evil/b", "host evil is not the newsroom"),
-    errors.AddressRefusedError("cdn.x", "cdn.x resolves to 169.254.169.254", transient=False),
-    errors.ResponseTooLargeError("http://x/a", "inflated body", 1024),
-    errors.DeadlineExceededError("http://x/a", 1.5, 10),
-    errors.HostPausedError("http://x/a", "x", "Retry-After 86400 s is beyond the cap"),
-    errors.RobotsUnavailableError("http://x/a", "HTTP 503"),
-    errors.RunFailedError("nothing_discovered", "discovered no release URL"),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        errors.FetchError("http://x/a", "timed out", status=503),
+        errors.GoneError("http://x/a", 410),
+        errors.RobotsDisallowedError("http://x/a"),
+        errors.ExtractError("http://x/a", "no_date", "d"),
+        errors.LakeError("lake/raw", "disk full"),
+        errors.ChunkError(["en/2023"], ValueError("x")),
+        errors.RefusedRedirectError("http://x/a", "http://evil/b", "host evil is not the newsroom"),
+        errors.AddressRefusedError("cdn.x", "cdn.x resolves to 169.254.169.254", transient=False),
+        errors.ResponseTooLargeError("http://x/a", "inflated body", 1024),
+        errors.DeadlineExceededError("http://x/a", 1.5, 10),
+        errors.HostPausedError("http://x/a", "x", "Retry-After 86400 s is beyond the cap"),
+        errors.RobotsUnavailableError("http://x/a", "HTTP 503"),
+        errors.RunFailedError("nothing_discovered", "discovered no release URL"),
+    ],
+)
 def test_every_error_crosses_a_process_boundary(exc):
     back = pickle.loads(pickle.dumps(exc))
     assert type(back) is type(exc) and str(back) == str(exc) and back.__dict__ == exc.__dict__

@@ -14,8 +14,15 @@ def test_run_report_has_counts_per_language_reasons_failures_and_partitions(tmp_
     result.failures.append({"url": "http://h/en/y", "reason": "HTTP 503 after retries"})
     result.slowest.append((1.25, "http://h/ar/z"))
     result.partitions.add("language=ar/year=2023")
-    row = {"run_id": "r1", "flow": "daily", "status": "partial", "discovered": 3, "new": 2,
-           "quarantined": 1, "failed": 1}
+    row = {
+        "run_id": "r1",
+        "flow": "daily",
+        "status": "partial",
+        "discovered": 3,
+        "new": 2,
+        "quarantined": 1,
+        "failed": 1,
+    }
     text = markdown(row, result, load_settings(lake=tmp_path, env={}))
     assert "# daily run `r1`: partial" in text
     assert "| ar | 3 | 0 | 2 |" in text

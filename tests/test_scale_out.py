@@ -30,17 +30,30 @@ def test_dask_distributed_backfill_equals_sequential(api_url_in_env, tmp_path):
     from prefect_dask import DaskTaskRunner
 
     site = NewsroomSite(seed=3, families=30, page_kb=10)
-    dask = DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1,
-                                          "processes": True, "dashboard_address": None})
+    dask = DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": 2,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        }
+    )
     with NewsroomServer(site, max_seconds=600) as server:
         distributed = backfill.with_options(task_runner=dask)(
-            since=date(2019, 1, 1), until=date(2026, 12, 31), base_url=server.base_url,
-            lake=str(tmp_path / "dask"), languages=LANGS, parallel=2)
+            since=date(2019, 1, 1),
+            until=date(2026, 12, 31),
+            base_url=server.base_url,
+            lake=str(tmp_path / "dask"),
+            languages=LANGS,
+            parallel=2,
+        )
         site.reset_flaky()
-        settings = load_settings(base_url=server.base_url, lake=tmp_path / "seq",
-                                 env={}, requests_per_second=0)
-        sequential = runner.run(settings, "backfill", "backfill", since=date(2019, 1, 1),
-                                until=date(2026, 12, 31))
+        settings = load_settings(
+            base_url=server.base_url, lake=tmp_path / "seq", env={}, requests_per_second=0
+        )
+        sequential = runner.run(
+            settings, "backfill", "backfill", since=date(2019, 1, 1), until=date(2026, 12, 31)
+        )
     assert distributed["status"] == "completed", distributed
     assert distributed["new"] == sequential["new"] > 100
     assert content(tmp_path / "dask") == content(tmp_path / "seq")

@@ -21,9 +21,13 @@ def test_valid_rows_pass_untouched():
 
 def test_bad_rows_are_split_out_with_reasons():
     frame = releases().with_columns(
-        pl.when(pl.col("language") == "fr").then(pl.lit("xx")).otherwise(pl.col("language"))
+        pl.when(pl.col("language") == "fr")
+        .then(pl.lit("xx"))
+        .otherwise(pl.col("language"))
         .alias("language"),
-        pl.when(pl.col("language") == "ar").then(pl.lit("no")).otherwise(pl.col("title"))
+        pl.when(pl.col("language") == "ar")
+        .then(pl.lit("no"))
+        .otherwise(pl.col("title"))
         .alias("title"),
     )
     good, bad = sc.split_valid(sc.ReleaseModel, frame, "releases")

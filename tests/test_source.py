@@ -51,7 +51,10 @@ def test_interpol_is_a_built_in_source_and_the_default():
     assert "interpol" in builtin_names()
     src = load_source("interpol")
     assert (src.id, src.base_url, src.languages) == (
-        "interpol", "https://www.interpol.int", ("en", "fr", "es", "ar"))
+        "interpol",
+        "https://www.interpol.int",
+        ("en", "fr", "es", "ar"),
+    )
     assert src.sitemap_paths == ("/sitemap.xml",) and src.requests_per_second == 1.0
     assert src.listing_paths["ar"] == ("/ar/1/1", "/ar/News")
     # Settings() and load_settings() with no source follow it, from the file, not code.
@@ -60,8 +63,9 @@ def test_interpol_is_a_built_in_source_and_the_default():
     assert default.source == loaded.source == "interpol"
     assert default.article_patterns == loaded.article_patterns == src.article_patterns
     assert loaded.source_file.startswith("built-in interpol")
-    assert classify("https://www.interpol.int/fr/Actualites-et-evenements/Actualites/2023/x",
-                    loaded) == ("fr", 2023)
+    assert classify(
+        "https://www.interpol.int/fr/Actualites-et-evenements/Actualites/2023/x", loaded
+    ) == ("fr", 2023)
 
 
 def test_a_source_file_gives_the_run_its_newsroom(tmp_path):
@@ -91,10 +95,15 @@ def test_flags_and_environment_win_over_the_file_and_a_mirror_runs_unpaced(tmp_p
     paced = load_settings(lake=tmp_path, env={**env, "INGEST_REQUESTS_PER_SECOND": "2"})
     assert paced.requests_per_second == 2
     # A flag names the source over INGEST_SOURCE.
-    assert load_settings(lake=tmp_path, env=env, source="interpol",
-                         languages="ar").source == "interpol"
-    with pytest.raises(ConfigError, match=r"\['es'\] of source harbour-customs: choose from "
-                                          r"en,fr"):
+    assert (
+        load_settings(lake=tmp_path, env=env, source="interpol", languages="ar").source
+        == "interpol"
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"\['es'\] of source harbour-customs: choose from "
+        r"en,fr",
+    ):
         load_settings(lake=tmp_path, env={}, source=str(path), languages="es")
 
 
@@ -124,40 +133,71 @@ def test_the_wordpress_fixture_has_its_own_source_file_outside_the_product():
 
 
 BROKEN = [
-    ('id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/a/(?P<year>\\\\d{4})/x$"'
-     '\n[discovery]\nsitemap = ["/s.xml"]\n',
-     "discovery.sitemap: unknown key (did you mean 'sitemaps'?)"),
+    (
+        'id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/a/(?P<year>\\\\d{4})/x$"'
+        '\n[discovery]\nsitemap = ["/s.xml"]\n',
+        "discovery.sitemap: unknown key (did you mean 'sitemaps'?)",
+    ),
     ('base_url = "https://h"\n[languages.en]\narticle = "^/a$"\n', "id: missing"),
-    ('id = "Big Id"\nbase_url = "https://h"\n[languages.en]\narticle = "^/a$"\n',
-     "id: 'Big Id' must be lower-case"),
-    ('id = "x"\nbase_url = "ftp://h"\n[languages.en]\narticle = "^/a$"\n',
-     "base_url: 'ftp://h' must be an absolute http(s) URL"),
-    ('id = "x"\nbase_url = "https://h/news"\n[languages.en]\narticle = "^/a$"\n',
-     "base_url: 'https://h/news' must be the site's root"),
+    (
+        'id = "Big Id"\nbase_url = "https://h"\n[languages.en]\narticle = "^/a$"\n',
+        "id: 'Big Id' must be lower-case",
+    ),
+    (
+        'id = "x"\nbase_url = "ftp://h"\n[languages.en]\narticle = "^/a$"\n',
+        "base_url: 'ftp://h' must be an absolute http(s) URL",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h/news"\n[languages.en]\narticle = "^/a$"\n',
+        "base_url: 'https://h/news' must be the site's root",
+    ),
     ('id = "x"\nbase_url = "https://h"\n', "languages: missing"),
-    ('id = "x"\nbase_url = "https://h"\n[languages.de]\narticle = "^/a$"\n',
-     "languages.de: 'de' is not a language the lake extracts"),
-    ('id = "x"\nbase_url = "https://h"\n[languages.en]\nlistings = ["/n"]\n',
-     "languages.en.article: missing"),
-    ('id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/(?P<year>\\\\d{4}"\n',
-     "languages.en.article: not a valid regular expression"),
-    ('id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/.*"\n',
-     "languages.en.article: matches '/'"),
-    ('id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/news"\n'
-     'listings = ["/news"]\n', "languages.en.listings[0]: '/news' matches this language's"),
-    ('id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/a/.+$"\n'
-     'feeds = ["feed.xml"]\n', "languages.en.feeds[0]: 'feed.xml' must be a path"),
-    ('id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/a/.+$"\nfeeds = "/f"\n',
-     "languages.en.feeds: must be a list of strings"),
-    ('id = "x"\nbase_url = "https://h"\n[politeness]\nrequests_per_second = -1\n'
-     '[languages.en]\narticle = "^/a/.+$"\n', "politeness.requests_per_second: must be a "
-     "number >= 0"),
-    ('id = "x"\nbase_url = "https://h"\n[discovery]\nfeed_page_param = "a b"\n'
-     '[languages.en]\narticle = "^/a/.+$"\n', "discovery.feed_page_param: 'a b' must be"),
-    ('id = "x"\nbase_url = "https://h"\nallowed_hosts = ["h/x"]\n[languages.en]\n'
-     'article = "^/a/.+$"\n', "allowed_hosts[0]: 'h/x' is not"),
-    ('id = "x"\nbase_url = "https://h"\nlanguages = ["en"]\n',
-     "languages: must be a table"),
+    (
+        'id = "x"\nbase_url = "https://h"\n[languages.de]\narticle = "^/a$"\n',
+        "languages.de: 'de' is not a language the lake extracts",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\n[languages.en]\nlistings = ["/n"]\n',
+        "languages.en.article: missing",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/(?P<year>\\\\d{4}"\n',
+        "languages.en.article: not a valid regular expression",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/.*"\n',
+        "languages.en.article: matches '/'",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/news"\n'
+        'listings = ["/news"]\n',
+        "languages.en.listings[0]: '/news' matches this language's",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/a/.+$"\n'
+        'feeds = ["feed.xml"]\n',
+        "languages.en.feeds[0]: 'feed.xml' must be a path",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\n[languages.en]\narticle = "^/a/.+$"\nfeeds = "/f"\n',
+        "languages.en.feeds: must be a list of strings",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\n[politeness]\nrequests_per_second = -1\n'
+        '[languages.en]\narticle = "^/a/.+$"\n',
+        "politeness.requests_per_second: must be a number >= 0",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\n[discovery]\nfeed_page_param = "a b"\n'
+        '[languages.en]\narticle = "^/a/.+$"\n',
+        "discovery.feed_page_param: 'a b' must be",
+    ),
+    (
+        'id = "x"\nbase_url = "https://h"\nallowed_hosts = ["h/x"]\n[languages.en]\n'
+        'article = "^/a/.+$"\n',
+        "allowed_hosts[0]: 'h/x' is not",
+    ),
+    ('id = "x"\nbase_url = "https://h"\nlanguages = ["en"]\n', "languages: must be a table"),
     ('id = "x"\nbase_url = https://h\n', "not valid TOML: Invalid value (at line 2"),
 ]
 
@@ -174,11 +214,17 @@ def test_every_mistake_is_one_line_naming_the_file_and_the_key(tmp_path, text, e
 
 
 def test_a_missing_file_or_an_unknown_name_says_what_to_give(tmp_path):
-    with pytest.raises(SourceError, match=r"no such file: give the path of a source "
-                                          r"definition \(\.toml\) or a built-in name"):
+    with pytest.raises(
+        SourceError,
+        match=r"no such file: give the path of a source "
+        r"definition \(\.toml\) or a built-in name",
+    ):
         load_source(tmp_path / "nope.toml")
-    with pytest.raises(SourceError, match=r"no built-in source of that name \(did you mean "
-                                          r"'interpol'\?\): choose one of interpol"):
+    with pytest.raises(
+        SourceError,
+        match=r"no built-in source of that name \(did you mean "
+        r"'interpol'\?\): choose one of interpol",
+    ):
         load_source("interpl")
     with pytest.raises(SourceError, match="not UTF-8"):
         parse_source(b"id = '\xff'", "x.toml")
@@ -192,7 +238,7 @@ def test_cli_checks_and_shows_a_source(tmp_path, capsys):
     assert "/fr/feed/atom/" in out and "?paged=N" in out
     assert cli.main(["source"]) == 0
     assert "interpol: INTERPOL newsroom" in capsys.readouterr().out
-    bad = write(tmp_path, GOOD.replace("feeds = [\"/feed/\"]", "feed = [\"/feed/\"]"), "b.toml")
+    bad = write(tmp_path, GOOD.replace('feeds = ["/feed/"]', 'feed = ["/feed/"]'), "b.toml")
     assert cli.main(["source", str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "languages.en.feed: unknown key (did you mean 'feeds'?)" in err
@@ -207,20 +253,24 @@ def test_a_missing_listing_names_the_key_to_change_in_the_source_file(tmp_path):
     from ingest.fetch import Fetcher, build_session
     from tests.httpfake import ScriptedServer
 
-    path = write(tmp_path, 'id = "x"\nbase_url = "https://h"\n[discovery]\nsitemaps = []\n'
-                           '[languages.en]\narticle = "^/news/(?P<year>\\\\d{4})/[^/]+$"\n'
-                           'listings = ["/news"]\n')
+    path = write(
+        tmp_path,
+        'id = "x"\nbase_url = "https://h"\n[discovery]\nsitemaps = []\n'
+        '[languages.en]\narticle = "^/news/(?P<year>\\\\d{4})/[^/]+$"\n'
+        'listings = ["/news"]\n',
+    )
     with ScriptedServer({"/robots.txt": [(200, {}, b"User-agent: *\nAllow: /\n")]}) as srv:
         s = load_settings(source=str(path), base_url=srv.base_url, lake=tmp_path, env={})
         found = discover(Fetcher(build_session(s), s), s)
-    (url, problem), = found.problems
+    ((url, problem),) = found.problems
     assert url == srv.base_url + "/news"
-    assert problem == ("listing page not found (HTTP 404); skipped - adjust "
-                       f"`languages.en.listings` in the source definition {path.resolve()}")
+    assert problem == (
+        "listing page not found (HTTP 404); skipped - adjust "
+        f"`languages.en.listings` in the source definition {path.resolve()}"
+    )
 
 
-def test_a_deployment_run_takes_the_source_from_its_parameter_or_the_worker(tmp_path,
-                                                                             monkeypatch):
+def test_a_deployment_run_takes_the_source_from_its_parameter_or_the_worker(tmp_path, monkeypatch):
     """flows.common.run_settings is what a deployment's flow run calls on the worker."""
     from flows.common import run_settings
 
@@ -230,7 +280,8 @@ def test_a_deployment_run_takes_the_source_from_its_parameter_or_the_worker(tmp_
     monkeypatch.setenv("INGEST_SOURCE", str(path))
     worker = run_settings(None, base_url=None, lake=None, languages=None)
     assert (worker.source, worker.languages) == ("harbour-customs", ("en", "fr"))
-    assert run_settings(None, base_url=None, lake=None, languages=["fr"],
-                        source="interpol").languages == ("fr",)
+    assert run_settings(
+        None, base_url=None, lake=None, languages=["fr"], source="interpol"
+    ).languages == ("fr",)
     with pytest.raises(ConfigError, match="give either settings or source, not both"):
         run_settings(worker, base_url=None, lake=None, languages=None, source="interpol")

@@ -61,8 +61,9 @@ def test_03_who_is_quoted(con):
 
 def test_04_topics_per_month_by_language(con):
     rows = run(con, "04_topics_per_month_by_language.sql")
-    march = next(r for r in rows if str(r["month"]) == "2024-03-01"
-                 and r["topic"] == "drug_trafficking")
+    march = next(
+        r for r in rows if str(r["month"]) == "2024-03-01" and r["topic"] == "drug_trafficking"
+    )
     assert (march["en"], march["fr"], march["es"], march["ar"]) >= (1, 1, 1, 1)
     assert march["stories"] <= march["en"] + march["fr"] + march["es"] + march["ar"]
     assert any(r["topic"] == "cybercrime" and str(r["month"]) == "2025-06-01" for r in rows)

@@ -12,15 +12,28 @@ NOW = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
 LATER = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
 
 
-def record(path: str, language: str, body: list[str], translations: dict[str, str],
-           date: str = "2023-02-09", title: str = "A title") -> dict:
+def record(
+    path: str,
+    language: str,
+    body: list[str],
+    translations: dict[str, str],
+    date: str = "2023-02-09",
+    title: str = "A title",
+) -> dict:
     return {
-        "path": path, "url": f"http://127.0.0.1:9{path}", "language": language,
-        "title": title, "subtitle": "  A  standfirst\u200b ", "published_date": date,
-        "dateline": "LYON (France)", "translations": translations, "parser_version": "t",
+        "path": path,
+        "url": f"http://127.0.0.1:9{path}",
+        "language": language,
+        "title": title,
+        "subtitle": "  A  standfirst\u200b ",
+        "published_date": date,
+        "dateline": "LYON (France)",
+        "translations": translations,
+        "parser_version": "t",
         "blocks": [{"kind": "paragraph", "text": t} for t in body],
         "quotes": [{"text": "We act together", "speaker": "Jane Doe"}],
-        "extraction_method": "dom", "date_source": "json_ld",
+        "extraction_method": "dom",
+        "date_source": "json_ld",
     }
 
 
@@ -34,8 +47,12 @@ FAMILY = {
 def family_records() -> list[dict]:
     full = {lang: f"http://x{p}" for lang, p in FAMILY.items()}
     return [
-        record(FAMILY["en"], "en", ["One two  three.", "Four\tfive"],
-               {k: v for k, v in full.items() if k != "en"}),
+        record(
+            FAMILY["en"],
+            "en",
+            ["One two  three.", "Four\tfive"],
+            {k: v for k, v in full.items() if k != "en"},
+        ),
         record(FAMILY["fr"], "fr", ["Un deux trois."], {"en": full["en"]}),
         # The Arabic page only knows the French version: the family is still found
         # through the English path the French page links.
@@ -118,10 +135,15 @@ def test_family_path_prefers_english_then_smallest():
 
 
 def test_quarantine_merge_counts_attempts_and_clears_passes():
-    e1 = [{"url": "u1", "path": "/a", "stage": "extract", "reason": "no_date"},
-          {"url": "u2", "path": "/b", "stage": "extract", "reason": "no_title"}]
-    q1 = tf.merge_quarantine(tf.quarantine_rows([], seen_at=NOW, run_id="r"),
-                             tf.quarantine_rows(e1, seen_at=NOW, run_id="r1"), [])
+    e1 = [
+        {"url": "u1", "path": "/a", "stage": "extract", "reason": "no_date"},
+        {"url": "u2", "path": "/b", "stage": "extract", "reason": "no_title"},
+    ]
+    q1 = tf.merge_quarantine(
+        tf.quarantine_rows([], seen_at=NOW, run_id="r"),
+        tf.quarantine_rows(e1, seen_at=NOW, run_id="r1"),
+        [],
+    )
     q2 = tf.merge_quarantine(q1, tf.quarantine_rows(e1[:1], seen_at=LATER, run_id="r2"), ["/b"])
     assert q2["path"].to_list() == ["/a"]
     row = q2.row(0, named=True)

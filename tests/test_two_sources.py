@@ -34,8 +34,10 @@ def state_of(lake, source: str) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def newsrooms():
     interpol, wordpress = NewsroomSite(), WordPressSite()
-    with NewsroomServer(interpol, max_seconds=600) as a, \
-            NewsroomServer(wordpress, max_seconds=600) as b:
+    with (
+        NewsroomServer(interpol, max_seconds=600) as a,
+        NewsroomServer(wordpress, max_seconds=600) as b,
+    ):
         yield {"interpol": (interpol, a), "wordpress": (wordpress, b)}
         assert a.errors == [] and b.errors == []
 
@@ -48,15 +50,19 @@ def lake(tmp_path_factory, newsrooms):
     _wp, b = newsrooms["wordpress"]
     settings = {
         "interpol": load_settings(base_url=a.base_url, lake=root, env={}),
-        "wordpress": load_settings(source=str(SOURCE_FILE), base_url=b.base_url, lake=root,
-                                   env={}),
+        "wordpress": load_settings(source=str(SOURCE_FILE), base_url=b.base_url, lake=root, env={}),
     }
     first = {"interpol": runner.run(settings["interpol"], "daily", "daily")}
     before_wp = state_of(root, "interpol")
     b.clear_log()
     first["wordpress"] = runner.run(settings["wordpress"], "daily", "daily")
-    return {"root": root, "settings": settings, "first": first, "wp_requests": b.requests,
-            "interpol_state_before_wp": before_wp}
+    return {
+        "root": root,
+        "settings": settings,
+        "first": first,
+        "wp_requests": b.requests,
+        "interpol_state_before_wp": before_wp,
+    }
 
 
 def test_both_sources_land_with_their_source(lake, newsrooms):
@@ -71,19 +77,34 @@ def test_both_sources_land_with_their_source(lake, newsrooms):
     # (how many INTERPOL-like pages land is extraction's business: what its run landed)
     assert counts == {"interpol": first["interpol"]["new"], "nsca": 14}
     assert first["interpol"]["new"] >= len(site.expected_releases()) - 1
-    landed = {(lang, path): title for lang, path, title in rows(
-        lake["root"], "SELECT language, path, title FROM releases WHERE source = 'nsca'")}
-    assert landed == {(t["language"], t["url_path"]): t["title"]
-                      for t in wp.expected_releases()}
+    landed = {
+        (lang, path): title
+        for lang, path, title in rows(
+            lake["root"], "SELECT language, path, title FROM releases WHERE source = 'nsca'"
+        )
+    }
+    assert landed == {(t["language"], t["url_path"]): t["title"] for t in wp.expected_releases()}
     # Every view that names pages says which source they belong to.
-    assert dict(rows(lake["root"], "SELECT source, count(*) FROM release_status "
-                                   "WHERE status = 'ok' GROUP BY 1"))["nsca"] == 14
-    assert dict(rows(lake["root"], "SELECT source, count(*) FROM ingest_runs GROUP BY 1")
-                ) == {"interpol": 1, "nsca": 1}
+    assert (
+        dict(
+            rows(
+                lake["root"],
+                "SELECT source, count(*) FROM release_status WHERE status = 'ok' GROUP BY 1",
+            )
+        )["nsca"]
+        == 14
+    )
+    assert dict(rows(lake["root"], "SELECT source, count(*) FROM ingest_runs GROUP BY 1")) == {
+        "interpol": 1,
+        "nsca": 1,
+    }
     assert rows(lake["root"], "SELECT DISTINCT source FROM quarantine") == [("interpol",)]
     # Translations are families within the source: WordPress posts pair en and fr.
-    fams = rows(lake["root"], "SELECT count(*) FROM (SELECT translation_key FROM releases "
-                              "WHERE source = 'nsca' GROUP BY 1 HAVING count(*) = 2)")
+    fams = rows(
+        lake["root"],
+        "SELECT count(*) FROM (SELECT translation_key FROM releases "
+        "WHERE source = 'nsca' GROUP BY 1 HAVING count(*) = 2)",
+    )
     assert fams == [(6,)]
 
 
@@ -92,14 +113,22 @@ def test_the_wordpress_newsroom_was_found_through_its_feeds_alone(lake, newsroom
     paths = [p.split("?")[0] for _m, p, _s, _h in lake["wp_requests"]]
     assert not any("sitemap" in p for p in paths)
     feeds = [p for _m, p, _s, _h in lake["wp_requests"] if "/feed/" in p]
-    assert feeds == ["/feed/", "/feed/?paged=2", "/feed/?paged=3", "/feed/?paged=4",
-                     "/fr/feed/atom/", "/fr/feed/atom/?paged=2", "/fr/feed/atom/?paged=3"]
+    assert feeds == [
+        "/feed/",
+        "/feed/?paged=2",
+        "/feed/?paged=3",
+        "/feed/?paged=4",
+        "/fr/feed/atom/",
+        "/fr/feed/atom/?paged=2",
+        "/fr/feed/atom/?paged=3",
+    ]
     # Each page was asked for once, in the form the site links it: no redirect.
     articles = [(p, s) for _m, p, s, _h in lake["wp_requests"] if wp.is_article_path(p)]
     assert sorted(articles) == sorted((t["href"], 200) for t in wp.expected_releases())
     # Feed dates are the lastmods: RSS pubDate (en), Atom updated (fr).
-    lastmods = dict(rows(lake["root"], "SELECT path, sitemap_lastmod FROM pages "
-                                       "WHERE source = 'nsca'"))
+    lastmods = dict(
+        rows(lake["root"], "SELECT path, sitemap_lastmod FROM pages WHERE source = 'nsca'")
+    )
     for t in wp.expected_releases("fr"):
         assert lastmods[t["url_path"]] == t["modified"].isoformat(timespec="seconds")
     en = wp.expected_releases("en")[0]
@@ -157,25 +186,37 @@ def test_two_sources_with_the_same_paths_never_collide(lake, newsrooms, tmp_path
     root = lake["root"]
     _wp, srv = newsrooms["wordpress"]
     mirror = tmp_path / "mirror.toml"
-    mirror.write_text(SOURCE_FILE.read_text(encoding="utf-8").replace(
-        'id = "nsca"', 'id = "nsca-mirror"'), encoding="utf-8")
+    mirror.write_text(
+        SOURCE_FILE.read_text(encoding="utf-8").replace('id = "nsca"', 'id = "nsca-mirror"'),
+        encoding="utf-8",
+    )
     settings = load_settings(source=str(mirror), base_url=srv.base_url, lake=root, env={})
     nsca_before = state_of(root, "nsca")
     first = runner.run(settings, "daily", "daily")
     assert (first["status"], first["new"]) == ("completed", 14)
     assert state_of(root, "nsca").equals(nsca_before)
-    both = rows(root, "SELECT count(*), count(DISTINCT release_id), count(DISTINCT path) "
-                      "FROM releases WHERE source IN ('nsca', 'nsca-mirror')")
+    both = rows(
+        root,
+        "SELECT count(*), count(DISTINCT release_id), count(DISTINCT path) "
+        "FROM releases WHERE source IN ('nsca', 'nsca-mirror')",
+    )
     assert both == [(28, 28, 14)]
-    assert rows(root, "SELECT count(*) FROM pages WHERE source IN ('nsca', 'nsca-mirror')"
-                ) == [(28,)]
+    assert rows(root, "SELECT count(*) FROM pages WHERE source IN ('nsca', 'nsca-mirror')") == [
+        (28,)
+    ]
     # Translation families stay within each source: six en+fr stories in each.
-    fams = rows(root, "SELECT source, count(*) FROM (SELECT source, translation_key FROM "
-                      "releases WHERE source IN ('nsca', 'nsca-mirror') GROUP BY ALL HAVING "
-                      "count(*) = 2) GROUP BY 1 ORDER BY 1")
+    fams = rows(
+        root,
+        "SELECT source, count(*) FROM (SELECT source, translation_key FROM "
+        "releases WHERE source IN ('nsca', 'nsca-mirror') GROUP BY ALL HAVING "
+        "count(*) = 2) GROUP BY 1 ORDER BY 1",
+    )
     assert fams == [("nsca", 6), ("nsca-mirror", 6)]
-    shared = rows(root, "SELECT count(*) FROM releases a JOIN releases b USING "
-                        "(translation_key) WHERE a.source = 'nsca' AND b.source = 'nsca-mirror'")
+    shared = rows(
+        root,
+        "SELECT count(*) FROM releases a JOIN releases b USING "
+        "(translation_key) WHERE a.source = 'nsca' AND b.source = 'nsca-mirror'",
+    )
     assert shared == [(0,)]
     again = runner.run(settings, "daily", "daily")
     assert (again["fetched"], again["new"]) == (0, 0)

@@ -52,9 +52,15 @@ def test_robots_has_no_sitemap_and_there_is_none(served):
         assert get(srv, path).status_code == 404
 
 
-@pytest.mark.parametrize(("lang", "path", "kind"), [
-    ("en", "/feed/", "rss"), ("fr", "/fr/feed/", "rss"),
-    ("en", "/feed/atom/", "atom"), ("fr", "/fr/feed/atom/", "atom")])
+@pytest.mark.parametrize(
+    ("lang", "path", "kind"),
+    [
+        ("en", "/feed/", "rss"),
+        ("fr", "/fr/feed/", "rss"),
+        ("en", "/feed/atom/", "atom"),
+        ("fr", "/fr/feed/atom/", "atom"),
+    ],
+)
 def test_feeds_list_every_post_newest_first_paged_by_paged_n(served, lang, path, kind):
     site, srv = served
     truth = [t["href"] for t in site.expected_releases(lang)]
@@ -100,15 +106,21 @@ def test_article_markup_is_wordpress_and_matches_the_ground_truth(served):
         article = tree.css_first("article.post.type-post")
         assert article is not None
         assert article.css_first("h1.entry-title").text() == t["title"]
-        assert article.css_first("time.entry-date").attributes["datetime"].startswith(
-            t["published_date"].isoformat())
+        assert (
+            article.css_first("time.entry-date")
+            .attributes["datetime"]
+            .startswith(t["published_date"].isoformat())
+        )
         content = article.css_first(".entry-content").text().strip()
         assert content.startswith(f"{t['dateline']} – ")
         assert all(p in content for p in t["paragraphs"])
-        alternates = {n.attributes["hreflang"]: n.attributes["href"].removeprefix(srv.base_url)
-                      for n in tree.css('link[rel="alternate"][hreflang]')}
+        alternates = {
+            n.attributes["hreflang"]: n.attributes["href"].removeprefix(srv.base_url)
+            for n in tree.css('link[rel="alternate"][hreflang]')
+        }
         assert {k: v.rstrip("/") for k, v in alternates.items() if k != t["language"]} == (
-            t["translations"])
+            t["translations"]
+        )
         # The chrome: widgets, comment form, post navigation, no INTERPOL-fixture classes.
         assert tree.css_first("aside.widget-area") and tree.css_first("#commentform")
         assert "nwx-" not in r.text and "pb-" not in r.text
@@ -121,8 +133,10 @@ def test_canonical_redirect_conditional_get_and_404(served):
     assert bare.status_code == 301 and bare.headers["Location"] == srv.base_url + href
     first = get(srv, href)
     assert get(srv, href, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    assert get(srv, href, headers={"If-Modified-Since": first.headers["Last-Modified"]}
-               ).status_code == 304
+    assert (
+        get(srv, href, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code
+        == 304
+    )
     assert get(srv, "/2024/03/05/no-such-post/").status_code == 404
     assert get(srv, "/feed/?paged=99").status_code == 404
 
@@ -132,8 +146,10 @@ def test_blog_index_pages_with_rel_next(served):
     seen, path = [], "/"
     while path:
         tree = LexborHTMLParser(get(srv, path).text)
-        seen += [a.attributes["href"].removeprefix(srv.base_url)
-                 for a in tree.css("article.post h2.entry-title a")]
+        seen += [
+            a.attributes["href"].removeprefix(srv.base_url)
+            for a in tree.css("article.post h2.entry-title a")
+        ]
         nxt = tree.css_first('link[rel="next"]')
         path = nxt.attributes["href"].removeprefix(srv.base_url) if nxt else None
     assert seen == [t["href"] for t in site.expected_releases("en")]
@@ -157,8 +173,11 @@ def test_an_edit_moves_atom_updated_and_the_validators_not_rss_pubdate(served):
 
 
 def test_cli_prints_base_url_and_serves():
-    proc = subprocess.Popen([sys.executable, "-m", "newsrooms.wordpress", "serve",
-                             "--max-seconds", "20"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsrooms.wordpress", "serve", "--max-seconds", "20"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = proc.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)

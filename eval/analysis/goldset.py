@@ -18,8 +18,14 @@ class Span:
 
     @property
     def kind(self) -> str:
-        return {"c": "country", "p": "place", "o": "organisation", "op": "operation",
-                "per": "person", "q": "quantity"}[self.tag.split(":")[0]]
+        return {
+            "c": "country",
+            "p": "place",
+            "o": "organisation",
+            "op": "operation",
+            "per": "person",
+            "q": "quantity",
+        }[self.tag.split(":")[0]]
 
     def part(self, i: int) -> str | None:
         parts = self.tag.split(":")
@@ -59,7 +65,7 @@ def strip_markup(marked: str) -> tuple[str, list[tuple[int, int, str]]]:
             i += 2
         elif marked.startswith(_CLOSE, i) and stack:
             j = marked.index("}", i + 3)
-            spans.append((stack.pop(), pos, marked[i + 3:j]))
+            spans.append((stack.pop(), pos, marked[i + 3 : j]))
             i = j + 1
         else:
             out.append(marked[i])
@@ -98,11 +104,15 @@ def _parse(block: str, lang: str) -> GoldRelease:
     paras_marked = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
     plain, spans = strip_markup("\n\n".join(paras_marked))
     rel = GoldRelease(
-        id=rid, language=lang, split=meta.get("split", "dev"), title=meta.get("title", ""),
+        id=rid,
+        language=lang,
+        split=meta.get("split", "dev"),
+        title=meta.get("title", ""),
         dateline=meta.get("dateline") or None,
         dateline_country=meta.get("dateline_country") or None,
         topics={t.strip() for t in meta.get("topics", "").split(",") if t.strip()},
-        speakers=speakers, paragraphs=plain.split("\n\n"),
+        speakers=speakers,
+        paragraphs=plain.split("\n\n"),
     )
     rel.spans = [Span(s, e, plain[s:e], tag) for s, e, tag in spans]
     return rel

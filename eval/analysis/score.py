@@ -22,9 +22,20 @@ from ingest.analysis.text import fold_pattern
 from ingest.quotes import extract_quotes
 
 MENTION_KINDS = ("country", "place", "organisation", "operation", "person")
-KINDS = ("country", "country_release", "dateline_country", "place", "organisation",
-         "operation", "person", "quantity", "speaker_name", "speaker_role", "speaker_org",
-         "topic")
+KINDS = (
+    "country",
+    "country_release",
+    "dateline_country",
+    "place",
+    "organisation",
+    "operation",
+    "person",
+    "quantity",
+    "speaker_name",
+    "speaker_role",
+    "speaker_org",
+    "topic",
+)
 
 
 class Tally:
@@ -87,16 +98,24 @@ def _part_ok(pred: str | None, gold: str) -> bool:
 
 def score_release(r: GoldRelease, tallies: dict, errors: list[str]) -> None:
     quotes = extract_quotes(r.paragraphs)
-    a = analyze(r.language, title=r.title, subtitle=None, dateline=r.dateline, body=r.body,
-                quotes=[(q.text, q.speaker) for q in quotes])
+    a = analyze(
+        r.language,
+        title=r.title,
+        subtitle=None,
+        dateline=r.dateline,
+        body=r.body,
+        quotes=[(q.text, q.speaker) for q in quotes],
+    )
     t = lambda kind: tallies[(r.split, r.language, kind)]  # noqa: E731
     body_mentions = [m for m in a.mentions if m.field == "body"]
     for kind in MENTION_KINDS:
         pred = [m for m in body_mentions if m.kind == kind]
         gold = [s for s in r.spans if s.kind == kind]
+
         def same(p, g, kind=kind) -> bool:
-            return (_overlap((p.start, p.end), (g.start, g.end))
-                    and (kind != "country" or p.code == g.part(1)))
+            return _overlap((p.start, p.end), (g.start, g.end)) and (
+                kind != "country" or p.code == g.part(1)
+            )
 
         tp, fp, fn = _match(pred, gold, same)
         t(kind).add(tp, len(fp), len(fn))
@@ -115,25 +134,34 @@ def score_release(r: GoldRelease, tallies: dict, errors: list[str]) -> None:
 
     def q_same(p, g) -> bool:
         kind, value, unit, item = g.part(1), float(g.part(2)), g.part(3), g.part(4)
-        return (_overlap((p.start, p.end), (g.start, g.end)) and p.kind == kind
-                and _close(p.value, value) and p.unit == unit and p.item == item)
+        return (
+            _overlap((p.start, p.end), (g.start, g.end))
+            and p.kind == kind
+            and _close(p.value, value)
+            and p.unit == unit
+            and p.item == item
+        )
 
     tp, fp, fn = _match(a.quantities, gold_q, q_same)
     t("quantity").add(tp, len(fp), len(fn))
-    errors += [f"{r.id} quantity FP {q.text!r} {q.kind}:{q.value:g}:{q.unit}:{q.item}"
-               for q in fp]
+    errors += [f"{r.id} quantity FP {q.text!r} {q.kind}:{q.value:g}:{q.unit}:{q.item}" for q in fp]
     errors += [f"{r.id} quantity FN {g.text!r} {g.tag}" for g in fn]
     pred_sp = {s.quote_ordinal: s for s in a.speakers if s.name}
     for ordinal, (name, role, org) in r.speakers.items():
         s = pred_sp.pop(ordinal, None)
         name_ok = s is not None and _fold(s.name) == _fold(name)
-        t("speaker_name").add(tp=int(name_ok), fp=int(s is not None and not name_ok),
-                              fn=int(not name_ok))
+        t("speaker_name").add(
+            tp=int(name_ok), fp=int(s is not None and not name_ok), fn=int(not name_ok)
+        )
         if not name_ok:
-            errors.append(f"{r.id} speaker {ordinal} got {s.name if s else None!r} "
-                          f"want {name!r} (quotes found: {len(quotes)})")
-        for kind, want, got in (("speaker_role", role, s.role if s else None),
-                                ("speaker_org", org, s.organisation if s else None)):
+            errors.append(
+                f"{r.id} speaker {ordinal} got {s.name if s else None!r} "
+                f"want {name!r} (quotes found: {len(quotes)})"
+            )
+        for kind, want, got in (
+            ("speaker_role", role, s.role if s else None),
+            ("speaker_org", org, s.organisation if s else None),
+        ):
             if not want and not got:
                 continue
             ok = _part_ok(got, want) and bool(want)
@@ -172,8 +200,11 @@ def table(tallies: dict, split: str) -> str:
             tl = tallies.get((split, lg, kind), Tally())
             total.add(tl.tp, tl.fp, tl.fn)
             cells += [fmt(tl.precision), fmt(tl.recall)]
-        lines.append(f"| {kind} | " + " | ".join(cells) +
-                     f" | {fmt(total.precision)} | {fmt(total.recall)} |")
+        lines.append(
+            f"| {kind} | "
+            + " | ".join(cells)
+            + f" | {fmt(total.precision)} | {fmt(total.recall)} |"
+        )
     return "\n".join(lines)
 
 
@@ -187,8 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     n = defaultdict(int)
     for r in releases:
         n[(r.split, r.language)] += 1
-    print(f"releases: {len(releases)} "
-          + ", ".join(f"{s}/{lg} {c}" for (s, lg), c in sorted(n.items())))
+    print(
+        f"releases: {len(releases)} "
+        + ", ".join(f"{s}/{lg} {c}" for (s, lg), c in sorted(n.items()))
+    )
     for split in ("dev", "heldout"):
         print()
         print(table(tallies, split))
@@ -197,9 +230,16 @@ def main(argv: list[str] | None = None) -> int:
         for e in errors[args.errors]:
             print(" ", e)
     if args.json:
-        out = {f"{s}/{lg}/{k}": {"tp": v.tp, "fp": v.fp, "fn": v.fn,
-                                   "precision": v.precision, "recall": v.recall}
-               for (s, lg, k), v in tallies.items()}
+        out = {
+            f"{s}/{lg}/{k}": {
+                "tp": v.tp,
+                "fp": v.fp,
+                "fn": v.fn,
+                "precision": v.precision,
+                "recall": v.recall,
+            }
+            for (s, lg, k), v in tallies.items()
+        }
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1, sort_keys=True)
     return 0

@@ -20,8 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--families", type=int, default=None)
     sp.add_argument("--page-kb", type=int, default=20)
     sp.add_argument("--seed", type=int, default=7)
-    sp.add_argument("--max-seconds", type=float, default=600.0,
-                    help="stop after this many seconds (0 = never)")
+    sp.add_argument(
+        "--max-seconds", type=float, default=600.0, help="stop after this many seconds (0 = never)"
+    )
     args = ap.parse_args(argv)
     site = NewsroomSite(seed=args.seed, families=args.families, page_kb=args.page_kb)
     srv = NewsroomServer(site, port=args.port, max_seconds=args.max_seconds or None)

@@ -60,11 +60,11 @@ def with_revision(rel: Release, rev: int) -> Release:
         return rel
     note = {
         "en": "This article was updated with information received from member countries "
-              "(rev. {n}).",
+        "(rev. {n}).",
         "fr": "Cet article a été mis à jour avec des informations reçues des pays membres "
-              "(rév. {n}).",
+        "(rév. {n}).",
         "es": "Este artículo se actualizó con información recibida de los países miembros "
-              "(rev. {n}).",
+        "(rev. {n}).",
         "ar": "حُدّث هذا المقال بمعلومات وردت من البلدان الأعضاء (التحديث {n}).",
     }[rel.lang].format(n=rev)
     blocks = list(rel.blocks)
@@ -76,7 +76,20 @@ def with_revision(rel: Release, rev: int) -> Release:
         blocks.append(Block("p", note))
     title = rel.title
     if rev % 2 == 0:
-        title += {"en": " (updated)", "fr": " (mise à jour)", "es": " (actualización)",
-                  "ar": " (محدّث)"}[rel.lang]
-    return Release(rel.lang, title, rel.standfirst, rel.dateline, tuple(blocks), rel.slug,
-                   rel.date_style, rel.quote_style, rel.extra)
+        title += {
+            "en": " (updated)",
+            "fr": " (mise à jour)",
+            "es": " (actualización)",
+            "ar": " (محدّث)",
+        }[rel.lang]
+    return Release(
+        rel.lang,
+        title,
+        rel.standfirst,
+        rel.dateline,
+        tuple(blocks),
+        rel.slug,
+        rel.date_style,
+        rel.quote_style,
+        rel.extra,
+    )

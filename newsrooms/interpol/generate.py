@@ -15,26 +15,134 @@ from .content import Block, Release
 from .langs import slugify
 
 ADJ = (
-    "Amber", "Azure", "Silent", "Iron", "Silver", "Golden", "Crimson", "Northern", "Southern",
-    "Eastern", "Western", "Hidden", "Rapid", "Steel", "Stone", "Desert", "Ocean", "Coral", "Jade",
-    "Cobalt", "Scarlet", "Granite", "Frozen", "Burning", "Swift", "Quiet", "Distant", "Broken",
-    "Bright", "Dark", "Emerald", "Ivory", "Onyx", "Copper", "Velvet", "Thunder", "Lunar", "Solar",
-    "Arctic", "Tropical", "Savage", "Noble", "Hollow", "Wild", "Twin", "Black", "White", "Red",
-    "Blue", "Grey",
+    "Amber",
+    "Azure",
+    "Silent",
+    "Iron",
+    "Silver",
+    "Golden",
+    "Crimson",
+    "Northern",
+    "Southern",
+    "Eastern",
+    "Western",
+    "Hidden",
+    "Rapid",
+    "Steel",
+    "Stone",
+    "Desert",
+    "Ocean",
+    "Coral",
+    "Jade",
+    "Cobalt",
+    "Scarlet",
+    "Granite",
+    "Frozen",
+    "Burning",
+    "Swift",
+    "Quiet",
+    "Distant",
+    "Broken",
+    "Bright",
+    "Dark",
+    "Emerald",
+    "Ivory",
+    "Onyx",
+    "Copper",
+    "Velvet",
+    "Thunder",
+    "Lunar",
+    "Solar",
+    "Arctic",
+    "Tropical",
+    "Savage",
+    "Noble",
+    "Hollow",
+    "Wild",
+    "Twin",
+    "Black",
+    "White",
+    "Red",
+    "Blue",
+    "Grey",
 )
 NOUN = (
-    "Falcon", "Harbour", "Lion", "Shield", "Trident", "Compass", "Anchor", "Horizon", "Summit",
-    "Lantern", "Arrow", "Delta", "Bridge", "Beacon", "Fortress", "Cedar", "Condor", "Jaguar",
-    "Orca", "Heron", "Sentinel", "Tempest", "Meridian", "Glacier", "Canyon", "Monsoon", "Citadel",
-    "Pelican", "Viper", "Phoenix", "Lynx", "Raven", "Tide", "Crescent", "Pyramid", "Cascade",
-    "Barracuda", "Mustang", "Oasis", "Serpent", "Typhoon", "Lighthouse", "Gateway", "Harvest",
-    "Panther", "Albatross", "Kestrel", "Mirage", "Obsidian", "Rampart",
+    "Falcon",
+    "Harbour",
+    "Lion",
+    "Shield",
+    "Trident",
+    "Compass",
+    "Anchor",
+    "Horizon",
+    "Summit",
+    "Lantern",
+    "Arrow",
+    "Delta",
+    "Bridge",
+    "Beacon",
+    "Fortress",
+    "Cedar",
+    "Condor",
+    "Jaguar",
+    "Orca",
+    "Heron",
+    "Sentinel",
+    "Tempest",
+    "Meridian",
+    "Glacier",
+    "Canyon",
+    "Monsoon",
+    "Citadel",
+    "Pelican",
+    "Viper",
+    "Phoenix",
+    "Lynx",
+    "Raven",
+    "Tide",
+    "Crescent",
+    "Pyramid",
+    "Cascade",
+    "Barracuda",
+    "Mustang",
+    "Oasis",
+    "Serpent",
+    "Typhoon",
+    "Lighthouse",
+    "Gateway",
+    "Harvest",
+    "Panther",
+    "Albatross",
+    "Kestrel",
+    "Mirage",
+    "Obsidian",
+    "Rampart",
 )
 _ADJ_IX = {w: i for i, w in enumerate(ADJ)}
 _NOUN_IX = {w: i for i, w in enumerate(NOUN)}
 _CYCLE = len(ADJ) * len(NOUN)
-_ROMAN = ["", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
-          "XV", "XVI", "XVII", "XVIII", "XIX", "XX"]
+_ROMAN = [
+    "",
+    "II",
+    "III",
+    "IV",
+    "V",
+    "VI",
+    "VII",
+    "VIII",
+    "IX",
+    "X",
+    "XI",
+    "XII",
+    "XIII",
+    "XIV",
+    "XV",
+    "XVI",
+    "XVII",
+    "XVIII",
+    "XIX",
+    "XX",
+]
 _ROMAN_IX = {r: i for i, r in enumerate(_ROMAN) if r}
 
 
@@ -88,8 +196,12 @@ COUNTRIES = [
     ("Morocco", "Maroc", "Marruecos", "المغرب"),
     ("Egypt", "Égypte", "Egipto", "مصر"),
     ("Jordan", "Jordanie", "Jordania", "الأردن"),
-    ("United Arab Emirates", "Émirats arabes unis", "Emiratos Árabes Unidos",
-     "الإمارات العربية المتحدة"),
+    (
+        "United Arab Emirates",
+        "Émirats arabes unis",
+        "Emiratos Árabes Unidos",
+        "الإمارات العربية المتحدة",
+    ),
     ("Thailand", "Thaïlande", "Tailandia", "تايلند"),
     ("Indonesia", "Indonésie", "Indonesia", "إندونيسيا"),
     ("Philippines", "Philippines", "Filipinas", "الفلبين"),
@@ -101,60 +213,119 @@ COUNTRIES = [
 
 # (dateline per language, plain city name per language)
 CITIES = [
-    (("LYON, France", "LYON (France)", "LYON (Francia)", "ليون (فرنسا)"),
-     ("Lyon", "Lyon", "Lyon", "ليون")),
-    (("SINGAPORE", "SINGAPOUR", "SINGAPUR", "سنغافورة"),
-     ("Singapore", "Singapour", "Singapur", "سنغافورة")),
-    (("BUENOS AIRES, Argentina", "BUENOS AIRES (Argentine)", "BUENOS AIRES (Argentina)",
-      "بوينس آيرس (الأرجنتين)"), ("Buenos Aires", "Buenos Aires", "Buenos Aires", "بوينس آيرس")),
-    (("NAIROBI, Kenya", "NAIROBI (Kenya)", "NAIROBI (Kenia)", "نيروبي (كينيا)"),
-     ("Nairobi", "Nairobi", "Nairobi", "نيروبي")),
-    (("ABU DHABI, United Arab Emirates", "ABOU DHABI (Émirats arabes unis)",
-      "ABU DABI (Emiratos Árabes Unidos)", "أبوظبي (الإمارات العربية المتحدة)"),
-     ("Abu Dhabi", "Abou Dhabi", "Abu Dabi", "أبوظبي")),
-    (("BANGKOK, Thailand", "BANGKOK (Thaïlande)", "BANGKOK (Tailandia)", "بانكوك (تايلند)"),
-     ("Bangkok", "Bangkok", "Bangkok", "بانكوك")),
-    (("DAKAR, Senegal", "DAKAR (Sénégal)", "DAKAR (Senegal)", "داكار (السنغال)"),
-     ("Dakar", "Dakar", "Dakar", "داكار")),
-    (("AMMAN, Jordan", "AMMAN (Jordanie)", "AMÁN (Jordania)", "عمّان (الأردن)"),
-     ("Amman", "Amman", "Amán", "عمّان")),
-    (("LIMA, Peru", "LIMA (Pérou)", "LIMA (Perú)", "ليما (بيرو)"),
-     ("Lima", "Lima", "Lima", "ليما")),
-    (("MADRID, Spain", "MADRID (Espagne)", "MADRID (España)", "مدريد (إسبانيا)"),
-     ("Madrid", "Madrid", "Madrid", "مدريد")),
+    (
+        ("LYON, France", "LYON (France)", "LYON (Francia)", "ليون (فرنسا)"),
+        ("Lyon", "Lyon", "Lyon", "ليون"),
+    ),
+    (
+        ("SINGAPORE", "SINGAPOUR", "SINGAPUR", "سنغافورة"),
+        ("Singapore", "Singapour", "Singapur", "سنغافورة"),
+    ),
+    (
+        (
+            "BUENOS AIRES, Argentina",
+            "BUENOS AIRES (Argentine)",
+            "BUENOS AIRES (Argentina)",
+            "بوينس آيرس (الأرجنتين)",
+        ),
+        ("Buenos Aires", "Buenos Aires", "Buenos Aires", "بوينس آيرس"),
+    ),
+    (
+        ("NAIROBI, Kenya", "NAIROBI (Kenya)", "NAIROBI (Kenia)", "نيروبي (كينيا)"),
+        ("Nairobi", "Nairobi", "Nairobi", "نيروبي"),
+    ),
+    (
+        (
+            "ABU DHABI, United Arab Emirates",
+            "ABOU DHABI (Émirats arabes unis)",
+            "ABU DABI (Emiratos Árabes Unidos)",
+            "أبوظبي (الإمارات العربية المتحدة)",
+        ),
+        ("Abu Dhabi", "Abou Dhabi", "Abu Dabi", "أبوظبي"),
+    ),
+    (
+        ("BANGKOK, Thailand", "BANGKOK (Thaïlande)", "BANGKOK (Tailandia)", "بانكوك (تايلند)"),
+        ("Bangkok", "Bangkok", "Bangkok", "بانكوك"),
+    ),
+    (
+        ("DAKAR, Senegal", "DAKAR (Sénégal)", "DAKAR (Senegal)", "داكار (السنغال)"),
+        ("Dakar", "Dakar", "Dakar", "داكار"),
+    ),
+    (
+        ("AMMAN, Jordan", "AMMAN (Jordanie)", "AMÁN (Jordania)", "عمّان (الأردن)"),
+        ("Amman", "Amman", "Amán", "عمّان"),
+    ),
+    (
+        ("LIMA, Peru", "LIMA (Pérou)", "LIMA (Perú)", "ليما (بيرو)"),
+        ("Lima", "Lima", "Lima", "ليما"),
+    ),
+    (
+        ("MADRID, Spain", "MADRID (Espagne)", "MADRID (España)", "مدريد (إسبانيا)"),
+        ("Madrid", "Madrid", "Madrid", "مدريد"),
+    ),
 ]
 
 TOPICS = ["trafficking", "drugs", "cyber", "environment", "firearms", "fugitives", "conference"]
 
 CRIME = {
-    "trafficking": ("human trafficking", "la traite d'êtres humains", "la trata de personas",
-                    "الاتجار بالبشر"),
-    "drugs": ("drug trafficking", "le trafic de drogue", "el tráfico de drogas",
-              "الاتجار بالمخدرات"),
+    "trafficking": (
+        "human trafficking",
+        "la traite d'êtres humains",
+        "la trata de personas",
+        "الاتجار بالبشر",
+    ),
+    "drugs": (
+        "drug trafficking",
+        "le trafic de drogue",
+        "el tráfico de drogas",
+        "الاتجار بالمخدرات",
+    ),
     "cyber": ("online fraud", "la fraude en ligne", "el fraude en línea", "الاحتيال الإلكتروني"),
-    "environment": ("wildlife crime", "la criminalité liée aux espèces sauvages",
-                    "los delitos contra la vida silvestre", "الجرائم المتصلة بالأحياء البرية"),
-    "firearms": ("firearms trafficking", "le trafic d'armes à feu",
-                 "el tráfico de armas de fuego", "الاتجار بالأسلحة النارية"),
-    "fugitives": ("transnational fugitives", "les fugitifs transnationaux",
-                  "los prófugos transnacionales", "الفارين الدوليين"),
-    "conference": ("organized crime", "la criminalité organisée", "la delincuencia organizada",
-                   "الجريمة المنظمة"),
+    "environment": (
+        "wildlife crime",
+        "la criminalité liée aux espèces sauvages",
+        "los delitos contra la vida silvestre",
+        "الجرائم المتصلة بالأحياء البرية",
+    ),
+    "firearms": (
+        "firearms trafficking",
+        "le trafic d'armes à feu",
+        "el tráfico de armas de fuego",
+        "الاتجار بالأسلحة النارية",
+    ),
+    "fugitives": (
+        "transnational fugitives",
+        "les fugitifs transnationaux",
+        "los prófugos transnacionales",
+        "الفارين الدوليين",
+    ),
+    "conference": (
+        "organized crime",
+        "la criminalité organisée",
+        "la delincuencia organizada",
+        "الجريمة المنظمة",
+    ),
 }
 
 TITLES = (
-    ("Operation {op}: {arrests} arrests in crackdown on {crime}",
-     "Opération {op} : {arrests} arrestations dans la lutte contre {crime}",
-     "Operación {op}: {arrests} detenidos en una ofensiva contra {crime}",
-     "عملية {op}: توقيف {arrests} شخصا في حملة لمكافحة {crime}"),
-    ("{arrests} arrested as INTERPOL operation {op} targets {crime}",
-     "{arrests} arrestations lors de l'opération {op} d'INTERPOL ciblant {crime}",
-     "{arrests} detenidos en la operación {op} de INTERPOL contra {crime}",
-     "توقيف {arrests} شخصا في إطار عملية {op} للإنتربول التي تستهدف {crime}"),
-    ("Operation {op} strikes at {crime} in {nc} countries",
-     "L'opération {op} cible {crime} dans {nc} pays",
-     "La operación {op} golpea {crime} en {nc} países",
-     "عملية {op} تستهدف {crime} في {nc} بلدا"),
+    (
+        "Operation {op}: {arrests} arrests in crackdown on {crime}",
+        "Opération {op} : {arrests} arrestations dans la lutte contre {crime}",
+        "Operación {op}: {arrests} detenidos en una ofensiva contra {crime}",
+        "عملية {op}: توقيف {arrests} شخصا في حملة لمكافحة {crime}",
+    ),
+    (
+        "{arrests} arrested as INTERPOL operation {op} targets {crime}",
+        "{arrests} arrestations lors de l'opération {op} d'INTERPOL ciblant {crime}",
+        "{arrests} detenidos en la operación {op} de INTERPOL contra {crime}",
+        "توقيف {arrests} شخصا في إطار عملية {op} للإنتربول التي تستهدف {crime}",
+    ),
+    (
+        "Operation {op} strikes at {crime} in {nc} countries",
+        "L'opération {op} cible {crime} dans {nc} pays",
+        "La operación {op} golpea {crime} en {nc} países",
+        "عملية {op} تستهدف {crime} في {nc} بلدا",
+    ),
 )
 CONF_TITLE = (
     "INTERPOL {region} Regional Conference launches Project {op} against {crime}",
@@ -169,14 +340,24 @@ REGIONS = (
     ("Americas", "des Amériques", "de las Américas", "للأمريكتين"),
 )
 UNITS = (
-    ("Command and Coordination Centre", "du Centre de commandement et de coordination d'INTERPOL",
-     "del Centro de Mando y Coordinación de INTERPOL", "مركز القيادة والتنسيق التابع للإنتربول"),
-    ("Financial Crime and Anti-Corruption Centre",
-     "du Centre de lutte contre la criminalité financière et la corruption d'INTERPOL",
-     "del Centro de Lucha contra la Delincuencia Financiera y la Corrupción de INTERPOL",
-     "مركز مكافحة الجرائم المالية والفساد التابع للإنتربول"),
-    ("Regional Bureau", "de son Bureau régional", "de su Oficina Regional",
-     "المكتب الإقليمي للإنتربول"),
+    (
+        "Command and Coordination Centre",
+        "du Centre de commandement et de coordination d'INTERPOL",
+        "del Centro de Mando y Coordinación de INTERPOL",
+        "مركز القيادة والتنسيق التابع للإنتربول",
+    ),
+    (
+        "Financial Crime and Anti-Corruption Centre",
+        "du Centre de lutte contre la criminalité financière et la corruption d'INTERPOL",
+        "del Centro de Lucha contra la Delincuencia Financiera y la Corrupción de INTERPOL",
+        "مركز مكافحة الجرائم المالية والفساد التابع للإنتربول",
+    ),
+    (
+        "Regional Bureau",
+        "de son Bureau régional",
+        "de su Oficina Regional",
+        "المكتب الإقليمي للإنتربول",
+    ),
 )
 STANDFIRST = (
     "Police in {nc} countries joined forces over {weeks} weeks, with support from INTERPOL's "
@@ -214,7 +395,8 @@ RESULT = {
         "Los agentes rescataron a {n2} víctimas, entre ellas {n3} menores, e inspeccionaron pasos "
         "fronterizos, aeropuertos y estaciones de autobuses.",
         "وأنقذ الضباط {n2} ضحية، من بينهم {n3} قاصرا، وفتشوا المعابر الحدودية والمطارات ومحطات "
-        "الحافلات."),
+        "الحافلات.",
+    ),
     "drugs": (
         "Seizures included {n2} kilograms of cocaine, {n3} kilograms of methamphetamine and "
         "precursor chemicals hidden in shipping containers.",
@@ -223,7 +405,8 @@ RESULT = {
         "Entre lo incautado figuran {n2} kilogramos de cocaína, {n3} kilogramos de metanfetamina y "
         "precursores químicos ocultos en contenedores marítimos.",
         "وشملت المضبوطات {n2} كيلوغراما من الكوكايين و{n3} كيلوغراما من الميثامفيتامين وسلائف "
-        "كيميائية مخبأة في حاويات الشحن."),
+        "كيميائية مخبأة في حاويات الشحن.",
+    ),
     "cyber": (
         "Investigators blocked {n2} bank accounts and intercepted USD {n3} million in illicit "
         "funds linked to phishing and business e-mail compromise.",
@@ -232,7 +415,8 @@ RESULT = {
         "Los investigadores bloquearon {n2} cuentas bancarias e interceptaron {n3} millones de "
         "dólares estadounidenses en fondos ilícitos vinculados al phishing.",
         "وجمّد المحققون {n2} حسابا مصرفيا واعترضوا {n3} مليون دولار أمريكي من الأموال غير "
-        "المشروعة المرتبطة بالتصيد الاحتيالي."),
+        "المشروعة المرتبطة بالتصيد الاحتيالي.",
+    ),
     "environment": (
         "Officers seized {n2} live animals, {n3} cubic metres of timber, and ivory and pangolin "
         "scales bound for overseas markets.",
@@ -241,7 +425,8 @@ RESULT = {
         "Los agentes incautaron {n2} animales vivos, {n3} metros cúbicos de madera, y marfil y "
         "escamas de pangolín destinados a mercados extranjeros.",
         "وضبط الضباط {n2} حيوانا حيا و{n3} مترا مكعبا من الأخشاب، إضافة إلى العاج وحراشف آكل "
-        "النمل الحرشفي الموجهة إلى الأسواق الخارجية."),
+        "النمل الحرشفي الموجهة إلى الأسواق الخارجية.",
+    ),
     "firearms": (
         "More than {n2} firearms, {n3} rounds of ammunition and several kilograms of explosives "
         "were recovered.",
@@ -249,7 +434,8 @@ RESULT = {
         "récupérés.",
         "Se recuperaron más de {n2} armas de fuego, {n3} cartuchos de munición y varios kilogramos "
         "de explosivos.",
-        "واستُرد أكثر من {n2} قطعة سلاح ناري و{n3} طلقة ذخيرة وعدة كيلوغرامات من المتفجرات."),
+        "واستُرد أكثر من {n2} قطعة سلاح ناري و{n3} طلقة ذخيرة وعدة كيلوغرامات من المتفجرات.",
+    ),
     "fugitives": (
         "Among those located were {n2} fugitives subject to INTERPOL Red Notices, wanted for "
         "murder, fraud and drug offences.",
@@ -258,7 +444,8 @@ RESULT = {
         "Entre las personas localizadas figuran {n2} prófugos objeto de notificaciones rojas de "
         "INTERPOL, buscados por asesinato, fraude y delitos de drogas.",
         "ومن بين الأشخاص الذين حُدد مكانهم {n2} فارا صدرت بحقهم نشرات حمراء من الإنتربول، وهم "
-        "مطلوبون بتهم القتل والاحتيال وجرائم المخدرات."),
+        "مطلوبون بتهم القتل والاحتيال وجرائم المخدرات.",
+    ),
 }
 CHECKS = (
     "Frontline officers checked passengers and goods against INTERPOL's databases more than "
@@ -274,100 +461,191 @@ CHECKS = (
 )
 HEADINGS = (
     ("Coordinated action", "Une action coordonnée", "Acción coordinada", "عمل منسق"),
-    ("Intelligence-led checks", "Des contrôles fondés sur le renseignement",
-     "Controles basados en inteligencia", "عمليات تدقيق قائمة على الاستخبارات"),
+    (
+        "Intelligence-led checks",
+        "Des contrôles fondés sur le renseignement",
+        "Controles basados en inteligencia",
+        "عمليات تدقيق قائمة على الاستخبارات",
+    ),
     ("Next steps", "Prochaines étapes", "Próximos pasos", "الخطوات المقبلة"),
 )
-LIST_INTRO = ("The operation focused on:", "L'opération était axée sur les points suivants :",
-              "La operación se centró en:", "وركزت العملية على ما يلي:")
-CONF_LIST_INTRO = ("Delegates agreed to prioritize:",
-                   "Les délégués sont convenus de privilégier :",
-                   "Los delegados acordaron dar prioridad a:",
-                   "واتفق المندوبون على إيلاء الأولوية لما يلي:")
+LIST_INTRO = (
+    "The operation focused on:",
+    "L'opération était axée sur les points suivants :",
+    "La operación se centró en:",
+    "وركزت العملية على ما يلي:",
+)
+CONF_LIST_INTRO = (
+    "Delegates agreed to prioritize:",
+    "Les délégués sont convenus de privilégier :",
+    "Los delegados acordaron dar prioridad a:",
+    "واتفق المندوبون على إيلاء الأولوية لما يلي:",
+)
 ITEMS = (
-    ("identifying and dismantling the organized crime groups behind the networks;",
-     "identifier et démanteler les groupes criminels organisés à l'origine des réseaux ;",
-     "identificar y desarticular a los grupos delictivos organizados que están detrás de las "
-     "redes;",
-     "تحديد مجموعات الجريمة المنظمة التي تقف وراء الشبكات وتفكيكها؛"),
-    ("tracing and freezing criminal proceeds;",
-     "localiser et geler les avoirs d'origine criminelle ;",
-     "rastrear y congelar el producto del delito;", "تعقب العائدات الإجرامية وتجميدها؛"),
-    ("protecting and supporting victims;", "protéger et soutenir les victimes ;",
-     "proteger y apoyar a las víctimas;", "حماية الضحايا ودعمهم؛"),
-    ("sharing intelligence in real time through INTERPOL's secure network;",
-     "échanger des renseignements en temps réel via le réseau sécurisé d'INTERPOL ;",
-     "intercambiar inteligencia en tiempo real a través de la red segura de INTERPOL;",
-     "تبادل المعلومات الاستخباراتية آنيا عبر شبكة الإنتربول المأمونة؛"),
-    ("checking travellers and cargo at key border points;",
-     "contrôler les voyageurs et les marchandises aux principaux points de passage frontaliers ;",
-     "controlar a los viajeros y la carga en los principales puntos fronterizos;",
-     "تفتيش المسافرين والبضائع في النقاط الحدودية الرئيسية؛"),
-    ("training frontline officers in new investigative techniques.",
-     "former les agents de première ligne aux nouvelles techniques d'enquête.",
-     "formar a los agentes de primera línea en nuevas técnicas de investigación.",
-     "تدريب ضباط الخطوط الأمامية على تقنيات التحقيق الجديدة."),
+    (
+        "identifying and dismantling the organized crime groups behind the networks;",
+        "identifier et démanteler les groupes criminels organisés à l'origine des réseaux ;",
+        "identificar y desarticular a los grupos delictivos organizados que están detrás de las "
+        "redes;",
+        "تحديد مجموعات الجريمة المنظمة التي تقف وراء الشبكات وتفكيكها؛",
+    ),
+    (
+        "tracing and freezing criminal proceeds;",
+        "localiser et geler les avoirs d'origine criminelle ;",
+        "rastrear y congelar el producto del delito;",
+        "تعقب العائدات الإجرامية وتجميدها؛",
+    ),
+    (
+        "protecting and supporting victims;",
+        "protéger et soutenir les victimes ;",
+        "proteger y apoyar a las víctimas;",
+        "حماية الضحايا ودعمهم؛",
+    ),
+    (
+        "sharing intelligence in real time through INTERPOL's secure network;",
+        "échanger des renseignements en temps réel via le réseau sécurisé d'INTERPOL ;",
+        "intercambiar inteligencia en tiempo real a través de la red segura de INTERPOL;",
+        "تبادل المعلومات الاستخباراتية آنيا عبر شبكة الإنتربول المأمونة؛",
+    ),
+    (
+        "checking travellers and cargo at key border points;",
+        "contrôler les voyageurs et les marchandises aux principaux points de passage frontaliers ;",
+        "controlar a los viajeros y la carga en los principales puntos fronterizos;",
+        "تفتيش المسافرين والبضائع في النقاط الحدودية الرئيسية؛",
+    ),
+    (
+        "training frontline officers in new investigative techniques.",
+        "former les agents de première ligne aux nouvelles techniques d'enquête.",
+        "formar a los agentes de primera línea en nuevas técnicas de investigación.",
+        "تدريب ضباط الخطوط الأمامية على تقنيات التحقيق الجديدة.",
+    ),
 )
 # (name latin, name arabic, female, title per language, title before name in English)
 OFFICIALS = (
-    ("Amara Okafor", "أمارا أوكافور", True,
-     ("INTERPOL Secretary General", "Secrétaire générale d'INTERPOL",
-      "Secretaria General de INTERPOL", "الأمينة العامة للإنتربول"), True),
-    ("Henrik Lindqvist", "هنريك ليندكفيست", False,
-     ("INTERPOL Director of Organized and Emerging Crime",
-      "Directeur de la criminalité organisée et émergente d'INTERPOL",
-      "Director de Delincuencia Organizada y Emergente de INTERPOL",
-      "مدير الجريمة المنظمة والناشئة في الإنتربول"), True),
-    ("Lucía Márquez", "لوسيا ماركيز", True,
-     ("INTERPOL Executive Director of Police Services",
-      "Directrice exécutive des services de police d'INTERPOL",
-      "Directora Ejecutiva de Servicios Policiales de INTERPOL",
-      "المديرة التنفيذية لخدمات الشرطة في الإنتربول"), True),
-    ("Tomasz Wrona", "توماش فرونا", False,
-     ("Head of INTERPOL's Cybercrime Directorate", "Chef de la Direction de la cybercriminalité "
-      "d'INTERPOL", "Jefe de la Dirección de Ciberdelincuencia de INTERPOL",
-      "رئيس مديرية الجريمة السيبرية في الإنتربول"), True),
-    ("Mei Ling Tan", "مي لينغ تان", True,
-     ("INTERPOL Director of Environmental Security",
-      "Directrice de la sécurité environnementale d'INTERPOL",
-      "Directora de Seguridad Ambiental de INTERPOL", "مديرة الأمن البيئي في الإنتربول"), True),
+    (
+        "Amara Okafor",
+        "أمارا أوكافور",
+        True,
+        (
+            "INTERPOL Secretary General",
+            "Secrétaire générale d'INTERPOL",
+            "Secretaria General de INTERPOL",
+            "الأمينة العامة للإنتربول",
+        ),
+        True,
+    ),
+    (
+        "Henrik Lindqvist",
+        "هنريك ليندكفيست",
+        False,
+        (
+            "INTERPOL Director of Organized and Emerging Crime",
+            "Directeur de la criminalité organisée et émergente d'INTERPOL",
+            "Director de Delincuencia Organizada y Emergente de INTERPOL",
+            "مدير الجريمة المنظمة والناشئة في الإنتربول",
+        ),
+        True,
+    ),
+    (
+        "Lucía Márquez",
+        "لوسيا ماركيز",
+        True,
+        (
+            "INTERPOL Executive Director of Police Services",
+            "Directrice exécutive des services de police d'INTERPOL",
+            "Directora Ejecutiva de Servicios Policiales de INTERPOL",
+            "المديرة التنفيذية لخدمات الشرطة في الإنتربول",
+        ),
+        True,
+    ),
+    (
+        "Tomasz Wrona",
+        "توماش فرونا",
+        False,
+        (
+            "Head of INTERPOL's Cybercrime Directorate",
+            "Chef de la Direction de la cybercriminalité d'INTERPOL",
+            "Jefe de la Dirección de Ciberdelincuencia de INTERPOL",
+            "رئيس مديرية الجريمة السيبرية في الإنتربول",
+        ),
+        True,
+    ),
+    (
+        "Mei Ling Tan",
+        "مي لينغ تان",
+        True,
+        (
+            "INTERPOL Director of Environmental Security",
+            "Directrice de la sécurité environnementale d'INTERPOL",
+            "Directora de Seguridad Ambiental de INTERPOL",
+            "مديرة الأمن البيئي في الإنتربول",
+        ),
+        True,
+    ),
 )
 NATIONALS = (
-    ("Daniel Mensah", "دانيال منساه", False,
-     ("the national coordinator of the operation", "coordonnateur national de l'opération",
-      "coordinador nacional de la operación", "المنسق الوطني للعملية"), False),
-    ("Sofia Almeida", "صوفيا ألميدا", True,
-     ("head of the National Central Bureau in Lisbon", "cheffe du Bureau central national de "
-      "Lisbonne", "jefa de la Oficina Central Nacional de Lisboa",
-      "رئيسة المكتب المركزي الوطني في لشبونة"), False),
+    (
+        "Daniel Mensah",
+        "دانيال منساه",
+        False,
+        (
+            "the national coordinator of the operation",
+            "coordonnateur national de l'opération",
+            "coordinador nacional de la operación",
+            "المنسق الوطني للعملية",
+        ),
+        False,
+    ),
+    (
+        "Sofia Almeida",
+        "صوفيا ألميدا",
+        True,
+        (
+            "head of the National Central Bureau in Lisbon",
+            "cheffe du Bureau central national de Lisbonne",
+            "jefa de la Oficina Central Nacional de Lisboa",
+            "رئيسة المكتب المركزي الوطني في لشبونة",
+        ),
+        False,
+    ),
 )
 QUOTES = (
-    ("No country can tackle {crime} alone. This operation shows what police achieve when they "
-     "share information quickly and act together",
-     "Aucun pays ne peut lutter seul contre {crime}. Cette opération montre ce que les polices "
-     "obtiennent lorsqu'elles échangent rapidement des informations et agissent ensemble",
-     "Ningún país puede combatir {crime} por sí solo. Esta operación demuestra lo que logran las "
-     "policías cuando intercambian información con rapidez y actúan juntas",
-     "لا يمكن لأي بلد أن يكافح {crime} بمفرده. وتبيّن هذه العملية ما يمكن أن تحققه الشرطة عندما "
-     "تتبادل المعلومات بسرعة وتعمل معا"),
-    ("Behind every case are victims and communities harmed by organized crime. We will keep "
-     "targeting the networks, not just the couriers",
-     "Derrière chaque affaire, il y a des victimes et des communautés frappées par la criminalité "
-     "organisée. Nous continuerons de cibler les réseaux, et pas seulement les passeurs",
-     "Detrás de cada caso hay víctimas y comunidades perjudicadas por la delincuencia organizada. "
-     "Seguiremos apuntando a las redes, no solo a los correos",
-     "وراء كل قضية ضحايا ومجتمعات تضررت من الجريمة المنظمة. وسنواصل استهداف الشبكات وليس فقط "
-     "ناقلي البضائع"),
-    ("Criminals exploit the gaps between borders. Our answer is to close those gaps, one "
-     "database check at a time",
-     "Les criminels exploitent les failles entre les frontières. Notre réponse est de combler ces "
-     "failles, une vérification à la fois",
-     "Los delincuentes aprovechan los vacíos entre fronteras. Nuestra respuesta es cerrarlos, "
-     "consulta a consulta",
-     "يستغل المجرمون الثغرات بين الحدود، وردّنا هو سدّ هذه الثغرات، عملية تدقيق تلو الأخرى"),
+    (
+        "No country can tackle {crime} alone. This operation shows what police achieve when they "
+        "share information quickly and act together",
+        "Aucun pays ne peut lutter seul contre {crime}. Cette opération montre ce que les polices "
+        "obtiennent lorsqu'elles échangent rapidement des informations et agissent ensemble",
+        "Ningún país puede combatir {crime} por sí solo. Esta operación demuestra lo que logran las "
+        "policías cuando intercambian información con rapidez y actúan juntas",
+        "لا يمكن لأي بلد أن يكافح {crime} بمفرده. وتبيّن هذه العملية ما يمكن أن تحققه الشرطة عندما "
+        "تتبادل المعلومات بسرعة وتعمل معا",
+    ),
+    (
+        "Behind every case are victims and communities harmed by organized crime. We will keep "
+        "targeting the networks, not just the couriers",
+        "Derrière chaque affaire, il y a des victimes et des communautés frappées par la criminalité "
+        "organisée. Nous continuerons de cibler les réseaux, et pas seulement les passeurs",
+        "Detrás de cada caso hay víctimas y comunidades perjudicadas por la delincuencia organizada. "
+        "Seguiremos apuntando a las redes, no solo a los correos",
+        "وراء كل قضية ضحايا ومجتمعات تضررت من الجريمة المنظمة. وسنواصل استهداف الشبكات وليس فقط "
+        "ناقلي البضائع",
+    ),
+    (
+        "Criminals exploit the gaps between borders. Our answer is to close those gaps, one "
+        "database check at a time",
+        "Les criminels exploitent les failles entre les frontières. Notre réponse est de combler ces "
+        "failles, une vérification à la fois",
+        "Los delincuentes aprovechan los vacíos entre fronteras. Nuestra respuesta es cerrarlos, "
+        "consulta a consulta",
+        "يستغل المجرمون الثغرات بين الحدود، وردّنا هو سدّ هذه الثغرات، عملية تدقيق تلو الأخرى",
+    ),
 )
-COUNTRY_LIST = ("Participating countries: {clist}.", "Pays participants : {clist}.",
-                "Países participantes: {clist}.", "البلدان المشاركة: {clist}.")
+COUNTRY_LIST = (
+    "Participating countries: {clist}.",
+    "Pays participants : {clist}.",
+    "Países participantes: {clist}.",
+    "البلدان المشاركة: {clist}.",
+)
 FOLLOW_UP = (
     "Investigations are continuing, and further arrests are expected as seized devices and "
     "documents are analysed.",
@@ -386,10 +664,18 @@ FUNDING = (
 )
 DONORS = (
     ("the European Union", "l'Union européenne", "la Unión Europea", "الاتحاد الأوروبي"),
-    ("the Government of Canada", "le Gouvernement du Canada", "el Gobierno del Canadá",
-     "حكومة كندا"),
-    ("the Government of Germany", "le Gouvernement allemand", "el Gobierno de Alemania",
-     "حكومة ألمانيا"),
+    (
+        "the Government of Canada",
+        "le Gouvernement du Canada",
+        "el Gobierno del Canadá",
+        "حكومة كندا",
+    ),
+    (
+        "the Government of Germany",
+        "le Gouvernement allemand",
+        "el Gobierno de Alemania",
+        "حكومة ألمانيا",
+    ),
 )
 PROGRAMMES = ("CORAL", "ATLAS", "NEXUS", "KEYSTONE")
 CONF_LEDE = (
@@ -421,14 +707,18 @@ CONF_NEXT = (
     "وسيُعقد المؤتمر الإقليمي المقبل في {city} في عام {nexty}.",
 )
 CAPTIONS = (
-    ("Officers inspect cargo during Operation {op}.",
-     "Des agents inspectent des marchandises lors de l'opération {op}.",
-     "Agentes inspeccionan mercancías durante la operación {op}.",
-     "ضباط يفتشون البضائع خلال عملية {op}."),
-    ("Delegates at the opening session of the meeting.",
-     "Les délégués lors de la séance d'ouverture de la réunion.",
-     "Los delegados en la sesión de apertura de la reunión.",
-     "المندوبون خلال الجلسة الافتتاحية للاجتماع."),
+    (
+        "Officers inspect cargo during Operation {op}.",
+        "Des agents inspectent des marchandises lors de l'opération {op}.",
+        "Agentes inspeccionan mercancías durante la operación {op}.",
+        "ضباط يفتشون البضائع خلال عملية {op}.",
+    ),
+    (
+        "Delegates at the opening session of the meeting.",
+        "Les délégués lors de la séance d'ouverture de la réunion.",
+        "Los delegados en la sesión de apertura de la reunión.",
+        "المندوبون خلال الجلسة الافتتاحية للاجتماع.",
+    ),
 )
 
 
@@ -506,8 +796,9 @@ def gen_slug(seed: int, fid: int, lang: str) -> str:
     li = 0 if lang in ("en", "ar") else L[lang]
     conf = f.topic == "conference"
     tpl = CONF_TITLE[li] if conf else TITLES[f.title_ix][li]
-    title = tpl.format(op=f.op, crime=CRIME[f.topic][li], arrests=f.arrests, nc=f.nc,
-                       region=REGIONS[f.region][li])
+    title = tpl.format(
+        op=f.op, crime=CRIME[f.topic][li], arrests=f.arrests, nc=f.nc, region=REGIONS[f.region][li]
+    )
     return _clean_slug(slugify(title))
 
 
@@ -518,11 +809,25 @@ def generate(seed: int, fid: int, lang: str, year: int) -> Release:
     li = L[lang]
     crime = CRIME[f.topic][li]
     names = [COUNTRIES[c][li] for c in f.countries]
-    v = {"op": f.op, "crime": crime, "arrests": f.arrests, "nc": f.nc, "weeks": f.weeks,
-         "suspects": f.suspects, "n2": f.n2, "n3": f.n3, "checks": f.checks, "hits": f.hits,
-         "region": REGIONS[f.region][li], "unit": UNITS[f.unit][li],
-         "c3": _join(names[:3], lang), "clist": _join(names, lang),
-         "city": CITIES[f.next_city][1][li], "nexty": year + 1, "prog": f.prog}
+    v = {
+        "op": f.op,
+        "crime": crime,
+        "arrests": f.arrests,
+        "nc": f.nc,
+        "weeks": f.weeks,
+        "suspects": f.suspects,
+        "n2": f.n2,
+        "n3": f.n3,
+        "checks": f.checks,
+        "hits": f.hits,
+        "region": REGIONS[f.region][li],
+        "unit": UNITS[f.unit][li],
+        "c3": _join(names[:3], lang),
+        "clist": _join(names, lang),
+        "city": CITIES[f.next_city][1][li],
+        "nexty": year + 1,
+        "prog": f.prog,
+    }
     conf = f.topic == "conference"
     blocks: list[Block] = []
     if conf:
@@ -555,8 +860,16 @@ def generate(seed: int, fid: int, lang: str, year: int) -> Release:
     if f.funding is not None and not conf:
         blocks.append(Block("p", FUNDING[li].format(donor=DONORS[f.funding][li], prog=f.prog)))
     dateline = CITIES[f.city][0][li]
-    return Release(lang, title, standfirst, dateline, tuple(blocks), gen_slug(seed, fid, lang),
-                   f.date_style, f.quote_style)
+    return Release(
+        lang,
+        title,
+        standfirst,
+        dateline,
+        tuple(blocks),
+        gen_slug(seed, fid, lang),
+        f.date_style,
+        f.quote_style,
+    )
 
 
 def _clean_slug(slug: str) -> str:

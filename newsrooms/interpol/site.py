@@ -29,7 +29,12 @@ from .langs import LANGS, LISTING_PATH, article_path, parse_article_path, slugif
 
 PAGE_SIZE = 10
 UNDATED, FAIL_500, FAIL_429, LISTED_404, TRUNCATED = (
-    "undated", "500-once", "429-once", "listed-404", "truncated-html")
+    "undated",
+    "500-once",
+    "429-once",
+    "listed-404",
+    "truncated-html",
+)
 # Broken pages that are not releases at all; they stay listed but leave the ground truth.
 NOT_RELEASES = {LISTED_404, TRUNCATED}
 
@@ -66,8 +71,16 @@ def _corpus_release(rec: dict[str, Any], lang: str) -> Release:
             blocks.append(Block(kind, b[1]))
     en_title = rec["versions"]["en"]["title"]
     slug = slugify(en_title) if lang in ("en", "ar") else slugify(v["title"])
-    return Release(lang, v["title"], v["standfirst"], v["dateline"], tuple(blocks), slug,
-                   rec.get("date_style", 0), rec.get("quote_style", 0))
+    return Release(
+        lang,
+        v["title"],
+        v["standfirst"],
+        v["dateline"],
+        tuple(blocks),
+        slug,
+        rec.get("date_style", 0),
+        rec.get("quote_style", 0),
+    )
 
 
 def _cnt(n: int, m: int, r: int) -> int:
@@ -86,8 +99,14 @@ def _w3c(dt: datetime) -> str:
 class NewsroomSite:
     """A synthetic INTERPOL-like newsroom in en/fr/es/ar; see the package docstring."""
 
-    def __init__(self, seed: int = 7, families: int | None = None, start: date = date(2019, 1, 1),
-                 end: date = date(2026, 11, 28), page_kb: int = 20) -> None:
+    def __init__(
+        self,
+        seed: int = 7,
+        families: int | None = None,
+        start: date = date(2019, 1, 1),
+        end: date = date(2026, 11, 28),
+        page_kb: int = 20,
+    ) -> None:
         if families is not None and not 10 <= families <= 45000:
             raise ValueError("families must be in 10..45000 (or None for the hand-written corpus)")
         if end < start:
@@ -104,8 +123,9 @@ class NewsroomSite:
         self._members: dict[str, list[int]] = {}
         if not self.scale:
             for lang in LANGS:
-                self._members[lang] = [i for i, r in enumerate(self._corpus)
-                                       if lang in r["versions"]]
+                self._members[lang] = [
+                    i for i, r in enumerate(self._corpus) if lang in r["versions"]
+                ]
         self._overlay: dict[int, Family] = {}
         self._slugs: dict[tuple[str, str], int] = {}
         self._state: dict[tuple[int, str], str] = {}
@@ -215,8 +235,7 @@ class NewsroomSite:
                 if c is None or not (0 <= c < self.n_base or c in self._overlay):
                     continue
                 fam = self.family(c)
-                if lang in fam.langs and fam.published.year == year and \
-                        self._slug(c, lang) == slug:
+                if lang in fam.langs and fam.published.year == year and self._slug(c, lang) == slug:
                     return c, lang
         return None
 
@@ -276,8 +295,10 @@ class NewsroomSite:
         return self._clock
 
     def _etag(self, fid: int, lang: str) -> str:
-        raw = (f"{self.seed}:{fid}:{lang}:{self._rev.get((fid, lang), 0)}:"
-               f"{self._famver.get(fid, 0)}:{self.page_kb}:{self._state.get((fid, lang), '')}")
+        raw = (
+            f"{self.seed}:{fid}:{lang}:{self._rev.get((fid, lang), 0)}:"
+            f"{self._famver.get(fid, 0)}:{self.page_kb}:{self._state.get((fid, lang), '')}"
+        )
         return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
 
     # --- visibility ---------------------------------------------------------------------------
@@ -408,8 +429,7 @@ class NewsroomSite:
                     continue
                 fid = seq.fid_at(rng.randrange(seq.visible))
                 path = self.path_of(fid, lang)
-                if self._state.get((fid, lang)) in NOT_RELEASES or path in edited \
-                        or path in added:
+                if self._state.get((fid, lang)) in NOT_RELEASES or path in edited or path in added:
                     continue
                 self.edit_release(path)
                 edited.append(path)
@@ -425,20 +445,22 @@ class NewsroomSite:
             self._hits.clear()
 
     # --- HTTP ---------------------------------------------------------------------------------
-    def respond(self, method: str, target: str, headers: dict[str, str],
-                host: str = "127.0.0.1") -> Response:
+    def respond(
+        self, method: str, target: str, headers: dict[str, str], host: str = "127.0.0.1"
+    ) -> Response:
         """Answer one request; `target` is path plus optional query."""
         path, _, query = target.partition("?")
         base = f"http://{host}"
         with self._lock:
             if path == "/robots.txt":
-                body = (f"User-agent: *\nDisallow: /private/\n\n"
-                        f"Sitemap: {base}/sitemap.xml\n").encode()
+                body = (
+                    f"User-agent: *\nDisallow: /private/\n\nSitemap: {base}/sitemap.xml\n"
+                ).encode()
                 return self._ok(body, "text/plain; charset=utf-8", headers)
             if path == "/sitemap.xml":
                 return self._ok(self._cached_sitemap(base, ""), "application/xml", headers)
             if path.startswith("/sitemaps/") and path.endswith(".xml"):
-                body = self._cached_sitemap(base, path[len("/sitemaps/"):-4])
+                body = self._cached_sitemap(base, path[len("/sitemaps/") : -4])
                 if body is not None:
                     return self._ok(body, "application/xml", headers)
             for lang, lp in LISTING_PATH.items():
@@ -455,12 +477,22 @@ class NewsroomSite:
                 return self._article(base, path, hit, method, headers)
         return self._error(404)
 
-    def _ok(self, body: bytes, ctype: str, req: dict[str, str],
-            lastmod: datetime | None = None, etag: str | None = None) -> Response:
+    def _ok(
+        self,
+        body: bytes,
+        ctype: str,
+        req: dict[str, str],
+        lastmod: datetime | None = None,
+        etag: str | None = None,
+    ) -> Response:
         etag = etag or '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
         lm = lastmod or self._changed
-        hdrs = {"Content-Type": ctype, "ETag": etag, "Last-Modified": _http_date(lm),
-                "Cache-Control": "no-cache"}
+        hdrs = {
+            "Content-Type": ctype,
+            "ETag": etag,
+            "Last-Modified": _http_date(lm),
+            "Cache-Control": "no-cache",
+        }
         if _not_modified(req, etag, lm):
             return Response(304, hdrs, b"")
         return Response(200, hdrs, body)
@@ -487,13 +519,21 @@ class NewsroomSite:
         if page > last:
             return self._error(404)
         lo = (page - 1) * PAGE_SIZE
-        items = [self._item(seq.fid_at(k), lang)
-                 for k in range(lo, min(seq.visible, lo + PAGE_SIZE))]
+        items = [
+            self._item(seq.fid_at(k), lang) for k in range(lo, min(seq.visible, lo + PAGE_SIZE))
+        ]
         html = render.render_listing(base, lang, items, page, last, self.page_kb)
         return self._ok(html.encode("utf-8"), "text/html; charset=utf-8", req)
 
-    def _article(self, base: str, path: str, hit: tuple[int, str], method: str,
-                 req: dict[str, str], flaky: bool = True) -> Response:
+    def _article(
+        self,
+        base: str,
+        path: str,
+        hit: tuple[int, str],
+        method: str,
+        req: dict[str, str],
+        flaky: bool = True,
+    ) -> Response:
         fid, lang = hit
         if hit in self._removed:
             return self._error(self._removed[hit])
@@ -512,10 +552,16 @@ class NewsroomSite:
             return self._ok(b"", "text/html; charset=utf-8", req, lm, etag)
         fam = self.family(fid)
         view = render.ArticleView(
-            base=base, path=path, release=self.release(fid, lang),
-            published=None if state == UNDATED else fam.published, modified=lm,
-            template=fam.template, alternates=self._alternates(fid, lang),
-            related=self._related(fid, lang), page_kb=self.page_kb)
+            base=base,
+            path=path,
+            release=self.release(fid, lang),
+            published=None if state == UNDATED else fam.published,
+            modified=lm,
+            template=fam.template,
+            alternates=self._alternates(fid, lang),
+            related=self._related(fid, lang),
+            page_kb=self.page_kb,
+        )
         html = render.render_article(view)
         if state == TRUNCATED:
             html = render.garbage(html)
@@ -541,8 +587,11 @@ class NewsroomSite:
             top = self._hi(self.family(fid).published)
             cands = range(top - 1, max(-1, top - 40), -1)
         for c in cands:
-            if lang in self._base_langs(c) and self._live(c, lang) and \
-                    self._state.get((c, lang)) not in NOT_RELEASES:
+            if (
+                lang in self._base_langs(c)
+                and self._live(c, lang)
+                and self._state.get((c, lang)) not in NOT_RELEASES
+            ):
                 rel = self.release(c, lang)
                 out.append((rel.title, self._base_date(c), self.path_of(c, lang)))
                 if len(out) == 3:
@@ -553,9 +602,10 @@ class NewsroomSite:
     def _groups(self) -> list[str]:
         if not self.scale:
             return list(LANGS)
-        years = {self._base_date(0).year + k
-                 for k in range(self._base_date(self.n_base - 1).year - self._base_date(0).year
-                                + 1)}
+        years = {
+            self._base_date(0).year + k
+            for k in range(self._base_date(self.n_base - 1).year - self._base_date(0).year + 1)
+        }
         years |= {f.published.year for f in self._overlay.values()}
         return [f"{lang}-{y}" for lang in LANGS for y in sorted(years)]
 
@@ -567,8 +617,11 @@ class NewsroomSite:
         else:
             y, lo, hi = None, 0, self.n_base
         fids = [i for i in range(lo, hi) if lang in self._base_langs(i)]
-        fids += [f.fid for f in self._overlay.values()
-                 if lang in f.langs and (y is None or f.published.year == y)]
+        fids += [
+            f.fid
+            for f in self._overlay.values()
+            if lang in f.langs and (y is None or f.published.year == y)
+        ]
         return [f for f in fids if self._live(f, lang)]
 
     def publish_sitemaps(self, base_url: str) -> None:
@@ -593,8 +646,10 @@ class NewsroomSite:
         return self._sitemaps[key]
 
     def _sitemap_index(self, base: str) -> bytes:
-        parts = ['<?xml version="1.0" encoding="UTF-8"?>\n'
-                 '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+        parts = [
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        ]
         for g in self._groups():
             lang = g.partition("-")[0]
             mods = [self._lastmod_of(f, lang) for f in self._group_members(g)]
@@ -607,15 +662,21 @@ class NewsroomSite:
         if group not in self._groups():
             return None
         lang = group.partition("-")[0]
-        parts = ['<?xml version="1.0" encoding="UTF-8"?>\n'
-                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-                 'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n']
+        parts = [
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+        ]
         for fid in self._group_members(group):
             alts = self._alternates(fid, lang)
-            links = "".join(f'<xhtml:link rel="alternate" hreflang="{x}" href="{base}{p}"/>'
-                            for x, p in sorted({lang: self.path_of(fid, lang), **alts}.items()))
-            parts.append(f"<url><loc>{base}{self.path_of(fid, lang)}</loc>"
-                         f"<lastmod>{_w3c(self._lastmod_of(fid, lang))}</lastmod>{links}</url>\n")
+            links = "".join(
+                f'<xhtml:link rel="alternate" hreflang="{x}" href="{base}{p}"/>'
+                for x, p in sorted({lang: self.path_of(fid, lang), **alts}.items())
+            )
+            parts.append(
+                f"<url><loc>{base}{self.path_of(fid, lang)}</loc>"
+                f"<lastmod>{_w3c(self._lastmod_of(fid, lang))}</lastmod>{links}</url>\n"
+            )
         parts.append("</urlset>\n")
         return "".join(parts).encode("utf-8")
 
@@ -648,8 +709,11 @@ class _Seq:
     def __init__(self, site: NewsroomSite, lang: str) -> None:
         self.site, self.lang = site, lang
         self.nb = site._count_lang(lang, site.n_base)
-        added = sorted((f for f in site._overlay.values() if lang in f.langs),
-                       key=lambda f: (f.published, f.fid), reverse=True)
+        added = sorted(
+            (f for f in site._overlay.values() if lang in f.langs),
+            key=lambda f: (f.published, f.fid),
+            reverse=True,
+        )
         self.added_pos: list[int] = []
         self.added: list[int] = []
         for idx, f in enumerate(added):
@@ -657,7 +721,7 @@ class _Seq:
             self.added_pos.append(before + idx)
             self.added.append(f.fid)
         removed: list[int] = []
-        for (fid, lg) in site._removed:
+        for fid, lg in site._removed:
             if lg != lang:
                 continue
             if fid in site._overlay:

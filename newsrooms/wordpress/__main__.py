@@ -17,8 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     sp = sub.add_parser("serve", help="serve the WordPress-like fixture on 127.0.0.1")
     sp.add_argument("--port", type=int, default=0)
-    sp.add_argument("--max-seconds", type=float, default=600.0,
-                    help="stop after this many seconds (0 = never)")
+    sp.add_argument(
+        "--max-seconds", type=float, default=600.0, help="stop after this many seconds (0 = never)"
+    )
     args = ap.parse_args(argv)
     srv = NewsroomServer(WordPressSite(), port=args.port, max_seconds=args.max_seconds or None)
     print(srv.base_url, flush=True)

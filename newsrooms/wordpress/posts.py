@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 
 STORIES: list[dict] = [
     {
-        "id": 412, "published": datetime(2024, 3, 5, 9, 12, tzinfo=UTC),
-        "modified": datetime(2024, 3, 6, 7, 59, tzinfo=UTC), "category": "seizures",
+        "id": 412,
+        "published": datetime(2024, 3, 5, 9, 12, tzinfo=UTC),
+        "modified": datetime(2024, 3, 6, 7, 59, tzinfo=UTC),
+        "category": "seizures",
         "en": {
             "slug": "record-cocaine-seizure-at-the-container-terminal",
             "title": "Record cocaine seizure at the container terminal",
@@ -29,11 +31,16 @@ STORIES: list[dict] = [
                 "packages in three of the twelve containers.",
             ],
             "heading": "How the shipment was selected",
-            "items": ["documents filed late and amended twice",
-                      "an importer registered four weeks before the shipment",
-                      "a route through two transhipment ports"],
-            "quote": ("Our teams read the paperwork before they open the doors. This seizure "
-                      "started at a desk, not at the quay.", "Marit de Vries"),
+            "items": [
+                "documents filed late and amended twice",
+                "an importer registered four weeks before the shipment",
+                "a route through two transhipment ports",
+            ],
+            "quote": (
+                "Our teams read the paperwork before they open the doors. This seizure "
+                "started at a desk, not at the quay.",
+                "Marit de Vries",
+            ),
         },
         "fr": {
             "slug": "saisie-record-de-cocaine-au-terminal-a-conteneurs",
@@ -48,13 +55,18 @@ STORIES: list[dict] = [
                 "Une image de scanner a révélé des blocs denses derrière les palettes ; la "
                 "fouille a permis de trouver 1 046 paquets dans trois des douze conteneurs.",
             ],
-            "quote": ("Nos équipes lisent les documents avant d'ouvrir les portes. Cette "
-                      "saisie a commencé à un bureau, pas sur le quai.", "Marit de Vries"),
+            "quote": (
+                "Nos équipes lisent les documents avant d'ouvrir les portes. Cette "
+                "saisie a commencé à un bureau, pas sur le quai.",
+                "Marit de Vries",
+            ),
         },
     },
     {
-        "id": 398, "published": datetime(2024, 2, 27, 15, 45, tzinfo=UTC),
-        "modified": datetime(2024, 2, 27, 15, 45, tzinfo=UTC), "category": "health",
+        "id": 398,
+        "published": datetime(2024, 2, 27, 15, 45, tzinfo=UTC),
+        "modified": datetime(2024, 2, 27, 15, 45, tzinfo=UTC),
+        "category": "health",
         "en": {
             "slug": "counterfeit-medicines-stopped-at-the-airport",
             "title": "Counterfeit medicines stopped at the airport",
@@ -67,8 +79,10 @@ STORIES: list[dict] = [
                 "The parcels were addressed to private buyers in six countries; the "
                 "investigation into the senders continues with partner agencies.",
             ],
-            "quote": ("Buying medicines from unknown websites is a gamble with your health.",
-                      "Dr Hélène Marchal"),
+            "quote": (
+                "Buying medicines from unknown websites is a gamble with your health.",
+                "Dr Hélène Marchal",
+            ),
         },
         "fr": {
             "slug": "medicaments-contrefaits-interceptes-a-l-aeroport",
@@ -87,8 +101,10 @@ STORIES: list[dict] = [
         },
     },
     {
-        "id": 377, "published": datetime(2024, 2, 12, 10, 0, tzinfo=UTC),
-        "modified": datetime(2024, 2, 14, 8, 30, tzinfo=UTC), "category": "wildlife",
+        "id": 377,
+        "published": datetime(2024, 2, 12, 10, 0, tzinfo=UTC),
+        "modified": datetime(2024, 2, 14, 8, 30, tzinfo=UTC),
+        "category": "wildlife",
         "en": {
             "slug": "protected-eels-found-in-suitcases",
             "title": "Protected eels found in suitcases",
@@ -98,8 +114,7 @@ STORIES: list[dict] = [
                 "packed in plastic bags inside their suitcases.",
                 "The European eel is a protected species and its export from the European "
                 "Union is banned; the eels were released into a river the same night.",
-                "Both travellers were arrested and the case was handed to the public "
-                "prosecutor.",
+                "Both travellers were arrested and the case was handed to the public prosecutor.",
             ],
         },
         "fr": {
@@ -118,8 +133,10 @@ STORIES: list[dict] = [
         },
     },
     {
-        "id": 351, "published": datetime(2024, 1, 22, 13, 20, tzinfo=UTC),
-        "modified": datetime(2024, 1, 22, 13, 20, tzinfo=UTC), "category": "tobacco",
+        "id": 351,
+        "published": datetime(2024, 1, 22, 13, 20, tzinfo=UTC),
+        "modified": datetime(2024, 1, 22, 13, 20, tzinfo=UTC),
+        "category": "tobacco",
         "en": {
             "slug": "illegal-cigarette-factory-dismantled",
             "title": "Illegal cigarette factory dismantled",
@@ -132,13 +149,17 @@ STORIES: list[dict] = [
                 "Eleven workers were found living on the site. Three suspected organisers "
                 "were arrested.",
             ],
-            "quote": ("Behind cheap cigarettes there is organised crime and exploited "
-                      "workers.", "Jonas Peeters"),
+            "quote": (
+                "Behind cheap cigarettes there is organised crime and exploited workers.",
+                "Jonas Peeters",
+            ),
         },
     },
     {
-        "id": 330, "published": datetime(2023, 12, 18, 9, 0, tzinfo=UTC),
-        "modified": datetime(2023, 12, 18, 9, 0, tzinfo=UTC), "category": "agency",
+        "id": 330,
+        "published": datetime(2023, 12, 18, 9, 0, tzinfo=UTC),
+        "modified": datetime(2023, 12, 18, 9, 0, tzinfo=UTC),
+        "category": "agency",
         "en": {
             "slug": "annual-results-more-seizures-fewer-delays",
             "title": "Annual results: more seizures, fewer delays",
@@ -159,14 +180,15 @@ STORIES: list[dict] = [
                 "mais a réalisé 18 % de saisies en plus grâce à un meilleur ciblage.",
                 "Le délai moyen de dédouanement des opérateurs en règle est passé sous la "
                 "barre des quatre heures.",
-                "Le rapport annuel complet est publié aujourd'hui en anglais et en "
-                "français.",
+                "Le rapport annuel complet est publié aujourd'hui en anglais et en français.",
             ],
         },
     },
     {
-        "id": 305, "published": datetime(2023, 11, 30, 11, 30, tzinfo=UTC),
-        "modified": datetime(2023, 12, 1, 9, 0, tzinfo=UTC), "category": "seizures",
+        "id": 305,
+        "published": datetime(2023, 11, 30, 11, 30, tzinfo=UTC),
+        "modified": datetime(2023, 12, 1, 9, 0, tzinfo=UTC),
+        "category": "seizures",
         "en": {
             "slug": "firearms-parts-hidden-in-car-engines",
             "title": "Firearms parts hidden in car engines",
@@ -178,8 +200,10 @@ STORIES: list[dict] = [
                 "The cars had been bought at auctions and shipped through a freight "
                 "forwarder that has since been placed under investigation.",
             ],
-            "quote": ("Every part we stop is a weapon that never reaches the street.",
-                      "Marit de Vries"),
+            "quote": (
+                "Every part we stop is a weapon that never reaches the street.",
+                "Marit de Vries",
+            ),
         },
         "fr": {
             "slug": "pieces-d-armes-a-feu-cachees-dans-des-moteurs",
@@ -193,13 +217,17 @@ STORIES: list[dict] = [
                 "Les voitures avaient été achetées aux enchères et expédiées par un "
                 "transitaire qui fait désormais l'objet d'une enquête.",
             ],
-            "quote": ("Chaque pièce que nous arrêtons est une arme qui n'atteindra jamais la "
-                      "rue.", "Marit de Vries"),
+            "quote": (
+                "Chaque pièce que nous arrêtons est une arme qui n'atteindra jamais la rue.",
+                "Marit de Vries",
+            ),
         },
     },
     {
-        "id": 288, "published": datetime(2023, 11, 8, 8, 45, tzinfo=UTC),
-        "modified": datetime(2023, 11, 8, 8, 45, tzinfo=UTC), "category": "agency",
+        "id": 288,
+        "published": datetime(2023, 11, 8, 8, 45, tzinfo=UTC),
+        "modified": datetime(2023, 11, 8, 8, 45, tzinfo=UTC),
+        "category": "agency",
         "en": {
             "slug": "new-scanners-for-the-rail-terminal",
             "title": "New scanners for the rail terminal",
@@ -212,8 +240,10 @@ STORIES: list[dict] = [
         },
     },
     {
-        "id": 260, "published": datetime(2023, 10, 16, 14, 0, tzinfo=UTC),
-        "modified": datetime(2023, 10, 16, 14, 0, tzinfo=UTC), "category": "seizures",
+        "id": 260,
+        "published": datetime(2023, 10, 16, 14, 0, tzinfo=UTC),
+        "modified": datetime(2023, 10, 16, 14, 0, tzinfo=UTC),
+        "category": "seizures",
         "en": {
             "slug": "cash-smuggling-couriers-intercepted",
             "title": "Cash smuggling couriers intercepted",
@@ -233,8 +263,7 @@ STORIES: list[dict] = [
             "paragraphs": [
                 "Trois passeurs transportant au total 2,4 millions d'euros en espèces non "
                 "déclarées ont été interceptés à la gare à grande vitesse.",
-                "Les billets étaient cousus dans les doublures de vestes et de sacs de "
-                "sport.",
+                "Les billets étaient cousus dans les doublures de vestes et de sacs de sport.",
                 "Les voyageurs doivent déclarer toute somme de 10 000 euros ou plus à "
                 "l'entrée ou à la sortie de l'Union européenne.",
             ],

@@ -31,12 +31,16 @@ from .render import PostView
 LANGS: tuple[str, ...] = ("en", "fr")
 FEED_SIZE = 3  # WordPress "Syndication feeds show the most recent" (posts_per_rss)
 PAGE_SIZE = 4  # posts_per_page of the blog index
-_ARTICLE = re.compile(r"^(?P<fr>/fr)?/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
-                      r"(?P<slug>[a-z0-9-]+)(?P<slash>/?)$")
+_ARTICLE = re.compile(
+    r"^(?P<fr>/fr)?/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
+    r"(?P<slug>[a-z0-9-]+)(?P<slash>/?)$"
+)
 _INDEX = re.compile(r"^(?P<fr>/fr)?/(?:page/(?P<page>\d+)/?)?$")
 _FEED = re.compile(r"^(?P<fr>/fr)?/feed/(?P<atom>atom/)?$")
-EDIT_NOTE = {"en": "Update: this release was corrected on {d}.",
-             "fr": "Mise à jour : ce communiqué a été corrigé le {d}."}
+EDIT_NOTE = {
+    "en": "Update: this release was corrected on {d}.",
+    "fr": "Mise à jour : ce communiqué a été corrigé le {d}.",
+}
 
 
 def _http_date(when: datetime) -> str:
@@ -64,11 +68,20 @@ class WordPressSite:
         if n:
             paragraphs.append(EDIT_NOTE[lang].format(d=render.shown_date(modified, lang)))
         return PostView(
-            post_id=pid, lang=lang, href=self._href(i, lang), title=v["title"],
-            dateline=v["dateline"], paragraphs=paragraphs, published=story["published"],
-            modified=modified, category=story["category"], heading=v.get("heading"),
-            items=list(v.get("items", ())), quote=v.get("quote"),
-            translations={x: self._href(i, x) for x in LANGS if x != lang and x in story})
+            post_id=pid,
+            lang=lang,
+            href=self._href(i, lang),
+            title=v["title"],
+            dateline=v["dateline"],
+            paragraphs=paragraphs,
+            published=story["published"],
+            modified=modified,
+            category=story["category"],
+            heading=v.get("heading"),
+            items=list(v.get("items", ())),
+            quote=v.get("quote"),
+            translations={x: self._href(i, x) for x in LANGS if x != lang and x in story},
+        )
 
     def _href(self, i: int, lang: str) -> str:
         story = self._stories[i]
@@ -105,14 +118,21 @@ class WordPressSite:
             for lg in [lang] if lang else list(LANGS):
                 for i in self._order(lg):
                     v = self._view(i, lg)
-                    out.append({
-                        "url_path": v.href.rstrip("/"), "href": v.href, "language": lg,
-                        "title": v.title, "published_date": v.published.date(),
-                        "dateline": v.dateline, "paragraphs": v.paragraphs,
-                        "translations": {x: h.rstrip("/") for x, h in v.translations.items()},
-                        "quote_speakers": [v.quote[1]] if v.quote else [],
-                        "family": self._stories[i]["id"], "modified": v.modified,
-                    })
+                    out.append(
+                        {
+                            "url_path": v.href.rstrip("/"),
+                            "href": v.href,
+                            "language": lg,
+                            "title": v.title,
+                            "published_date": v.published.date(),
+                            "dateline": v.dateline,
+                            "paragraphs": v.paragraphs,
+                            "translations": {x: h.rstrip("/") for x, h in v.translations.items()},
+                            "quote_speakers": [v.quote[1]] if v.quote else [],
+                            "family": self._stories[i]["id"],
+                            "modified": v.modified,
+                        }
+                    )
             return out
 
     def article_paths(self, lang: str | None = None) -> list[str]:
@@ -134,18 +154,32 @@ class WordPressSite:
             self._edits[hit] = self._edits.get(hit, 0) + 1
             self._modified[hit] = self._clock
 
-    def add_post(self, slug: str, title: str, paragraphs: list[str],
-                 published: datetime | None = None, *, dateline: str = "ROTTERDAM, "
-                 "Netherlands", french: dict[str, Any] | None = None) -> list[str]:
+    def add_post(
+        self,
+        slug: str,
+        title: str,
+        paragraphs: list[str],
+        published: datetime | None = None,
+        *,
+        dateline: str = "ROTTERDAM, Netherlands",
+        french: dict[str, Any] | None = None,
+    ) -> list[str]:
         """Publish a new post (and its French version); returns their url_paths."""
         with self._lock:
             self._clock = max(self._clock, published or self._clock) + timedelta(minutes=1)
             when = published or self._clock
             story: dict[str, Any] = {
-                "id": 1000 + 2 * len(self._stories), "published": when, "modified": when,
+                "id": 1000 + 2 * len(self._stories),
+                "published": when,
+                "modified": when,
                 "category": "press-releases",
-                "en": {"slug": slug, "title": title, "dateline": dateline,
-                       "paragraphs": paragraphs}}
+                "en": {
+                    "slug": slug,
+                    "title": title,
+                    "dateline": dateline,
+                    "paragraphs": paragraphs,
+                },
+            }
             if french:
                 story["fr"] = french
             self._stories.append(story)
@@ -153,45 +187,56 @@ class WordPressSite:
             return [self._href(i, lang).rstrip("/") for lang in LANGS if lang in story]
 
     # --- HTTP ---------------------------------------------------------------------------
-    def respond(self, method: str, target: str, headers: dict[str, str],
-                host: str = "127.0.0.1") -> Response:
+    def respond(
+        self, method: str, target: str, headers: dict[str, str], host: str = "127.0.0.1"
+    ) -> Response:
         path, _, query = target.partition("?")
         base = f"http://{host}"
         with self._lock:
             if path == "/robots.txt":
-                body = (b"User-agent: *\nDisallow: /wp-admin/\n"
-                        b"Allow: /wp-admin/admin-ajax.php\n")
+                body = b"User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n"
                 return self._ok(body, "text/plain; charset=utf-8", headers)
             m = _FEED.match(path)
             if m:
-                return self._feed(base, "fr" if m["fr"] else "en", bool(m["atom"]), path,
-                                  query, headers)
+                return self._feed(
+                    base, "fr" if m["fr"] else "en", bool(m["atom"]), path, query, headers
+                )
             m = _INDEX.match(path)
             if m:
-                return self._index(base, "fr" if m["fr"] else "en", int(m["page"] or 1),
-                                   headers)
+                return self._index(base, "fr" if m["fr"] else "en", int(m["page"] or 1), headers)
             hit = self._resolve(path)
             if hit is not None:
                 if not path.endswith("/"):  # WordPress's canonical redirect
-                    return Response(301, {"Location": f"{base}{path}/",
-                                          "Content-Type": "text/html; charset=UTF-8"}, b"")
+                    return Response(
+                        301,
+                        {"Location": f"{base}{path}/", "Content-Type": "text/html; charset=UTF-8"},
+                        b"",
+                    )
                 return self._article(base, hit, headers)
         return self._not_found(base, "fr" if path.startswith("/fr/") else "en")
 
-    def _ok(self, body: bytes, ctype: str, req: dict[str, str],
-            modified: datetime | None = None) -> Response:
+    def _ok(
+        self, body: bytes, ctype: str, req: dict[str, str], modified: datetime | None = None
+    ) -> Response:
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         when = modified or self._clock
-        hdrs = {"Content-Type": ctype, "ETag": etag, "Last-Modified": _http_date(when),
-                "X-Powered-By": "PHP/8.2", "Link": '<http://127.0.0.1/wp-json/>; '
-                'rel="https://api.w.org/"'}
+        hdrs = {
+            "Content-Type": ctype,
+            "ETag": etag,
+            "Last-Modified": _http_date(when),
+            "X-Powered-By": "PHP/8.2",
+            "Link": '<http://127.0.0.1/wp-json/>; rel="https://api.w.org/"',
+        }
         if _not_modified(req, etag, when):
             return Response(304, hdrs, b"")
         return Response(200, hdrs, body)
 
     def _not_found(self, base: str, lang: str) -> Response:
-        return Response(404, {"Content-Type": "text/html; charset=UTF-8"},
-                        render.render_not_found(base, lang).encode())
+        return Response(
+            404,
+            {"Content-Type": "text/html; charset=UTF-8"},
+            render.render_not_found(base, lang).encode(),
+        )
 
     def _recent(self, lang: str) -> list[PostView]:
         return [self._view(i, lang) for i in self._order(lang)[:5]]
@@ -211,16 +256,17 @@ class WordPressSite:
         last = max(1, math.ceil(len(order) / PAGE_SIZE))
         if not 1 <= page <= last:
             return self._not_found(base, lang)
-        posts = [self._view(i, lang) for i in order[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
+        posts = [self._view(i, lang) for i in order[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
         html = render.render_index(base, lang, posts, page, last, self._recent(lang))
         return self._ok(html.encode("utf-8"), "text/html; charset=UTF-8", req)
 
-    def _feed(self, base: str, lang: str, atom: bool, path: str, query: str,
-              req: dict[str, str]) -> Response:
+    def _feed(
+        self, base: str, lang: str, atom: bool, path: str, query: str, req: dict[str, str]
+    ) -> Response:
         raw = parse_qs(query).get("paged", ["1"])[0]
         page = int(raw) if raw.isdigit() else 1
         order = self._order(lang)
-        chunk = order[(page - 1) * FEED_SIZE:page * FEED_SIZE]
+        chunk = order[(page - 1) * FEED_SIZE : page * FEED_SIZE]
         if not chunk or page < 1:
             return self._not_found(base, lang)
         posts = [self._view(i, lang) for i in chunk]
@@ -245,4 +291,3 @@ def _not_modified(req: dict[str, str], etag: str, when: datetime) -> bool:
         except (TypeError, ValueError):
             return False
     return False
-

@@ -42,11 +42,15 @@ def _svg(spec: dict) -> str:
 
 
 def _empty(title: str, message: str) -> dict:
-    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "title": title, "width": WIDTH, "height": 60,
-            "data": {"values": [{"m": message}]},
-            "mark": {"type": "text", "fontSize": 14, "color": "#666"},
-            "encoding": {"text": {"field": "m"}}}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": title,
+        "width": WIDTH,
+        "height": 60,
+        "data": {"values": [{"m": message}]},
+        "mark": {"type": "text", "fontSize": 14, "color": "#666"},
+        "encoding": {"text": {"field": "m"}},
+    }
 
 
 def _chart(frame: pl.DataFrame, build, title: str, empty: str) -> dict:
@@ -58,27 +62,27 @@ def _chart(frame: pl.DataFrame, build, title: str, empty: str) -> dict:
 def _queries(con) -> dict[str, pl.DataFrame]:
     q = {
         "per_month": "SELECT date_trunc('month', published_date)::DATE AS month, language, "
-                     "count(*) AS releases FROM releases GROUP BY ALL ORDER BY 1, 2",
+        "count(*) AS releases FROM releases GROUP BY ALL ORDER BY 1, 2",
         "topics": "SELECT month, topic, stories FROM topic_by_month ORDER BY month, topic",
         "countries": "SELECT m.code AS country_code, count(DISTINCT r.translation_key) AS "
-                     "stories FROM mentions m JOIN releases r USING (release_id) WHERE "
-                     "m.kind = 'country' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT " + str(TOP),
+        "stories FROM mentions m JOIN releases r USING (release_id) WHERE "
+        "m.kind = 'country' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT " + str(TOP),
         "coverage": "WITH f AS (SELECT translation_key, min(published_date) AS first "
-                    "FROM releases GROUP BY 1) SELECT r.language, count(*) AS stories, "
-                    "median(date_diff('day', f.first, r.published_date)) AS median_lag_days, "
-                    "avg(date_diff('day', f.first, r.published_date)) AS mean_lag_days "
-                    "FROM releases r JOIN f USING (translation_key) GROUP BY 1",
+        "FROM releases GROUP BY 1) SELECT r.language, count(*) AS stories, "
+        "median(date_diff('day', f.first, r.published_date)) AS median_lag_days, "
+        "avg(date_diff('day', f.first, r.published_date)) AS mean_lag_days "
+        "FROM releases r JOIN f USING (translation_key) GROUP BY 1",
         "families": "SELECT count(*) AS n FROM release_families",
         "seizures": "SELECT coalesce(q.item, 'unspecified') AS item, q.mass_kg, q.text, "
-                    "r.language, r.published_date, r.title FROM quantities q JOIN releases r "
-                    "USING (release_id) WHERE q.kind = 'seizure' AND q.mass_kg IS NOT NULL "
-                    "ORDER BY q.mass_kg DESC LIMIT " + str(TOP),
+        "r.language, r.published_date, r.title FROM quantities q JOIN releases r "
+        "USING (release_id) WHERE q.kind = 'seizure' AND q.mass_kg IS NOT NULL "
+        "ORDER BY q.mass_kg DESC LIMIT " + str(TOP),
         "quoted": "SELECT name, role, quotes, stories FROM people ORDER BY quotes DESC, "
-                  "name LIMIT " + str(TOP),
+        "name LIMIT " + str(TOP),
         "quarantine": "SELECT stage || ': ' || reason AS reason, count(*) AS pages "
-                      "FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1",
+        "FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1",
         "runs": "SELECT run_id, flow, status, started_at, new, updated, unchanged, "
-                "quarantined, failed FROM ingest_runs ORDER BY started_at",
+        "quarantined, failed FROM ingest_runs ORDER BY started_at",
     }
     return {k: con.sql(v).pl() for k, v in q.items()}
 
@@ -90,91 +94,247 @@ def _specs(d: dict[str, pl.DataFrame]) -> list[tuple[str, str, dict, str]]:
     names = _country_names()
     lang_scale = alt.Scale(domain=LANG_ORDER, range=LANG_COLOURS)
     out = []
-    out.append(("per-month", "Releases per month, by language", _chart(
-        d["per_month"], lambda f: alt.Chart(f).mark_line(point=len(f) < 60).encode(
-            x=alt.X("month:T", title=None), y=alt.Y("releases:Q", title="releases"),
-            color=alt.Color("language:N", scale=lang_scale)).properties(width=WIDTH,
-                                                                          height=220),
-        "Releases per month, by language", "no releases yet"),
-        f"{int(d['per_month']['releases'].sum()) if len(d['per_month']) else 0} releases"))
-    out.append(("topics", "Topics over time (stories: a release family counts once)", _chart(
-        d["topics"], lambda f: alt.Chart(f).mark_bar().encode(
-            x=alt.X("yearmonth(month):T", title=None),
-            y=alt.Y("sum(stories):Q", title="stories"),
-            color=alt.Color("topic:N", scale=alt.Scale(scheme="tableau20")))
-        .properties(width=WIDTH, height=260),
-        "Topics over time", "no topics tagged yet"), "Crime areas from the reviewed "
-        "keyword table (src/ingest/analysis/data/topics.csv)."))
+    out.append(
+        (
+            "per-month",
+            "Releases per month, by language",
+            _chart(
+                d["per_month"],
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_line(point=len(f) < 60)
+                    .encode(
+                        x=alt.X("month:T", title=None),
+                        y=alt.Y("releases:Q", title="releases"),
+                        color=alt.Color("language:N", scale=lang_scale),
+                    )
+                    .properties(width=WIDTH, height=220)
+                ),
+                "Releases per month, by language",
+                "no releases yet",
+            ),
+            f"{int(d['per_month']['releases'].sum()) if len(d['per_month']) else 0} releases",
+        )
+    )
+    out.append(
+        (
+            "topics",
+            "Topics over time (stories: a release family counts once)",
+            _chart(
+                d["topics"],
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_bar()
+                    .encode(
+                        x=alt.X("yearmonth(month):T", title=None),
+                        y=alt.Y("sum(stories):Q", title="stories"),
+                        color=alt.Color("topic:N", scale=alt.Scale(scheme="tableau20")),
+                    )
+                    .properties(width=WIDTH, height=260)
+                ),
+                "Topics over time",
+                "no topics tagged yet",
+            ),
+            "Crime areas from the reviewed keyword table (src/ingest/analysis/data/topics.csv).",
+        )
+    )
     countries = d["countries"].with_columns(
-        pl.col("country_code").replace_strict(names, default=pl.col("country_code"))
-        .alias("country"))
-    out.append(("countries", f"Top {TOP} countries named (stories)", _chart(
-        countries, lambda f: alt.Chart(f).mark_bar(color="#4c78a8").encode(
-            x=alt.X("stories:Q"), y=alt.Y("country:N", sort="-x", title=None))
-        .properties(width=WIDTH, height=max(60, 18 * len(f))),
-        "Top countries", "no countries found yet"),
-        ", ".join(f"{r['country']} {r['stories']}" for r in countries.iter_rows(named=True))))
+        pl.col("country_code")
+        .replace_strict(names, default=pl.col("country_code"))
+        .alias("country")
+    )
+    out.append(
+        (
+            "countries",
+            f"Top {TOP} countries named (stories)",
+            _chart(
+                countries,
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_bar(color="#4c78a8")
+                    .encode(x=alt.X("stories:Q"), y=alt.Y("country:N", sort="-x", title=None))
+                    .properties(width=WIDTH, height=max(60, 18 * len(f)))
+                ),
+                "Top countries",
+                "no countries found yet",
+            ),
+            ", ".join(f"{r['country']} {r['stories']}" for r in countries.iter_rows(named=True)),
+        )
+    )
     families = int(d["families"]["n"][0]) if len(d["families"]) else 0
     cov = d["coverage"].with_columns(
         (pl.col("stories") / max(families, 1) * 100).round(1).alias("coverage_pct"),
-        pl.col("median_lag_days").fill_null(0).alias("median_lag_days"))
-    out.append(("coverage", "Translation coverage: share of stories in each language", _chart(
-        cov, lambda f: alt.Chart(f).mark_bar().encode(
-            x=alt.X("language:N", sort=LANG_ORDER, title=None),
-            y=alt.Y("coverage_pct:Q", title="% of stories", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("language:N", scale=lang_scale, legend=None))
-        .properties(width=WIDTH // 2, height=200),
-        "Translation coverage", "no releases yet"), f"{families} stories (release families)."))
-    out.append(("lag", "Translation lag: days after a story's first version (median)", _chart(
-        cov, lambda f: alt.Chart(f).mark_bar().encode(
-            x=alt.X("language:N", sort=LANG_ORDER, title=None),
-            y=alt.Y("median_lag_days:Q", title="days (median)"),
-            color=alt.Color("language:N", scale=lang_scale, legend=None))
-        .properties(width=WIDTH // 2, height=200),
-        "Translation lag", "no releases yet"),
-        "; ".join(f"{r['language']}: median {r['median_lag_days']:g} d, mean "
-                  f"{(r['mean_lag_days'] or 0):.1f} d" for r in cov.iter_rows(named=True))))
+        pl.col("median_lag_days").fill_null(0).alias("median_lag_days"),
+    )
+    out.append(
+        (
+            "coverage",
+            "Translation coverage: share of stories in each language",
+            _chart(
+                cov,
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_bar()
+                    .encode(
+                        x=alt.X("language:N", sort=LANG_ORDER, title=None),
+                        y=alt.Y(
+                            "coverage_pct:Q", title="% of stories", scale=alt.Scale(domain=[0, 100])
+                        ),
+                        color=alt.Color("language:N", scale=lang_scale, legend=None),
+                    )
+                    .properties(width=WIDTH // 2, height=200)
+                ),
+                "Translation coverage",
+                "no releases yet",
+            ),
+            f"{families} stories (release families).",
+        )
+    )
+    out.append(
+        (
+            "lag",
+            "Translation lag: days after a story's first version (median)",
+            _chart(
+                cov,
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_bar()
+                    .encode(
+                        x=alt.X("language:N", sort=LANG_ORDER, title=None),
+                        y=alt.Y("median_lag_days:Q", title="days (median)"),
+                        color=alt.Color("language:N", scale=lang_scale, legend=None),
+                    )
+                    .properties(width=WIDTH // 2, height=200)
+                ),
+                "Translation lag",
+                "no releases yet",
+            ),
+            "; ".join(
+                f"{r['language']}: median {r['median_lag_days']:g} d, mean "
+                f"{(r['mean_lag_days'] or 0):.1f} d"
+                for r in cov.iter_rows(named=True)
+            ),
+        )
+    )
     seiz = d["seizures"].with_columns(
-        (pl.col("item") + " · " + pl.col("language") + " " +
-         pl.col("published_date").cast(pl.String)).alias("seizure"))
-    out.append(("seizures", f"The {TOP} largest seizures by mass (kg)", _chart(
-        seiz, lambda f: alt.Chart(f).mark_bar(color="#e45756").encode(
-            x=alt.X("mass_kg:Q", title="kg"), y=alt.Y("seizure:N", sort="-x", title=None))
-        .properties(width=WIDTH, height=max(60, 18 * len(f))),
-        "Largest seizures", "no seizures found yet"),
-        # each quoted text isolated (FSI...PDI), so Arabic and Latin do not reorder each other
-        "; ".join(f"\u2068{r['text']}\u2069" for r in seiz.head(5).iter_rows(named=True))))
+        (
+            pl.col("item")
+            + " · "
+            + pl.col("language")
+            + " "
+            + pl.col("published_date").cast(pl.String)
+        ).alias("seizure")
+    )
+    out.append(
+        (
+            "seizures",
+            f"The {TOP} largest seizures by mass (kg)",
+            _chart(
+                seiz,
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_bar(color="#e45756")
+                    .encode(
+                        x=alt.X("mass_kg:Q", title="kg"),
+                        y=alt.Y("seizure:N", sort="-x", title=None),
+                    )
+                    .properties(width=WIDTH, height=max(60, 18 * len(f)))
+                ),
+                "Largest seizures",
+                "no seizures found yet",
+            ),
+            # each quoted text isolated (FSI...PDI), so Arabic and Latin do not reorder each other
+            "; ".join(f"\u2068{r['text']}\u2069" for r in seiz.head(5).iter_rows(named=True)),
+        )
+    )
     quoted = d["quoted"].with_columns(
-        (pl.col("name") + pl.when(pl.col("role").is_not_null())
-         .then(" (" + pl.col("role") + ")").otherwise(pl.lit(""))).alias("person"))
-    out.append(("quoted", f"Who is quoted most (top {TOP})", _chart(
-        quoted, lambda f: alt.Chart(f).mark_bar(color="#72b7b2").encode(
-            x=alt.X("quotes:Q"), y=alt.Y("person:N", sort="-x", title=None))
-        .properties(width=WIDTH, height=max(60, 18 * len(f))),
-        "Who is quoted most", "no attributed quotes yet"), "Names as written in each "
-        "release's language; roles in English where the role table knows them."))
-    out.append(("quarantine", "Quarantine: pages and rows rejected, by reason", _chart(
-        d["quarantine"], lambda f: alt.Chart(f).mark_bar(color="#b279a2").encode(
-            x=alt.X("pages:Q"), y=alt.Y("reason:N", sort="-x", title=None))
-        .properties(width=WIDTH, height=max(60, 20 * len(f))),
-        "Quarantine", "nothing in quarantine"),
-        f"{int(d['quarantine']['pages'].sum()) if len(d['quarantine']) else 0} in quarantine; "
-        "`ingest replay` re-parses them."))
-    runs = d["runs"].with_row_index("run", offset=1).unpivot(
-        index=["run", "run_id", "flow", "status", "started_at"],
-        on=["new", "updated", "unchanged", "quarantined", "failed"],
-        variable_name="outcome", value_name="pages")
-    out.append(("runs", "Run health: what each run did", _chart(
-        runs, lambda f: alt.Chart(f).mark_bar().encode(
-            x=alt.X("run:O", title="run (oldest first)"), y=alt.Y("sum(pages):Q",
-                                                                   title="pages"),
-            color=alt.Color("outcome:N", scale=alt.Scale(
-                domain=["new", "updated", "unchanged", "quarantined", "failed"],
-                range=["#54a24b", "#4c78a8", "#bab0ac", "#b279a2", "#e45756"])))
-        .properties(width=WIDTH, height=200),
-        "Run health", "no runs recorded yet"),
-        ", ".join(f"{s} {n}" for s, n in d["runs"].group_by("status").len()
-                  .sort("status").iter_rows()) if len(d["runs"]) else "no runs"))
+        (
+            pl.col("name")
+            + pl.when(pl.col("role").is_not_null())
+            .then(" (" + pl.col("role") + ")")
+            .otherwise(pl.lit(""))
+        ).alias("person")
+    )
+    out.append(
+        (
+            "quoted",
+            f"Who is quoted most (top {TOP})",
+            _chart(
+                quoted,
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_bar(color="#72b7b2")
+                    .encode(x=alt.X("quotes:Q"), y=alt.Y("person:N", sort="-x", title=None))
+                    .properties(width=WIDTH, height=max(60, 18 * len(f)))
+                ),
+                "Who is quoted most",
+                "no attributed quotes yet",
+            ),
+            "Names as written in each "
+            "release's language; roles in English where the role table knows them.",
+        )
+    )
+    out.append(
+        (
+            "quarantine",
+            "Quarantine: pages and rows rejected, by reason",
+            _chart(
+                d["quarantine"],
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_bar(color="#b279a2")
+                    .encode(x=alt.X("pages:Q"), y=alt.Y("reason:N", sort="-x", title=None))
+                    .properties(width=WIDTH, height=max(60, 20 * len(f)))
+                ),
+                "Quarantine",
+                "nothing in quarantine",
+            ),
+            f"{int(d['quarantine']['pages'].sum()) if len(d['quarantine']) else 0} in quarantine; "
+            "`ingest replay` re-parses them.",
+        )
+    )
+    runs = (
+        d["runs"]
+        .with_row_index("run", offset=1)
+        .unpivot(
+            index=["run", "run_id", "flow", "status", "started_at"],
+            on=["new", "updated", "unchanged", "quarantined", "failed"],
+            variable_name="outcome",
+            value_name="pages",
+        )
+    )
+    out.append(
+        (
+            "runs",
+            "Run health: what each run did",
+            _chart(
+                runs,
+                lambda f: (
+                    alt.Chart(f)
+                    .mark_bar()
+                    .encode(
+                        x=alt.X("run:O", title="run (oldest first)"),
+                        y=alt.Y("sum(pages):Q", title="pages"),
+                        color=alt.Color(
+                            "outcome:N",
+                            scale=alt.Scale(
+                                domain=["new", "updated", "unchanged", "quarantined", "failed"],
+                                range=["#54a24b", "#4c78a8", "#bab0ac", "#b279a2", "#e45756"],
+                            ),
+                        ),
+                    )
+                    .properties(width=WIDTH, height=200)
+                ),
+                "Run health",
+                "no runs recorded yet",
+            ),
+            ", ".join(
+                f"{s} {n}" for s, n in d["runs"].group_by("status").len().sort("status").iter_rows()
+            )
+            if len(d["runs"])
+            else "no runs",
+        )
+    )
     return out
 
 
@@ -201,8 +361,10 @@ def render(lake: Path, *, now: datetime | None = None) -> str:
     con = views.connect(lake, manifest)
     try:
         data = _queries(con)
-        totals = con.sql("SELECT count(*), count(DISTINCT translation_key), "
-                         "min(published_date), max(published_date) FROM releases").fetchall()[0]
+        totals = con.sql(
+            "SELECT count(*), count(DISTINCT translation_key), "
+            "min(published_date), max(published_date) FROM releases"
+        ).fetchall()[0]
     finally:
         con.close()
     sections = []
@@ -213,21 +375,31 @@ def render(lake: Path, *, now: datetime | None = None) -> str:
         sections.append(
             f'<section id="{cid}"><h2>{html.escape(heading)}</h2>'
             f'<figure class="chart" data-chart="{cid}">{svg}</figure>'
-            f'<p class="note">{html.escape(note)}</p></section>')
+            f'<p class="note">{html.escape(note)}</p></section>'
+        )
     n, stories, first, last = totals
-    facts = (f"<dl class='facts'><dt>lake</dt><dd>{html.escape(str(lake))}</dd>"
-             f"<dt>snapshot</dt><dd>manifest v{manifest.version}, committed "
-             f"{html.escape(str(manifest.committed_at or '-'))}</dd>"
-             f"<dt>releases</dt><dd>{n} ({stories} stories), {first or '-'} to "
-             f"{last or '-'}</dd><dt>report written</dt><dd>{now:%Y-%m-%d %H:%M UTC}</dd>"
-             "</dl>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width,initial-scale=1'>"
-            f"<title>Press lake report</title><style>{_CSS}</style></head><body>"
-            "<header><h1>Press lake: what the releases say</h1><p>Countries, topics, "
-            "quantities and speakers read from the original text in en, fr, es and ar"
-            "</p></header><main>" + facts + "<nav>" + "".join(nav) + "</nav>" +
-            "".join(sections) + "</main></body></html>")
+    facts = (
+        f"<dl class='facts'><dt>lake</dt><dd>{html.escape(str(lake))}</dd>"
+        f"<dt>snapshot</dt><dd>manifest v{manifest.version}, committed "
+        f"{html.escape(str(manifest.committed_at or '-'))}</dd>"
+        f"<dt>releases</dt><dd>{n} ({stories} stories), {first or '-'} to "
+        f"{last or '-'}</dd><dt>report written</dt><dd>{now:%Y-%m-%d %H:%M UTC}</dd>"
+        "</dl>"
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>Press lake report</title><style>{_CSS}</style></head><body>"
+        "<header><h1>Press lake: what the releases say</h1><p>Countries, topics, "
+        "quantities and speakers read from the original text in en, fr, es and ar"
+        "</p></header><main>"
+        + facts
+        + "<nav>"
+        + "".join(nav)
+        + "</nav>"
+        + "".join(sections)
+        + "</main></body></html>"
+    )
 
 
 def write_report(lake: Path, out: Path | None = None) -> Path:

@@ -68,27 +68,42 @@ def _positive_int(value: str) -> int:
 
 
 def _add_source_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--source", help="the newsroom: a built-in source name or a source "
-                                    "definition file (default: INGEST_SOURCE or interpol)")
+    p.add_argument(
+        "--source",
+        help="the newsroom: a built-in source name or a source "
+        "definition file (default: INGEST_SOURCE or interpol)",
+    )
 
 
 def _add_source_options(p: argparse.ArgumentParser) -> None:
     _add_source_flag(p)
-    p.add_argument("--base-url", help="newsroom root (default: INGEST_BASE_URL or the "
-                                      "source's base_url)")
+    p.add_argument(
+        "--base-url", help="newsroom root (default: INGEST_BASE_URL or the source's base_url)"
+    )
     p.add_argument("--lake", help="lake root (default: INGEST_LAKE or data/lake)")
-    p.add_argument("--languages", help="comma-separated subset of the source's languages "
-                                       "(default: all of them)")
-    p.add_argument("--rate", type=_rate, default=None,
-                   help="max requests per second per host (default 1; 0 = no delay)")
-    p.add_argument("--engine", choices=["prefect", "plain"], default="prefect",
-                   help="prefect (default): the deployed flow, run locally with retries, "
-                        "logs and run report; plain: the same steps without Prefect")
+    p.add_argument(
+        "--languages",
+        help="comma-separated subset of the source's languages (default: all of them)",
+    )
+    p.add_argument(
+        "--rate",
+        type=_rate,
+        default=None,
+        help="max requests per second per host (default 1; 0 = no delay)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["prefect", "plain"],
+        default="prefect",
+        help="prefect (default): the deployed flow, run locally with retries, "
+        "logs and run report; plain: the same steps without Prefect",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ingest", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="ingest", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("parse", help="parse one saved release page and print JSON")
@@ -101,8 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backfill", help="run the backfill flow over a date range")
     p.add_argument("--since", type=_iso_date, required=True)
     p.add_argument("--until", type=_iso_date, required=True)
-    p.add_argument("--parallel", type=_positive_int, default=2,
-                   help="chunks (language x year) fetched at once (default 2)")
+    p.add_argument(
+        "--parallel",
+        type=_positive_int,
+        default=2,
+        help="chunks (language x year) fetched at once (default 2)",
+    )
     _add_source_options(p)
 
     p = sub.add_parser("query", help="run SQL over the lake's views")
@@ -118,15 +137,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reprocess", help="re-parse the raw zone with the current parser")
     p.add_argument("--since", type=_iso_date, help="only releases published since this date")
     p.add_argument("--languages", help="comma-separated subset of the source's languages")
-    p.add_argument("--method", action="append", choices=["dom", "json_ld", "trafilatura"],
-                   help="only releases whose body came from this extraction path "
-                        "(repeatable), e.g. the fallback's after a parser change")
+    p.add_argument(
+        "--method",
+        action="append",
+        choices=["dom", "json_ld", "trafilatura"],
+        help="only releases whose body came from this extraction path "
+        "(repeatable), e.g. the fallback's after a parser change",
+    )
     _add_source_flag(p)
     p.add_argument("--lake")
 
     p = sub.add_parser("source", help="check a source definition and show what it defines")
-    p.add_argument("ref", nargs="?", default=None,
-                   help="a built-in source name or a .toml file (default: list the built-in)")
+    p.add_argument(
+        "ref",
+        nargs="?",
+        default=None,
+        help="a built-in source name or a .toml file (default: list the built-in)",
+    )
 
     p = sub.add_parser("views", help="rebuild <lake>/lake.duckdb (e.g. after moving a lake)")
     p.add_argument("--lake")
@@ -154,8 +181,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if isinstance(out, Rejection):
         print(f"error: {out.error()}".replace("\n", " "), file=sys.stderr)
         found = out.found.summary() if out.found is not None else None
-        print(json.dumps({"reason": out.reason, "detail": out.detail, "found": found},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"reason": out.reason, "detail": out.detail, "found": found},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return EXIT_NOT_A_RELEASE
     print(json.dumps(out.to_dict(), ensure_ascii=False, indent=2))
     return 0
@@ -170,9 +202,13 @@ def _settings(args: argparse.Namespace, *, create: bool) -> Settings:
     overrides: dict[str, object] = {}
     if getattr(args, "rate", None) is not None:
         overrides["requests_per_second"] = args.rate
-    settings = load_settings(base_url=getattr(args, "base_url", None), lake=args.lake,
-                             languages=getattr(args, "languages", None),
-                             source=getattr(args, "source", None), **overrides)
+    settings = load_settings(
+        base_url=getattr(args, "base_url", None),
+        lake=args.lake,
+        languages=getattr(args, "languages", None),
+        source=getattr(args, "source", None),
+        **overrides,
+    )
     lk.check_lake(settings.lake, create=create)
     return settings
 
@@ -182,8 +218,9 @@ def _run_plain(settings: Settings, flow: str, mode: str, **options: object) -> d
 
     from ingest import runner
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
     row = runner.run(settings, flow, mode, **options)  # type: ignore[arg-type]
     row.pop("report", None)
     return row
@@ -226,11 +263,18 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise ConfigError(f"--since {args.since} is after --until {args.until}")
     settings = _settings(args, create=True)
     if args.engine == "plain":
-        row = _run_plain(settings, "backfill", "backfill", since=args.since, until=args.until,
-                         parallel=args.parallel)
+        row = _run_plain(
+            settings,
+            "backfill",
+            "backfill",
+            since=args.since,
+            until=args.until,
+            parallel=args.parallel,
+        )
     else:
-        row = run_flow(_backfill, since=args.since, until=args.until, parallel=args.parallel,
-                       settings=settings)
+        row = run_flow(
+            _backfill, since=args.since, until=args.until, parallel=args.parallel, settings=settings
+        )
     _print_run(row)
     return _exit_code(row)
 
@@ -238,15 +282,26 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def _exit_code(row: dict) -> int:
     """0 completed, 3 partial (resumable), 1 failed (the reason on stderr, one line)."""
     if row["status"] == "failed":
-        print(f"error: run {row['run_id']} failed: {row.get('error')}".splitlines()[0],
-              file=sys.stderr)
+        print(
+            f"error: run {row['run_id']} failed: {row.get('error')}".splitlines()[0],
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     return 0 if row["status"] == "completed" else EXIT_PARTIAL
 
 
 def _print_run(row: dict) -> None:
-    keys = ("discovered", "fetched", "new", "updated", "unchanged", "quarantined", "failed",
-            "gone", "requests")
+    keys = (
+        "discovered",
+        "fetched",
+        "new",
+        "updated",
+        "unchanged",
+        "quarantined",
+        "failed",
+        "gone",
+        "requests",
+    )
     counts = ", ".join(f"{k} {row[k]}" for k in keys)
     print(f"run {row['run_id']} ({row['flow']}): {row['status']}: {counts}")
 
@@ -279,8 +334,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings = _settings(args, create=True)
     manifest = lk.init_lake(settings.lake)
     built = views.build_views_db(settings.lake)
-    print(f"lake {settings.lake}: manifest version {manifest.version}, "
-          f"{len(manifest.all_files())} data files" + (f"; views in {built}" if built else ""))
+    print(
+        f"lake {settings.lake}: manifest version {manifest.version}, "
+        f"{len(manifest.all_files())} data files" + (f"; views in {built}" if built else "")
+    )
     return 0
 
 
@@ -295,8 +352,10 @@ def cmd_source(args: argparse.Namespace) -> int:
         return 0
     src = load_source(args.ref)
     print(f"source {src.id} ({src.name}) from {src.origin}: OK")
-    print(f"  base_url       {src.base_url}" + (f" (+ {', '.join(src.allowed_hosts)})"
-                                                 if src.allowed_hosts else ""))
+    print(
+        f"  base_url       {src.base_url}"
+        + (f" (+ {', '.join(src.allowed_hosts)})" if src.allowed_hosts else "")
+    )
     print(f"  languages      {', '.join(src.languages)}")
     print(f"  sitemaps       {', '.join(src.sitemap_paths) or '-'} (and robots.txt Sitemap:)")
     if src.feed_page_param:
@@ -320,12 +379,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from ingest import maintenance
 
-    row = maintenance.reprocess(_settings(args, create=False), since=args.since,
-                                methods=args.method)
+    row = maintenance.reprocess(
+        _settings(args, create=False), since=args.since, methods=args.method
+    )
     _print_run(row)
     print(f"re-parsed with the new parser version only: {row['reparsed']}")
-    print("releases by extraction method now: " + ", ".join(
-        f"{m} {n}" for m, n in row["methods"].items()))
+    print(
+        "releases by extraction method now: "
+        + ", ".join(f"{m} {n}" for m, n in row["methods"].items())
+    )
     return 0
 
 
@@ -339,9 +401,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"parse": cmd_parse, "run": cmd_run, "backfill": cmd_backfill, "query": cmd_query,
-            "views": cmd_views, "replay": cmd_replay, "reprocess": cmd_reprocess,
-            "init": cmd_init, "source": cmd_source, "report": cmd_report}
+COMMANDS = {
+    "parse": cmd_parse,
+    "run": cmd_run,
+    "backfill": cmd_backfill,
+    "query": cmd_query,
+    "views": cmd_views,
+    "replay": cmd_replay,
+    "reprocess": cmd_reprocess,
+    "init": cmd_init,
+    "source": cmd_source,
+    "report": cmd_report,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

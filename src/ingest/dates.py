@@ -19,8 +19,15 @@ import datetime as _dt
 import re
 import unicodedata
 
-__all__ = ["find_date", "find_publication_date", "normalize_for_match", "parse_date",
-           "parse_http_date", "to_ascii_digits", "url_date"]
+__all__ = [
+    "find_date",
+    "find_publication_date",
+    "normalize_for_match",
+    "parse_date",
+    "parse_http_date",
+    "to_ascii_digits",
+    "url_date",
+]
 
 # Arabic-Indic (U+0660..) and Extended Arabic-Indic / Persian (U+06F0..) digits.
 _DIGITS = {0x0660 + i: 0x30 + i for i in range(10)} | {0x06F0 + i: 0x30 + i for i in range(10)}
@@ -93,10 +100,34 @@ _MONTHS: dict[int, tuple[str, ...]] = {
     3: ("march", "mar", "mars", "marzo", "مارس", "اذار", "marz", "maerz", "marco", "maart"),
     4: ("april", "apr", "avril", "avr", "abril", "abr", "ابريل", "نيسان", "افريل", "aprile"),
     5: ("may", "mai", "mayo", "مايو", "ايار", "ماي", "maggio", "maio", "mei"),
-    6: ("june", "jun", "juin", "junio", "يونيو", "يونيه", "حزيران", "جوان", "juni", "giugno",
-        "junho"),
-    7: ("july", "jul", "juillet", "juil", "julio", "يوليو", "يوليه", "تموز", "جويليه", "يوليوز",
-        "juli", "luglio", "julho"),
+    6: (
+        "june",
+        "jun",
+        "juin",
+        "junio",
+        "يونيو",
+        "يونيه",
+        "حزيران",
+        "جوان",
+        "juni",
+        "giugno",
+        "junho",
+    ),
+    7: (
+        "july",
+        "jul",
+        "juillet",
+        "juil",
+        "julio",
+        "يوليو",
+        "يوليه",
+        "تموز",
+        "جويليه",
+        "يوليوز",
+        "juli",
+        "luglio",
+        "julho",
+    ),
     8: ("august", "aug", "aout", "agosto", "ago", "اغسطس", "اب", "اوت", "غشت", "augustus"),
     9: (
         "september",
@@ -112,12 +143,34 @@ _MONTHS: dict[int, tuple[str, ...]] = {
         "settembre",
         "setembro",
     ),
-    10: ("october", "oct", "octobre", "octubre", "اكتوبر", "تشرين الاول", "اكتوبر", "oktober",
-         "okt", "ottobre", "outubro"),
-    11: ("november", "nov", "novembre", "noviembre", "نوفمبر", "تشرين الثاني", "نونبر",
-         "novembro"),
-    12: ("december", "dec", "decembre", "diciembre", "dic", "ديسمبر", "كانون الاول", "دجنبر",
-         "dezember", "dez", "dicembre", "dezembro"),
+    10: (
+        "october",
+        "oct",
+        "octobre",
+        "octubre",
+        "اكتوبر",
+        "تشرين الاول",
+        "اكتوبر",
+        "oktober",
+        "okt",
+        "ottobre",
+        "outubro",
+    ),
+    11: ("november", "nov", "novembre", "noviembre", "نوفمبر", "تشرين الثاني", "نونبر", "novembro"),
+    12: (
+        "december",
+        "dec",
+        "decembre",
+        "diciembre",
+        "dic",
+        "ديسمبر",
+        "كانون الاول",
+        "دجنبر",
+        "dezember",
+        "dez",
+        "dicembre",
+        "dezembro",
+    ),
 }
 _MONTH_NUM: dict[str, int] = {}
 for _num, _names in _MONTHS.items():
@@ -141,7 +194,8 @@ _MDY_NAME = re.compile(
     rf"(?<![\w]){_MONTH}(?![\w])\s*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s*,?\s*{_YEAR}(?!\d)"
 )
 _CJK = re.compile(
-    r"(?P<y>(?:19|20)\d\d)\s*[年년]\s*(?P<m>[01]?\d)\s*[月월]\s*(?P<d>[0-3]?\d)\s*[日일]")
+    r"(?P<y>(?:19|20)\d\d)\s*[年년]\s*(?P<m>[01]?\d)\s*[月월]\s*(?P<d>[0-3]?\d)\s*[日일]"
+)
 _NUMERIC = re.compile(
     r"(?<![\d/.])(?P<a>[0-3]?\d)[/.\-](?P<b>[01]?\d)[/.\-](?P<y>(?:19|20)\d\d)(?!\d)"
 )
@@ -244,7 +298,7 @@ def find_publication_date(text: str, language: str | None = None) -> _dt.date | 
     if hit is None:
         return None
     d, start, _ = hit
-    before = normalize_for_match(text)[max(0, start - 60):start]
+    before = normalize_for_match(text)[max(0, start - 60) : start]
     if _DECOY.search(before):
         return None
     return d
@@ -262,7 +316,7 @@ def url_date(url: str) -> _dt.date | None:
     a year and month alone is not a date."""
     path = re.split(r"[?#]", url, maxsplit=1)[0]
     path = path.split("//", 1)[-1]
-    path = path[path.find("/"):] if "/" in path else ""
+    path = path[path.find("/") :] if "/" in path else ""
     for m in _URL_DATE.finditer(path):
         if m["y"]:
             d = _mk(int(m["y"]), int(m["m"]), int(m["d"]))

@@ -128,8 +128,9 @@ def site_form(url: str, path: str) -> str | None:
 def normalise_path(path: str) -> str:
     """RFC 3986 syntax-based normalisation of a path (see url_path)."""
     if not path.isascii():
-        path = "".join(ch if ch.isascii() else "".join(f"%{b:02X}" for b in ch.encode())
-                       for ch in path)
+        path = "".join(
+            ch if ch.isascii() else "".join(f"%{b:02X}" for b in ch.encode()) for ch in path
+        )
 
     def fix(m: re.Match[str]) -> str:
         byte = int(m.group(1), 16)
@@ -198,8 +199,9 @@ class Classifier:
 
 
 @functools.lru_cache(maxsize=65536)
-def _classify_path(path: str, patterns: tuple[tuple[str, str], ...]
-                   ) -> tuple[str, int | None] | None:
+def _classify_path(
+    path: str, patterns: tuple[tuple[str, str], ...]
+) -> tuple[str, int | None] | None:
     # Listing pages repeat the same site chrome links on every page: memoise by path.
     for lang, pattern in _compile(patterns).items():
         m = pattern.match(path)
@@ -213,8 +215,9 @@ def _text(el: ET.Element | None) -> str | None:
     return el.text.strip() if el is not None and el.text and el.text.strip() else None
 
 
-def parse_sitemap(body: bytes, max_entries: int | None = None,
-                  max_bytes: int = 50 * 1024 * 1024) -> Sitemap:
+def parse_sitemap(
+    body: bytes, max_entries: int | None = None, max_bytes: int = 50 * 1024 * 1024
+) -> Sitemap:
     """A sitemap or sitemap index (optionally gzipped) -> its entries, at most `max_entries`.
 
     Parsed incrementally (each entry is dropped from the tree once read), so memory follows
@@ -233,7 +236,7 @@ def parse_sitemap(body: bytes, max_entries: int | None = None,
     root: ET.Element | None = None
     try:
         for i in range(0, len(body), 1 << 16):
-            parser.feed(body[i:i + (1 << 16)])
+            parser.feed(body[i : i + (1 << 16)])
             for event, node in parser.read_events():
                 if event == "start":
                     depth += 1
@@ -299,8 +302,11 @@ def parse_listing(html: bytes | str, page_url: str) -> ListingPage:
         if not href or href.startswith(("mailto:", "javascript:", "#")):
             continue
         # Root-relative links are most of a page: join them without urljoin's full parse.
-        target = (origin + href if href.startswith("/") and not href.startswith("//")
-                  else urljoin(base, href))
+        target = (
+            origin + href
+            if href.startswith("/") and not href.startswith("//")
+            else urljoin(base, href)
+        )
         rel = (node.attributes.get("rel") or "").lower().split()
         if "next" in rel and next_url is None:
             next_url = target
@@ -371,7 +377,8 @@ def discover(
         if len(seen_sitemaps) >= cap_runs:
             found.warnings.append(
                 f"sitemaps capped at {cap_runs:,} this run; {len(queue) + 1:,} more were "
-                "not read (INGEST_MAX_SITEMAPS_PER_RUN)")
+                "not read (INGEST_MAX_SITEMAPS_PER_RUN)"
+            )
             break
         seen_sitemaps.add(sm_url)
         try:
@@ -383,19 +390,22 @@ def discover(
         found.reached += 1
         found.pages_seen += 1
         try:
-            sitemap = parse_sitemap(res.body, settings.max_urls_per_sitemap,
-                                    settings.max_sitemap_bytes)
+            sitemap = parse_sitemap(
+                res.body, settings.max_urls_per_sitemap, settings.max_sitemap_bytes
+            )
         except (ET.ParseError, OSError, zlib.error) as exc:
             found.problems.append((sm_url, f"sitemap skipped: {exc}"))
             continue
         if res.truncated or sitemap.broken:
             found.warnings.append(
                 f"sitemap {sm_url} is larger than {settings.max_sitemap_bytes:,} bytes: "
-                "read up to there only (INGEST_MAX_SITEMAP_BYTES)")
+                "read up to there only (INGEST_MAX_SITEMAP_BYTES)"
+            )
         if sitemap.more:
             found.warnings.append(
                 f"sitemap {sm_url} lists more than {settings.max_urls_per_sitemap:,} URLs; "
-                "the first were read, the rest ignored (INGEST_MAX_URLS_PER_SITEMAP)")
+                "the first were read, the rest ignored (INGEST_MAX_URLS_PER_SITEMAP)"
+            )
         if sm_url in announced:
             child, lastmod = announced.pop(sm_url)
             found.sitemap_lastmods[child] = lastmod
@@ -414,32 +424,56 @@ def discover(
             for loc in (entry.loc, *entry.alternates.values()):
                 hit = release_at(loc)
                 if hit:
-                    cand = Candidate(*hit, entry.lastmod if loc == entry.loc else None,
-                                     site_form(loc, hit[0]))
+                    cand = Candidate(
+                        *hit, entry.lastmod if loc == entry.loc else None, site_form(loc, hit[0])
+                    )
                     if loc == entry.loc:
-                        cand.alternates = {lang: url_path(href)
-                                           for lang, href in entry.alternates.items()
-                                           if href and url_path(href) != cand.path}
+                        cand.alternates = {
+                            lang: url_path(href)
+                            for lang, href in entry.alternates.items()
+                            if href and url_path(href) != cand.path
+                        }
                     if _in_range(cand, since, until):
                         found.add(cand)
     if skipped_deep:
         found.warnings.append(
             f"{skipped_deep:,} sitemaps nested deeper than {cap_depth} index levels were not "
-            "read (INGEST_MAX_SITEMAP_DEPTH)")
+            "read (INGEST_MAX_SITEMAP_DEPTH)"
+        )
     feeds_read: set[str] = set()
     for lang in settings.languages:
         for feed_path in settings.feed_paths.get(lang, ()):
             start = absolute(base, feed_path)
             if start not in feeds_read:  # one feed may carry several languages
                 feeds_read.add(start)
-                _walk_feed(fetcher, settings, start, known, found, release_at,
-                           since=since, until=until, full=full, language=lang)
+                _walk_feed(
+                    fetcher,
+                    settings,
+                    start,
+                    known,
+                    found,
+                    release_at,
+                    since=since,
+                    until=until,
+                    full=full,
+                    language=lang,
+                )
     found.from_sitemaps = len(found.candidates)
 
     for lang in settings.languages:
         for listing_path in settings.listing_paths.get(lang, ()):
-            _walk_listing(fetcher, settings, absolute(base, listing_path), known, found,
-                          release_at, since=since, until=until, full=full, language=lang)
+            _walk_listing(
+                fetcher,
+                settings,
+                absolute(base, listing_path),
+                known,
+                found,
+                release_at,
+                since=since,
+                until=until,
+                full=full,
+                language=lang,
+            )
     return found
 
 
@@ -466,8 +500,10 @@ def _walk_feed(
     cap = settings.max_sitemaps_per_run
     while url and url not in visited and len(visited) < settings.max_listing_pages:
         if found.feed_pages >= cap:
-            found.warnings.append(f"feed pages capped at {cap:,} this run; {url} and later "
-                                  "pages were not read (INGEST_MAX_SITEMAPS_PER_RUN)")
+            found.warnings.append(
+                f"feed pages capped at {cap:,} this run; {url} and later "
+                "pages were not read (INGEST_MAX_SITEMAPS_PER_RUN)"
+            )
             return
         visited.add(url)
         found.feed_pages += 1
@@ -476,9 +512,14 @@ def _walk_feed(
         except GoneError as exc:
             found.reached += 1
             if page == 1:
-                found.problems.append((url, f"feed not found (HTTP {exc.status}); skipped - "
-                                       f"adjust `languages.{language}.feeds` in the source "
-                                       f"definition {_source_file(settings)}"))
+                found.problems.append(
+                    (
+                        url,
+                        f"feed not found (HTTP {exc.status}); skipped - "
+                        f"adjust `languages.{language}.feeds` in the source "
+                        f"definition {_source_file(settings)}",
+                    )
+                )
             return  # past its last page (?paged=N answers 404 there)
         except IngestError as exc:
             if isinstance(exc, FetchError):
@@ -488,19 +529,22 @@ def _walk_feed(
         found.reached += 1
         found.pages_seen += 1
         try:
-            feed = parse_feed(res.body, res.final_url, settings.max_urls_per_sitemap,
-                              settings.max_sitemap_bytes)
+            feed = parse_feed(
+                res.body, res.final_url, settings.max_urls_per_sitemap, settings.max_sitemap_bytes
+            )
         except (ET.ParseError, OSError, zlib.error) as exc:
             found.problems.append((url, f"feed skipped: {exc}"))
             return
         if res.truncated or feed.broken:
             found.warnings.append(
                 f"feed {url} is larger than {settings.max_sitemap_bytes:,} bytes or broken "
-                f"({feed.broken or 'cut'}): read up to there only (INGEST_MAX_SITEMAP_BYTES)")
+                f"({feed.broken or 'cut'}): read up to there only (INGEST_MAX_SITEMAP_BYTES)"
+            )
         if feed.more:
             found.warnings.append(
                 f"feed {url} lists more than {settings.max_urls_per_sitemap:,} entries; "
-                "the first were read, the rest ignored (INGEST_MAX_URLS_PER_SITEMAP)")
+                "the first were read, the rest ignored (INGEST_MAX_URLS_PER_SITEMAP)"
+            )
         fresh = older = articles = repeated = 0
         for entry in feed.entries:
             if entry.link in links_seen:
@@ -516,11 +560,13 @@ def _walk_feed(
                 path, lang, year = hit
                 if year is None and own and day is not None:
                     year = day.year  # a URL without its year: the feed's date gives it
-                cand = Candidate(path, lang, year, entry.lastmod if own else None,
-                                 site_form(loc, path))
+                cand = Candidate(
+                    path, lang, year, entry.lastmod if own else None, site_form(loc, path)
+                )
                 if own:  # Atom hreflang links name the translations, as sitemaps do
-                    cand.alternates = {x: url_path(h) for x, h in entry.alternates.items()
-                                       if url_path(h) != path}
+                    cand.alternates = {
+                        x: url_path(h) for x, h in entry.alternates.items() if url_path(h) != path
+                    }
                     articles += 1
                     older += bool(since and ((day or date(year or 9999, 12, 31)) < since))
                 if not _in_range(cand, since, until):
@@ -573,9 +619,14 @@ def _walk_listing(
         except GoneError as exc:
             found.reached += 1
             # A missing entry point is normal on a mirror that only has sitemaps.
-            found.problems.append((url, f"listing page not found (HTTP {exc.status}); "
-                                   f"skipped - adjust `languages.{language}.listings` in the "
-                                   f"source definition {_source_file(settings)}"))
+            found.problems.append(
+                (
+                    url,
+                    f"listing page not found (HTTP {exc.status}); "
+                    f"skipped - adjust `languages.{language}.listings` in the "
+                    f"source definition {_source_file(settings)}",
+                )
+            )
             return
         except IngestError as exc:
             if isinstance(exc, FetchError):

@@ -26,19 +26,39 @@ import codecs
 import re
 from dataclasses import dataclass
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 _META = re.compile(
     rb"""<meta[^>]+?(?:charset\s*=\s*["']?\s*|content\s*=\s*["'][^"'>]*?charset\s*=\s*)"""
-    rb"""([A-Za-z0-9_.:-]+)""", re.I)
+    rb"""([A-Za-z0-9_.:-]+)""",
+    re.I,
+)
 _HEADER = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 PRESCAN_BYTES = 4096
 # Detection reads this much: enough for a verdict on a page, bounded in time.
 DETECT_BYTES = 64 * 1024
 # WHATWG Encoding Standard: labels that browsers decode as windows-1252.
-_AS_1252 = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii",
-                      "ascii", "iso-ir-100", "cp819", "ibm819", "csisolatin1", "x-cp1252",
-                      "windows-1252", "cp1252"})
+_AS_1252 = frozenset(
+    {
+        "iso-8859-1",
+        "iso8859-1",
+        "latin1",
+        "latin-1",
+        "l1",
+        "us-ascii",
+        "ascii",
+        "iso-ir-100",
+        "cp819",
+        "ibm819",
+        "csisolatin1",
+        "x-cp1252",
+        "windows-1252",
+        "cp1252",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +122,7 @@ def detect(body: bytes) -> str | None:
     # markup and scripts would tell the detector nothing.
     first = _NON_ASCII.search(body)
     start = max(0, first.start() - 1024) if first else 0
-    sample = body[start:start + DETECT_BYTES]
+    sample = body[start : start + DETECT_BYTES]
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample, cp_isolation=list(LIKELY_CODEPAGES)).best()
@@ -136,7 +156,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     encoding, source = decide(body, content_type)
     data = body
     if source == "bom":
-        data = body[len(next(b for b, n in _BOMS if n == encoding)):]
+        data = body[len(next(b for b, n in _BOMS if n == encoding)) :]
     try:
         text = data.decode(encoding)
         suspect = False
@@ -147,8 +167,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     replacements = text.count("\ufffd")
     suspect = suspect or replacements > 0
     meta = meta_charset(body) if source != "meta" else encoding
-    if (encoding == "utf-8" and source != "bom" and not suspect
-            and meta in (None, "utf-8")):
+    if encoding == "utf-8" and source != "bom" and not suspect and meta in (None, "utf-8"):
         return Decoded(body, encoding, source, suspect, replacements)
     return Decoded(text, encoding, source, suspect, replacements)
 

@@ -99,8 +99,11 @@ class RobotsUnavailableError(FetchError):
     """robots.txt answered 5xx, 429, or could not be fetched: RFC 9309 says disallow all."""
 
     def __init__(self, url: str, why: str) -> None:
-        super().__init__(url, f"robots.txt unavailable ({why}); RFC 9309: nothing is "
-                         "fetched from this host in this run, the next run tries again")
+        super().__init__(
+            url,
+            f"robots.txt unavailable ({why}); RFC 9309: nothing is "
+            "fetched from this host in this run, the next run tries again",
+        )
 
 
 class RefusedRedirectError(FetchError):
@@ -110,8 +113,11 @@ class RefusedRedirectError(FetchError):
     def __init__(self, url: str, hop: str, reason: str) -> None:
         self.hop = hop
         self.reason = reason
-        super().__init__(url, f"refused {hop}: {reason}; nothing kept (add the host to "
-                         "Settings.allowed_hosts / INGEST_ALLOWED_HOSTS if it is the newsroom)")
+        super().__init__(
+            url,
+            f"refused {hop}: {reason}; nothing kept (add the host to "
+            "Settings.allowed_hosts / INGEST_ALLOWED_HOSTS if it is the newsroom)",
+        )
 
 
 class AddressRefusedError(RefusedRedirectError):
@@ -128,8 +134,11 @@ class ResponseTooLargeError(FetchError):
 
     def __init__(self, url: str, what: str, limit: int) -> None:
         self.limit = limit
-        super().__init__(url, f"{what} passed the cap of {limit:,} bytes; dropped (raise "
-                         "INGEST_MAX_BODY_BYTES / INGEST_MAX_DECODED_BYTES if it is a real page)")
+        super().__init__(
+            url,
+            f"{what} passed the cap of {limit:,} bytes; dropped (raise "
+            "INGEST_MAX_BODY_BYTES / INGEST_MAX_DECODED_BYTES if it is a real page)",
+        )
 
 
 class DeadlineExceededError(FetchError):
@@ -137,9 +146,12 @@ class DeadlineExceededError(FetchError):
 
     def __init__(self, url: str, deadline_s: float, got: int) -> None:
         self.deadline_s = deadline_s
-        super().__init__(url, f"no complete answer within the total deadline of "
-                         f"{deadline_s:g} s ({got:,} bytes read); dropped, retried next run "
-                         "(INGEST_TOTAL_TIMEOUT)")
+        super().__init__(
+            url,
+            f"no complete answer within the total deadline of "
+            f"{deadline_s:g} s ({got:,} bytes read); dropped, retried next run "
+            "(INGEST_TOTAL_TIMEOUT)",
+        )
 
 
 class HostPausedError(FetchError):
@@ -148,8 +160,9 @@ class HostPausedError(FetchError):
     def __init__(self, url: str, host: str, why: str) -> None:
         self.host = host
         self.why = why
-        super().__init__(url, f"host {host} paused for this run: {why}; not fetched, the "
-                         "next run resumes")
+        super().__init__(
+            url, f"host {host} paused for this run: {why}; not fetched, the next run resumes"
+        )
 
 
 class ExtractError(IngestError):
@@ -218,4 +231,5 @@ class ChunkError(IngestError):
         self.chunks = chunks
         super().__init__(
             f"chunks failed: {', '.join(chunks)} (first error: {first}); re-run each alone: "
-            "ingest backfill --languages <xx> --since <YYYY>-01-01 --until <YYYY>-12-31")
+            "ingest backfill --languages <xx> --since <YYYY>-01-01 --until <YYYY>-12-31"
+        )

@@ -59,8 +59,19 @@ from ingest.extract_dom import Blk, Walker, clean_text, nodes_by_tag, parse
 from ingest.quotes import Quote, extract_quotes
 
 __all__ = [
-    "DEFAULT_SETTINGS", "PARSER_VERSION", "Block", "Extraction", "ExtractionSettings", "Quote",
-    "Rejection", "Release", "accept", "extract", "extract_fields", "extract_release", "main",
+    "DEFAULT_SETTINGS",
+    "PARSER_VERSION",
+    "Block",
+    "Extraction",
+    "ExtractionSettings",
+    "Quote",
+    "Rejection",
+    "Release",
+    "accept",
+    "extract",
+    "extract_fields",
+    "extract_release",
+    "main",
 ]
 
 PARSER_VERSION = "2.0.0"
@@ -72,8 +83,16 @@ METHOD_TRAFILATURA = "trafilatura"  # the fallback extractor
 EXTRACTION_METHODS = (METHOD_DOM, METHOD_JSON_LD, METHOD_TRAFILATURA)
 
 # date_source values, in the order they are tried (the last two come from the pipeline).
-DATE_SOURCES = ("json_ld", "meta", "time_element", "page_text", "page_title", "url_path",
-                "sitemap_lastmod", "http_last_modified")
+DATE_SOURCES = (
+    "json_ld",
+    "meta",
+    "time_element",
+    "page_text",
+    "page_title",
+    "url_path",
+    "sitemap_lastmod",
+    "http_last_modified",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,10 +252,14 @@ class Extraction:
         """The found fields as JSON-able values (for quarantine rows and `ingest parse`)."""
         body = "\n\n".join(b.text for b in self.blocks)
         return {
-            "language": self.language, "title": self.title, "subtitle": self.subtitle,
+            "language": self.language,
+            "title": self.title,
+            "subtitle": self.subtitle,
             "published_date": self.published_date.isoformat() if self.published_date else None,
-            "date_source": self.date_source, "dateline": self.dateline,
-            "blocks": len(self.blocks), "body_chars": len(body),
+            "date_source": self.date_source,
+            "dateline": self.dateline,
+            "blocks": len(self.blocks),
+            "body_chars": len(body),
             "body_excerpt": body[:excerpt] or None,
             "extraction_method": self.extraction_method,
             "translations": dict(self.translations),
@@ -258,8 +281,11 @@ class Rejection:
         return ExtractError(self.url, self.reason, self.detail)
 
     def found_json(self) -> str | None:
-        return (json.dumps(self.found.summary(), ensure_ascii=False, sort_keys=True)
-                if self.found is not None else None)
+        return (
+            json.dumps(self.found.summary(), ensure_ascii=False, sort_keys=True)
+            if self.found is not None
+            else None
+        )
 
 
 Outcome = Release | Rejection
@@ -290,21 +316,38 @@ def accept(
                 published, source = value, src
                 break
     if published is None or source is None:
-        return Rejection(url, "no_date", "no datePublished, date meta, <time>, visible date "
-                         "or date in the URL", found)
+        return Rejection(
+            url,
+            "no_date",
+            "no datePublished, date meta, <time>, visible date or date in the URL",
+            found,
+        )
     if not found.blocks or found.body_chars < settings.body_min_chars:
-        return Rejection(url, "no_body", f"no body paragraphs found ({found.body_chars} "
-                         f"characters, {settings.body_min_chars} needed)", found)
+        return Rejection(
+            url,
+            "no_body",
+            f"no body paragraphs found ({found.body_chars} "
+            f"characters, {settings.body_min_chars} needed)",
+            found,
+        )
     return Release(
-        url=url, language=found.language or "und", title=found.title,
-        subtitle=found.subtitle, published_date=published, dateline=found.dateline,
-        blocks=found.blocks, quotes=found.quotes, translations=dict(found.translations),
-        extraction_method=found.extraction_method or METHOD_DOM, date_source=source,
+        url=url,
+        language=found.language or "und",
+        title=found.title,
+        subtitle=found.subtitle,
+        published_date=published,
+        dateline=found.dateline,
+        blocks=found.blocks,
+        quotes=found.quotes,
+        translations=dict(found.translations),
+        extraction_method=found.extraction_method or METHOD_DOM,
+        date_source=source,
     )
 
 
-def extract(html: str | bytes, url: str,
-            settings: ExtractionSettings = DEFAULT_SETTINGS) -> Outcome:
+def extract(
+    html: str | bytes, url: str, settings: ExtractionSettings = DEFAULT_SETTINGS
+) -> Outcome:
     """extract_fields + accept; never raises (a parser crash is a `parser_error` rejection)."""
     try:
         found = extract_fields(html, url, settings)
@@ -378,8 +421,9 @@ class _Page:
     meta_title: str
 
 
-def extract_fields(html: str | bytes, url: str,
-                   settings: ExtractionSettings = DEFAULT_SETTINGS) -> Extraction:
+def extract_fields(
+    html: str | bytes, url: str, settings: ExtractionSettings = DEFAULT_SETTINGS
+) -> Extraction:
     """Everything the page has: see the module docstring. Raises only on a parser bug."""
     markup = meta.markup(html)
     if ("<" if isinstance(markup, str) else b"<") not in markup[:10000]:
@@ -422,8 +466,7 @@ def extract_fields(html: str | bytes, url: str,
         is_ar = len(meta.AR_CHARS.findall(sample[:1000])) > min(len(sample), 1000) * 0.3
         if is_ar != (language == "ar"):
             language = meta.guess_language(sample)
-    date_lang = (raw_lang or language).lower() if meta.lang_code(raw_lang) == language \
-        else language
+    date_lang = (raw_lang or language).lower() if meta.lang_code(raw_lang) == language else language
 
     title_node = tree.css_first("title")
     page_title = clean_text((title_node.text(deep=True) if title_node is not None else "") or "")
@@ -433,8 +476,22 @@ def extract_fields(html: str | bytes, url: str,
         or metas.get("twitter:title")
         or ""
     )
-    page = _Page(url, settings, walker, blocks, boiler, ld, article_ld, listing_ld, metas, late,
-                 language, date_lang, page_title, meta_title)
+    page = _Page(
+        url,
+        settings,
+        walker,
+        blocks,
+        boiler,
+        ld,
+        article_ld,
+        listing_ld,
+        metas,
+        late,
+        language,
+        date_lang,
+        page_title,
+        meta_title,
+    )
     return _fields(page, html)
 
 
@@ -486,9 +543,15 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     # title ------------------------------------------------------------------------------------
     title_blk = _pick_title(h1s, region, first_body_idx) if h1s else title_guess
     headlines = [t for t in (page.meta_title, meta.SITE_SUFFIX.sub("", page.page_title)) if t]
-    if title_blk is not None and title_blk.kind == "h1" and page.meta_title and not any(
+    if (
+        title_blk is not None
+        and title_blk.kind == "h1"
+        and page.meta_title
+        and not any(
             meta.similar(title_blk.text, t) or meta.norm_key(title_blk.text) in meta.norm_key(t)
-            for t in headlines):
+            for t in headlines
+        )
+    ):
         # the h1 says something else than the page's own headline (a logo: "Police
         # Network"): a visible heading that is the headline wins
         named = _match_title([b for b in blocks if b.kind != "h1"], meta_titles, s)
@@ -505,20 +568,24 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
         body_blocks = after_title
 
     # date -------------------------------------------------------------------------------------
-    published, date_source, date_idx = _find_published(page, region, t_idx, first_body_idx,
-                                                       body_blocks)
+    published, date_source, date_idx = _find_published(
+        page, region, t_idx, first_body_idx, body_blocks
+    )
 
     # the body: title and date echoes out ------------------------------------------------------
     title_key = meta.norm_key(title) if title else ""
     lang = page.date_lang
     body_blocks = [
-        b for b in body_blocks
+        b
+        for b in body_blocks
         if b.idx != date_idx
         and not (b.idx <= first_body_idx + 3 and meta.norm_key(b.text) == title_key)
-        and not (len(b.text) <= s.date_echo_max_chars
-                 and (b.idx < first_body_idx + 1 or len(b.text) <= s.date_echo_max_chars // 2)
-                 and meta.is_date_only(b.text, lang)
-                 and (b.idx < first_body_idx + 1 or parse_date(b.text, lang) == published))
+        and not (
+            len(b.text) <= s.date_echo_max_chars
+            and (b.idx < first_body_idx + 1 or len(b.text) <= s.date_echo_max_chars // 2)
+            and meta.is_date_only(b.text, lang)
+            and (b.idx < first_body_idx + 1 or parse_date(b.text, lang) == published)
+        )
         and any(ch.isalnum() for ch in b.text)
     ]
     # a line that is all the text of a <time> element is a date, whatever its form
@@ -530,8 +597,11 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     # neither is a second copy of any block (a pull quote)
     body_blocks = _without_repeated_boxes(blocks, body_blocks, s)
     once: set[str] = set()
-    body_blocks = [b for b in body_blocks if len(b.text) < s.repeat_min_chars
-                   or not (b.text in once or once.add(b.text))]
+    body_blocks = [
+        b
+        for b in body_blocks
+        if len(b.text) < s.repeat_min_chars or not (b.text in once or once.add(b.text))
+    ]
 
     # standfirst and dateline ------------------------------------------------------------------
     subtitle = None
@@ -547,8 +617,11 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     # a DOM body that the page's own articleBody shows to be a fraction of the article
     # (text hidden until a script shows it) ----------------------------------------------
     have = sum(text_weight(b.text, cap=s.thin_body_chars) for b in out_blocks)
-    ld_body = len(meta.ld_str(page.article_ld.get("articleBody")) or "") \
-        if page.article_ld is not None else 0
+    ld_body = (
+        len(meta.ld_str(page.article_ld.get("articleBody")) or "")
+        if page.article_ld is not None
+        else 0
+    )
     thin = have < s.thin_body_chars
     if problem is None and (thin or ld_body >= max(s.thin_body_chars, s.fallback_gain * have)):
         better = _fallback_body(page, html, out_blocks, title, subtitle, other_extractor=thin)
@@ -556,8 +629,11 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
             out_blocks, method = better
             if dateline is None:
                 out_blocks, dateline = _with_dateline(list(out_blocks))
-            if subtitle and out_blocks and meta.norm_key(out_blocks[0].text) == \
-                    meta.norm_key(subtitle):
+            if (
+                subtitle
+                and out_blocks
+                and meta.norm_key(out_blocks[0].text) == meta.norm_key(subtitle)
+            ):
                 out_blocks = out_blocks[1:]
 
     quotes = extract_quotes(b.text for b in out_blocks if b.kind != "heading")
@@ -577,8 +653,9 @@ def _fields(page: _Page, html: str | bytes) -> Extraction:
     )
 
 
-def _without_repeated_boxes(page_blocks: list[Blk], body: list[Blk],
-                            s: ExtractionSettings) -> list[Blk]:
+def _without_repeated_boxes(
+    page_blocks: list[Blk], body: list[Blk], s: ExtractionSettings
+) -> list[Blk]:
     """Body blocks minus those in a container whose text is mostly repeated elsewhere on
     the page (`repeated_box_share`)."""
     seen: dict[str, int] = {}
@@ -611,8 +688,9 @@ def _with_dateline(blocks: Sequence[Blk | Block]) -> tuple[list[Block], str | No
     return out, dateline
 
 
-def _not_a_release(page: _Page, headings: list[str], body_blocks: list[Blk],
-                   loc: BodyLocation | None) -> tuple[str, str] | None:
+def _not_a_release(
+    page: _Page, headings: list[str], body_blocks: list[Blk], loc: BodyLocation | None
+) -> tuple[str, str] | None:
     s = page.settings
     body_chars = sum(len(b.text) for b in body_blocks if b.kind != "heading")
     if meta.is_error_heading(headings) and body_chars < s.error_page_max_body_chars:
@@ -629,21 +707,30 @@ def _not_a_release(page: _Page, headings: list[str], body_blocks: list[Blk],
     else:
         scope = [b for b in page.blocks if loc.in_region(b)]
         paras = [b for b in scope if b.kind == "paragraph" and not b.soft and is_prose(b, s)]
-    link_heads = [b for b in scope if b.kind == "heading"
-                  and b.link_density > s.linked_heading_min_link_density]
+    link_heads = [
+        b
+        for b in scope
+        if b.kind == "heading" and b.link_density > s.linked_heading_min_link_density
+    ]
     # An article names itself (JSON-LD article, og:type article): its own linked headings
     # (related stories under it) make it a listing only when it has next to no prose.
     article_evidence = page.article_ld is not None or (
-        page.metas.get("og:type", "").lower() == "article")
+        page.metas.get("og:type", "").lower() == "article"
+    )
     need = s.listing_min_linked_headings * (3 if article_evidence else 1)
     if len(link_heads) >= need and len(link_heads) * 2 >= len(paras):
         return "not_a_release", f"listing page: {len(link_heads)} linked headings"
     return None
 
 
-def _fallback_body(page: _Page, html: str | bytes, dom: list[Block], title: str | None,
-                   subtitle: str | None, other_extractor: bool = True,
-                   ) -> tuple[list[Block], str] | None:
+def _fallback_body(
+    page: _Page,
+    html: str | bytes,
+    dom: list[Block],
+    title: str | None,
+    subtitle: str | None,
+    other_extractor: bool = True,
+) -> tuple[list[Block], str] | None:
     """A longer body than a thin DOM one: JSON-LD articleBody first, then (for a thin DOM
     body only: `other_extractor`) trafilatura."""
     s = page.settings
@@ -656,10 +743,16 @@ def _fallback_body(page: _Page, html: str | bytes, dom: list[Block], title: str 
             return blocks, METHOD_JSON_LD
     # trafilatura reads the same markup: when the page holds less prose than is needed,
     # wherever it sits, no extractor can find more (and a call costs tens of ms)
-    if s.use_trafilatura and other_extractor and sum(
-            len(b.text) for b in page.blocks
+    if (
+        s.use_trafilatura
+        and other_extractor
+        and sum(
+            len(b.text)
+            for b in page.blocks
             if b.kind in ("paragraph", "list_item") and len(b.text) >= s.prose_min_chars
-    ) >= need:
+        )
+        >= need
+    ):
         text = _trafilatura_text(html, page.url)
         blocks = _text_blocks(text or "", title)
         if _reads_as_article(blocks, need, s):
@@ -681,7 +774,8 @@ def _is_prose_text(t: str, s: ExtractionSettings) -> bool:
     """A line of a fallback body that is text, not a label: long, or a sentence."""
     n = text_weight(t)
     return n >= 3 * s.prose_min_chars or (
-        n >= s.prose_min_chars and any(c in t for c in ".!?。！？؟"))
+        n >= s.prose_min_chars and any(c in t for c in ".!?。！？؟")
+    )
 
 
 def _text_blocks(text: str, title: str | None) -> list[Block]:
@@ -701,8 +795,9 @@ def _trafilatura_text(html: str | bytes, url: str) -> str | None:
     except ImportError:  # the fallback is optional: without it a thin body stays thin
         return None
     try:
-        return trafilatura.extract(html, url=url, include_comments=False, include_tables=False,
-                                   deduplicate=False)
+        return trafilatura.extract(
+            html, url=url, include_comments=False, include_tables=False, deduplicate=False
+        )
     except Exception:  # its failure is the absence of a fallback, not a crash of ours
         return None
 
@@ -722,8 +817,11 @@ def _match_title(blocks: list[Blk], candidates: list[str], s: ExtractionSettings
     best: Blk | None = None
     best_score = 0.0
     for b in blocks:
-        if (b.kind not in ("paragraph", "heading") or len(b.text) > s.title_max_chars
-                or b.link_density > s.title_max_link_density):
+        if (
+            b.kind not in ("paragraph", "heading")
+            or len(b.text) > s.title_max_chars
+            or b.link_density > s.title_max_link_density
+        ):
             if best is not None and _is_long_prose(b, s):
                 break
             continue
@@ -745,15 +843,20 @@ def _match_title(blocks: list[Blk], candidates: list[str], s: ExtractionSettings
 
 
 def _is_long_prose(b: Blk, s: ExtractionSettings) -> bool:
-    return (b.kind == "paragraph" and not b.soft and len(b.text) >= s.long_prose_chars
-            and b.link_density < s.long_prose_max_link_density)
+    return (
+        b.kind == "paragraph"
+        and not b.soft
+        and len(b.text) >= s.long_prose_chars
+        and b.link_density < s.long_prose_max_link_density
+    )
 
 
 _END_PUNCT = ".!?;:،؛؟"
 
 
-def _prominent_title(blocks: list[Blk], first_body_idx: int, lang: str,
-                     s: ExtractionSettings) -> Blk | None:
+def _prominent_title(
+    blocks: list[Blk], first_body_idx: int, lang: str, s: ExtractionSettings
+) -> Blk | None:
     """No h1 and no usable metadata: the first headline-like line in the run of short blocks
     right above the body (kicker, title, date, standfirst)."""
     window: list[Blk] = []
@@ -792,8 +895,12 @@ def _pick_title(h1s: list[Blk], region: int | None, first_body_idx: int) -> Blk 
 
 def _time_value(node: LexborNode) -> str:
     a = node.attributes
-    return (a.get("datetime") or a.get("content") or
-            (node.text(deep=True) if node.tag != "time" else "") or "")
+    return (
+        a.get("datetime")
+        or a.get("content")
+        or (node.text(deep=True) if node.tag != "time" else "")
+        or ""
+    )
 
 
 def _is_modified(node: LexborNode) -> bool:
@@ -803,8 +910,9 @@ def _is_modified(node: LexborNode) -> bool:
     return any(w in words for w in ("modif", "updat", "revis", "edited"))
 
 
-def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx: int,
-                    body_blocks: list[Blk]) -> tuple[dt.date | None, str | None, int]:
+def _find_published(
+    page: _Page, region: int | None, t_idx: int, first_body_idx: int, body_blocks: list[Blk]
+) -> tuple[dt.date | None, str | None, int]:
     """(publication date, its date_source, index of the visible block it was read from or -1)."""
     s, lang, blocks = page.settings, page.date_lang, page.blocks
     if page.article_ld is not None:
@@ -851,12 +959,18 @@ def _find_published(page: _Page, region: int | None, t_idx: int, first_body_idx:
         return outside[0], "time_element", -1
     # visible text near the title: between it and the body first, then just before it
     if t_idx >= 0:
-        order = list(range(t_idx + 1, min(first_body_idx + 1, t_idx + s.date_window_after_title,
-                                          len(blocks)))) + list(
-            range(t_idx - 1, max(-1, t_idx - s.date_window_before_title - 1), -1))
+        order = list(
+            range(
+                t_idx + 1, min(first_body_idx + 1, t_idx + s.date_window_after_title, len(blocks))
+            )
+        ) + list(range(t_idx - 1, max(-1, t_idx - s.date_window_before_title - 1), -1))
     else:  # no title block: the header run right above the body
-        order = list(range(max(0, first_body_idx - s.date_window_no_title),
-                           min(first_body_idx + 1, len(blocks))))
+        order = list(
+            range(
+                max(0, first_body_idx - s.date_window_no_title),
+                min(first_body_idx + 1, len(blocks)),
+            )
+        )
     stay_in = (
         region if (region is not None and t_idx >= 0 and region in blocks[t_idx].path) else None
     )
@@ -910,8 +1024,9 @@ def _meta_key(key: str) -> str:
 # --- standfirst -------------------------------------------------------------------------------
 
 
-def _pick_subtitle(page: _Page, body: list[Blk], loc: BodyLocation, t_idx: int,
-                   title_key: str, date_idx: int) -> Blk | None:
+def _pick_subtitle(
+    page: _Page, body: list[Blk], loc: BodyLocation, t_idx: int, title_key: str, date_idx: int
+) -> Blk | None:
     """The standfirst: a block named as one, or matching the description, between the title
     and the body; else a short line there; else a short first paragraph set above a
     dateline paragraph. A first body paragraph that merely repeats the description (many
@@ -949,9 +1064,13 @@ def _pick_subtitle(page: _Page, body: list[Blk], loc: BodyLocation, t_idx: int,
     # an unnamed line between title and body, unless it is a meta line ("Published 3 May
     # 2024, 12:17", "16.05.2024 - 5 min read")
     for b in pre:
-        if (not b.soft and len(b.text) < s.standfirst_max_chars and len(b.text.split()) >= 4
-                and find_date(b.text, lang) is None
-                and not any(ch.isdigit() for ch in b.text[:12])):
+        if (
+            not b.soft
+            and len(b.text) < s.standfirst_max_chars
+            and len(b.text.split()) >= 4
+            and find_date(b.text, lang) is None
+            and not any(ch.isdigit() for ch in b.text[:12])
+        ):
             return b
     if (
         len(body) >= 2

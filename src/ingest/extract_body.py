@@ -78,8 +78,11 @@ def is_prose(b: Blk, s: BodyThresholds) -> bool:
     """Running text: long enough, little link text, at least one sentence mark."""
     t = b.text
     n = text_weight(t)
-    return (n >= s.prose_min_chars and b.link_density < s.prose_max_link_density
-            and (n >= 3 * s.prose_min_chars or any(c in t for c in _SENTENCE_ENDS)))
+    return (
+        n >= s.prose_min_chars
+        and b.link_density < s.prose_max_link_density
+        and (n >= 3 * s.prose_min_chars or any(c in t for c in _SENTENCE_ENDS))
+    )
 
 
 def _prose_value(b: Blk, s: BodyThresholds) -> int:
@@ -130,8 +133,12 @@ def judge_boilerplate(blocks: Sequence[Blk], walker: Walker, s: BodyThresholds) 
         if h in titled:
             continue
         n = max(1, chars)
-        score = (walker.hints[h][0] + min(1.0, links / n) + (1.0 - prose / n)
-                 + s.repeat_weight * again / n)
+        score = (
+            walker.hints[h][0]
+            + min(1.0, links / n)
+            + (1.0 - prose / n)
+            + s.repeat_weight * again / n
+        )
         if score < s.boilerplate_score:
             continue
         if prose:
@@ -158,8 +165,9 @@ def content_score(b: Blk, walker: Walker, s: BodyThresholds) -> float:
     the block: prose in an element named `comments` still counts, for less."""
     text = b.text
     marks = sum(map(text.count, _SENTENCE_MARKS))
-    score = (1.0 + min(marks, _MAX_MARKS) + min(len(text) / _CHARS_PER_POINT, _MAX_LENGTH_POINTS)
-             ) * (1.0 - b.link_density)
+    score = (
+        1.0 + min(marks, _MAX_MARKS) + min(len(text) / _CHARS_PER_POINT, _MAX_LENGTH_POINTS)
+    ) * (1.0 - b.link_density)
     if b.hints:
         strength = max(walker.hints[h][0] for h in b.hints)
         score *= 1.0 - s.hint_damping * min(1.0, strength)
@@ -190,10 +198,17 @@ def _reads_as_paragraph(b: Blk, s: BodyThresholds) -> bool:
     """readability's test for a sibling <p>: long with little link text, or a short
     sentence with none."""
     t = b.text
-    return b.kind in ("paragraph", "list_item", "heading") and not b.soft and (
-        (len(t) > s.sibling_paragraph_chars
-         and b.link_density < s.sibling_paragraph_max_link_density)
-        or (b.link_density == 0 and any(c in _SENTENCE_ENDS for c in t[-2:])))
+    return (
+        b.kind in ("paragraph", "list_item", "heading")
+        and not b.soft
+        and (
+            (
+                len(t) > s.sibling_paragraph_chars
+                and b.link_density < s.sibling_paragraph_max_link_density
+            )
+            or (b.link_density == 0 and any(c in _SENTENCE_ENDS for c in t[-2:]))
+        )
+    )
 
 
 def _divider(level: int) -> float:
@@ -202,8 +217,13 @@ def _divider(level: int) -> float:
     return 1.0 if level == 0 else 2.0 if level == 1 else level * 3.0
 
 
-def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
-                good: Callable[[Blk], bool], s: BodyThresholds) -> BodyLocation:
+def locate_body(
+    walker: Walker,
+    blocks: list[Blk],
+    goods: list[Blk],
+    good: Callable[[Blk], bool],
+    s: BodyThresholds,
+) -> BodyLocation:
     """The body, the way readability finds it, over the flat block list.
 
     Each prose block adds its content score to its container and, decaying, to the
@@ -216,8 +236,9 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
     not), and so do sibling blocks that read as a paragraph."""
     weight = {b.idx: content_score(b, walker, s) for b in goods}
     h1 = next((b for b in blocks if b.kind == "h1"), None)
-    region = pick_region(walker, goods, weight, s,
-                         frozenset(h1.path) if h1 is not None else frozenset())
+    region = pick_region(
+        walker, goods, weight, s, frozenset(h1.path) if h1 is not None else frozenset()
+    )
     # Subtree sums (prose mass, characters, link characters, blocks) added at each block's
     # own container, then carried up once per container: linear in the number of
     # containers, not in blocks x depth.
@@ -275,18 +296,19 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
             anc = path[at]
             score[anc] = score.get(anc, 0.0) + w / _divider(level)
             if anc not in prefix:
-                prefix[anc] = path[:at + 1]
+                prefix[anc] = path[: at + 1]
 
     def ld(c: int) -> float:
         st = own.get(c, zero)
         return min(1.0, st[2] / max(1, st[1]))
 
-    adjusted = {c: v * (1.0 - ld(c)) for c, v in score.items()
-                if region is None or region in prefix[c]}
+    adjusted = {
+        c: v * (1.0 - ld(c)) for c, v in score.items() if region is None or region in prefix[c]
+    }
     top = max(adjusted, key=lambda c: adjusted[c])
     chain = prefix[top]
     if region is not None and region in chain:
-        chain = chain[chain.index(region):]  # never above the region
+        chain = chain[chain.index(region) :]  # never above the region
     # readability's climb: an ancestor scoring higher than the child it came from holds
     # more of the same content; stop once the ancestors fall below a third
     last = adjusted[top]
@@ -300,7 +322,7 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
             top = anc
             break
         last = adjusted[anc]
-    chain = chain[:chain.index(top) + 1]
+    chain = chain[: chain.index(top) + 1]
     while len(chain) >= 2 and count.get(chain[-2]) == count.get(top):
         chain = chain[:-1]  # a wrapper around the top and nothing else
         top = chain[-1]
@@ -324,8 +346,10 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
             # a sibling named as chrome ("comments") must bring more prose to join: the
             # word and the amount weighed together
             strength = walker.hints[sib][0] if sib in walker.hints else 0.0
-            if (mass.get(sib, 0.0) >= need * (1.0 + s.sibling_hint_factor * strength)
-                    and ld(sib) < s.sibling_max_link_density):
+            if (
+                mass.get(sib, 0.0) >= need * (1.0 + s.sibling_hint_factor * strength)
+                and ld(sib) < s.sibling_max_link_density
+            ):
                 members.add(sib)
             elif len(members_of) == 1 and _reads_as_paragraph(members_of[0], s):
                 direct.add(members_of[0].idx)  # a div that is one paragraph, as a <p> would be
@@ -334,17 +358,26 @@ def locate_body(walker: Walker, blocks: list[Blk], goods: list[Blk],
     held = sum(weight[b.idx] for b in goods if loc.holds(b))
     loc.share = held / total if total else 1.0
     loc.blocks = [
-        b for b in blocks
-        if loc.holds(b) and not b.soft and b.kind != "h1"
+        b
+        for b in blocks
+        if loc.holds(b)
+        and not b.soft
+        and b.kind != "h1"
         and b.link_density < s.block_max_link_density
     ]
-    loc.first_idx = next((b.idx for b in loc.blocks if good(b)),
-                         loc.blocks[0].idx if loc.blocks else len(blocks))
+    loc.first_idx = next(
+        (b.idx for b in loc.blocks if good(b)), loc.blocks[0].idx if loc.blocks else len(blocks)
+    )
     return loc
 
 
-def pick_region(walker: Walker, goods: list[Blk], weight: dict[int, float],
-                s: BodyThresholds, titled: frozenset[int] = frozenset()) -> int | None:
+def pick_region(
+    walker: Walker,
+    goods: list[Blk],
+    weight: dict[int, float],
+    s: BodyThresholds,
+    titled: frozenset[int] = frozenset(),
+) -> int | None:
     """The semantic container (articleBody, article, main) that holds most of the prose,
     or, when it also holds the page's h1 (`titled`: the h1's containers), a good part of
     it (`titled_region_share`: the article with a long comment thread under it)."""

@@ -131,8 +131,9 @@ _OTHER_LANG_HINTS = (
     r"redes-sociales|reseaux-sociaux|etiquetas|mots-cles|fil-d-ariane|migas\w*|"
 )
 _BOILER_HINT = re.compile(
-    r"(?<![a-z])(?:" + _OTHER_LANG_HINTS +
-    r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|"
+    r"(?<![a-z])(?:"
+    + _OTHER_LANG_HINTS
+    + r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|"
     r"breadcrumbs?|newsletter\w*|subscri\w*|comments?|sidebar|widget\w*|promo\w*|advert\w*|"
     r"ads?|sponsor\w*|menu\w*|megamenu|nav|navbar|navigation|pagination|pager|skip|"
     r"sr-only|visually-hidden|screen-reader\w*|print|tags?|tagcloud|taxonomy|keywords|"
@@ -171,8 +172,12 @@ def _token_hint(token: str) -> int:
     """The kinds of word one class token (or id) carries, as bits: 1 chrome, 2 meta,
     4 content, 8 standfirst. Cached per token: pages differ in their class strings far more
     than in their tokens (a CSS-in-JS build hashes strings, not words)."""
-    return ((1 if _BOILER_HINT.search(token) else 0) | (2 if _META_HINT.search(token) else 0)
-            | (4 if _CONTENT_HINT.search(token) else 0) | (8 if _SF_HINT.search(token) else 0))
+    return (
+        (1 if _BOILER_HINT.search(token) else 0)
+        | (2 if _META_HINT.search(token) else 0)
+        | (4 if _CONTENT_HINT.search(token) else 0)
+        | (8 if _SF_HINT.search(token) else 0)
+    )
 
 
 @functools.lru_cache(maxsize=8192)
@@ -195,7 +200,7 @@ def hint_of(hint: str) -> tuple[float, bool]:
 
 
 def _class_words(attrs: dict) -> str:
-    """"class id" of an element's attributes, lower-cased ("" when it has neither)."""
+    """ "class id" of an element's attributes, lower-cased ("" when it has neither)."""
     cls, ident = attrs.get("class"), attrs.get("id")
     return f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
 
@@ -239,7 +244,12 @@ class Blk:
     __slots__ = ("hints", "idx", "kind", "links", "path", "sf", "soft", "text")
 
     def __init__(
-        self, kind: str, text: str, path: tuple[int, ...], hints: tuple[int, ...], sf: bool,
+        self,
+        kind: str,
+        text: str,
+        path: tuple[int, ...],
+        hints: tuple[int, ...],
+        sf: bool,
         links: int,
     ) -> None:
         self.kind = kind  # paragraph | heading | list_item | h1
@@ -301,8 +311,15 @@ class Walker:
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _emit(self, kind: str, raw: str, path: tuple[int, ...], hints: tuple[int, ...],
-              sf: bool, links: int) -> None:
+    def _emit(
+        self,
+        kind: str,
+        raw: str,
+        path: tuple[int, ...],
+        hints: tuple[int, ...],
+        sf: bool,
+        links: int,
+    ) -> None:
         text = clean_text(raw)
         if text:
             self.blocks.append(Blk(kind, text, path, hints, sf, links))
@@ -356,8 +373,9 @@ class Walker:
             return "heading"
         return kind
 
-    def _hinted(self, node: LexborNode, hints: tuple[int, ...], cls: str,
-                extra: float = 0.0) -> tuple[int, ...]:
+    def _hinted(
+        self, node: LexborNode, hints: tuple[int, ...], cls: str, extra: float = 0.0
+    ) -> tuple[int, ...]:
         """`hints` plus this element when its class/id words (`cls`) or its tag (`extra`)
         name chrome."""
         strength, meta = hint_of(cls) if cls else (0.0, False)
@@ -387,7 +405,8 @@ class Walker:
             if n > self.wrapper_share * self._page_len:
                 return False  # a wrapper around much of the page ("l-wrapper gate-ad")
         if n < self.prose_min_chars or (
-                n < 3 * self.prose_min_chars and not any(c in text for c in _ENDS)):
+            n < 3 * self.prose_min_chars and not any(c in text for c in _ENDS)
+        ):
             self.skipped.add(mid)
             self.chrome.add(mid)
             return True
@@ -438,8 +457,9 @@ class Walker:
 
     # -- the walk -----------------------------------------------------------------------
 
-    def _walk(self, node: LexborNode, path: tuple[int, ...], hints: tuple[int, ...], sf: bool,
-              kind: str) -> None:
+    def _walk(
+        self, node: LexborNode, path: tuple[int, ...], hints: tuple[int, ...], sf: bool, kind: str
+    ) -> None:
         run: list[str] = []
         bold: list[bool] = []
         run_links = 0
@@ -463,19 +483,28 @@ class Walker:
                 first = child.child
                 if first is None:
                     continue  # an empty inline element (an icon): no text, nothing to weigh
-                if (tag in ("span", "a", "font", "label")
-                        and (first.tag != "-text" or first.next is not None)
-                        and child.css_first(_BLOCK_SEL)):
+                if (
+                    tag in ("span", "a", "font", "label")
+                    and (first.tag != "-text" or first.next is not None)
+                    and child.css_first(_BLOCK_SEL)
+                ):
                     pass  # an inline wrapper around blocks: walk it like a container
-                elif tag in ("span", "div", "a", "small", "time") and (
-                        own := self._hinted(child, hints, self._inline_words(child))
-                ) is not hints:
+                elif (
+                    tag in ("span", "div", "a", "small", "time")
+                    and (own := self._hinted(child, hints, self._inline_words(child))) is not hints
+                ):
                     # a hinted inline element at block level ("category" label, share link)
                     # is a block of its own, so that its words weigh on it alone
                     self._flush(run, run_links, path, hints, sf, kind, bold)
                     run_links = 0
-                    self._emit(kind, child.text(deep=True, separator=""), path, own, sf,
-                               self._link_chars(child))
+                    self._emit(
+                        kind,
+                        child.text(deep=True, separator=""),
+                        path,
+                        own,
+                        sf,
+                        self._link_chars(child),
+                    )
                     continue
                 else:
                     txt = child.text(deep=True, separator="")
@@ -515,8 +544,11 @@ class Walker:
                 c_hints = self._hinted(child, hints, cls, META if tag == "form" else 0.0)
                 if c_hints is not hints and self._plainly_chrome(child, mid):
                     continue
-                c_sf = sf or (bool(cls) and is_standfirst_hint(cls)
-                              and len(child.text(deep=True)) < self.standfirst_box_max_chars)
+                c_sf = sf or (
+                    bool(cls)
+                    and is_standfirst_hint(cls)
+                    and len(child.text(deep=True)) < self.standfirst_box_max_chars
+                )
             else:
                 c_hints, c_sf = hints, sf
             cpath = (*path, mid)
@@ -574,8 +606,10 @@ class Walker:
         """An image with a line or two of text beside it in its own box is a figure without
         <figure>: the text is a caption or credit, never body."""
         new = self.blocks[start:]
-        if (len(new) > self.caption_max_blocks
-                or sum(len(b.text) for b in new) > self.caption_max_chars):
+        if (
+            len(new) > self.caption_max_blocks
+            or sum(len(b.text) for b in new) > self.caption_max_chars
+        ):
             return
         if any(b.kind == "h1" or b.links for b in new):
             return
@@ -584,7 +618,8 @@ class Walker:
 
 
 def parse(
-    html: str | bytes, signals: str = "",
+    html: str | bytes,
+    signals: str = "",
 ) -> tuple[LexborHTMLParser, dict[str, list[LexborNode]]]:
     """Parse; every <br> becomes a BR marker; and the nodes matching `signals` (a selector
     list), by tag. Each css() call walks the whole tree, about 0.1 ms on a 100 KB page,

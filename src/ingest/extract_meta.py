@@ -265,9 +265,13 @@ SLUG_MIN_CHARS, SLUG_MIN_NON_ASCII = 25, 8
 
 def _slug_like(seg: str) -> bool:
     """A path segment that names one item: digits, a hyphenated phrase, or a long word."""
-    return (seg.count("-") + seg.count("_") >= 2 or len(seg) >= SLUG_MIN_CHARS or "%" in seg
-            or _DIGIT.search(seg) is not None
-            or len(seg.encode()) - len(seg) >= SLUG_MIN_NON_ASCII)
+    return (
+        seg.count("-") + seg.count("_") >= 2
+        or len(seg) >= SLUG_MIN_CHARS
+        or "%" in seg
+        or _DIGIT.search(seg) is not None
+        or len(seg.encode()) - len(seg) >= SLUG_MIN_NON_ASCII
+    )
 
 
 def is_article_url(target: str, own: str | list[str]) -> bool:
@@ -311,8 +315,13 @@ def translations(late: dict[str, list[LexborNode]], url: str, own: str) -> dict[
         a = anchor.attributes
         lang = lang_code(a.get("hreflang") or a.get("lang"))
         href = (a.get("href") or "").strip()
-        if (not lang or lang == own or lang in out or not href
-                or href.startswith(("#", "javascript:", "mailto:"))):
+        if (
+            not lang
+            or lang == own
+            or lang in out
+            or not href
+            or href.startswith(("#", "javascript:", "mailto:"))
+        ):
             continue
         target = _absolute(base, href)
         if target.split("#")[0] == own_abs or not is_article_url(target, own_segs):
@@ -403,8 +412,33 @@ _DASH_SPLIT = re.compile(
     r"^(?P<pre>.{2,80}?)(?:\s+[–—-]{1,2}\s*|(?<=[).])\s*[–—-]{1,2}\s*)(?P<rest>\S.*)$", re.S
 )
 _SMALL_WORDS = frozenset(
-    ["de", "del", "la", "le", "les", "du", "des", "d'", "of", "the", "y", "et", "and", "en",
-     "el", "los", "al", "à", "a", "am", "den", "im", "em", "do", "da"]
+    [
+        "de",
+        "del",
+        "la",
+        "le",
+        "les",
+        "du",
+        "des",
+        "d'",
+        "of",
+        "the",
+        "y",
+        "et",
+        "and",
+        "en",
+        "el",
+        "los",
+        "al",
+        "à",
+        "a",
+        "am",
+        "den",
+        "im",
+        "em",
+        "do",
+        "da",
+    ]
 )
 DATELINE_MAX_CHARS, DATELINE_MAX_WORDS = 60, 8  # a place (and date) opening a paragraph
 _DATE_JOINERS = re.compile(r"[\s,]*(?:\b(?:le|el|den|am|de|on|the)\s*)?$", re.I)
@@ -424,8 +458,8 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     hit = find_date(place)
     if hit is not None and hit[1] > 0:
         # a date after the place: the place alone must read as one ("Lyon (France), le")
-        place = _DATE_JOINERS.sub("", normalize_for_match(place)[:hit[1]])
-        place = pre[:len(place)].strip()
+        place = _DATE_JOINERS.sub("", normalize_for_match(place)[: hit[1]])
+        place = pre[: len(place)].strip()
     words = place.split()
     if not words or re.search(r"[.!?;:؟«»“”\"]$|[!?;؟]", place):
         return None, text

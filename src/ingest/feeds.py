@@ -39,14 +39,26 @@ _MAX_TEXT = 4096  # a link, an id or a date is short; longer text is not one of 
 
 # Element (namespace, local name) inside an item -> the field its text gives.
 _ITEM_TEXT = {
-    ("", "link"): "link", (RSS1, "link"): "link", ("", "guid"): "guid",
-    ("", "pubDate"): "published", (DC, "date"): "published", (DCTERMS, "issued"): "published",
-    (DCTERMS, "created"): "published", (DCTERMS, "modified"): "updated",
-    (ATOM, "published"): "published", (ATOM, "updated"): "updated", (ATOM, "id"): "id",
-    (ATOM03, "issued"): "published", (ATOM03, "modified"): "updated", (ATOM03, "id"): "id",
+    ("", "link"): "link",
+    (RSS1, "link"): "link",
+    ("", "guid"): "guid",
+    ("", "pubDate"): "published",
+    (DC, "date"): "published",
+    (DCTERMS, "issued"): "published",
+    (DCTERMS, "created"): "published",
+    (DCTERMS, "modified"): "updated",
+    (ATOM, "published"): "published",
+    (ATOM, "updated"): "updated",
+    (ATOM, "id"): "id",
+    (ATOM03, "issued"): "published",
+    (ATOM03, "modified"): "updated",
+    (ATOM03, "id"): "id",
 }
-_FEED_TEXT = {("", "generator"): "generator", (ATOM, "generator"): "generator",
-              (ATOM03, "generator"): "generator"}
+_FEED_TEXT = {
+    ("", "generator"): "generator",
+    (ATOM, "generator"): "generator",
+    (ATOM03, "generator"): "generator",
+}
 _ITEMS = {("", "item"), (RSS1, "item"), (ATOM, "entry"), (ATOM03, "entry")}
 _LINKS = {(ATOM, "link"), (ATOM03, "link")}
 
@@ -146,8 +158,7 @@ class _Reader:
         return p
 
     def refuse_entity(self, name: str, *args: object) -> None:
-        raise _Refused(f"the document declares the entity {name!r}: entity expansion is "
-                       "refused")
+        raise _Refused(f"the document declares the entity {name!r}: entity expansion is refused")
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.depth += 1
@@ -155,11 +166,17 @@ class _Reader:
         base = attrs.get(XML_BASE)
         self.bases.append(urljoin(self.bases[-1], base) if base else self.bases[-1])
         if self.depth == 1:
-            self.kind = {("", "rss"): "rss", (ATOM, "feed"): "atom", (ATOM03, "feed"): "atom",
-                         (RDF, "RDF"): "rdf", ("", "feed"): "atom"}.get(key)
+            self.kind = {
+                ("", "rss"): "rss",
+                (ATOM, "feed"): "atom",
+                (ATOM03, "feed"): "atom",
+                (RDF, "RDF"): "rdf",
+                ("", "feed"): "atom",
+            }.get(key)
             if self.kind is None:
-                raise ET.ParseError(f"not a feed: the root element is <{key[1]}>, not <rss>, "
-                                    "<feed> or <rdf:RDF>")
+                raise ET.ParseError(
+                    f"not a feed: the root element is <{key[1]}>, not <rss>, <feed> or <rdf:RDF>"
+                )
             return
         if self.item_depth is None:
             if key in _ITEMS:
@@ -231,14 +248,19 @@ class _Reader:
         if self.max_entries is not None and len(self.entries) >= self.max_entries:
             self.more = True
             raise _Stop
-        self.entries.append(FeedEntry(
-            link=link, alternates=dict(item["alternates"]),  # type: ignore[call-overload]
-            published=iso_date(item.get("published")),  # type: ignore[arg-type]
-            updated=iso_date(item.get("updated"))))  # type: ignore[arg-type]
+        self.entries.append(
+            FeedEntry(
+                link=link,
+                alternates=dict(item["alternates"]),  # type: ignore[call-overload]
+                published=iso_date(item.get("published")),  # type: ignore[arg-type]
+                updated=iso_date(item.get("updated")),
+            )
+        )  # type: ignore[arg-type]
 
 
-def parse_feed(body: bytes, url: str, max_entries: int | None = None,
-               max_bytes: int = 50 * 1024 * 1024) -> Feed:
+def parse_feed(
+    body: bytes, url: str, max_entries: int | None = None, max_bytes: int = 50 * 1024 * 1024
+) -> Feed:
     """An RSS or Atom document (optionally gzipped) served at `url` -> its entries, at most
     `max_entries`. Raises ET.ParseError when it is not a feed at all, or when it declares
     entities (refused: nothing is expanded)."""
@@ -249,7 +271,7 @@ def parse_feed(body: bytes, url: str, max_entries: int | None = None,
     broken = None
     try:
         for i in range(0, len(body), CHUNK):
-            parser.Parse(body[i:i + CHUNK], False)
+            parser.Parse(body[i : i + CHUNK], False)
         parser.Parse(b"", True)
     except _Stop:
         pass
@@ -261,8 +283,14 @@ def parse_feed(body: bytes, url: str, max_entries: int | None = None,
         broken = str(exc)
     if reader.kind is None:
         raise ET.ParseError("not a feed: no root element")
-    return Feed(kind=reader.kind, entries=tuple(reader.entries), next_url=reader.next_url,
-                generator=reader.generator, more=reader.more, broken=broken)
+    return Feed(
+        kind=reader.kind,
+        entries=tuple(reader.entries),
+        next_url=reader.next_url,
+        generator=reader.generator,
+        more=reader.more,
+        broken=broken,
+    )
 
 
 def next_page(feed: Feed, start: str, page: int, page_param: str | None) -> str | None:

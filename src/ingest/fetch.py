@@ -155,8 +155,11 @@ class AddressGuard:
         base_ip = _ip(base_host)
         self.loopback_ok = _is_loopback_host(base_host)
         self.private_ok = settings.allow_private_addresses or bool(
-            base_ip is not None and base_ip.is_private and not base_ip.is_loopback
-            and not base_ip.is_link_local)
+            base_ip is not None
+            and base_ip.is_private
+            and not base_ip.is_loopback
+            and not base_ip.is_link_local
+        )
         self._resolve = resolve or system_resolver
         self._pinned: dict[tuple[str, int], str] = {}
         self._lock = threading.Lock()
@@ -200,14 +203,17 @@ class AddressGuard:
         host = (parts.hostname or "").lower()
         if host not in self._allowed:
             kind = "IP literal" if _ip(host) is not None else "host"
-            return (f"{kind} {host or '(none)'} is not the newsroom "
-                    f"(allowed: {', '.join(self.hosts)})")
+            return (
+                f"{kind} {host or '(none)'} is not the newsroom (allowed: {', '.join(self.hosts)})"
+            )
         effective = port or _DEFAULT_PORTS[scheme]
         ports = self._allowed[host]
         allowed_ports = ports if ports is not None else set(_DEFAULT_PORTS.values())
         if effective not in allowed_ports:
-            return (f"port {effective} of {host} is not the newsroom's "
-                    f"({', '.join(map(str, sorted(allowed_ports)))})")
+            return (
+                f"port {effective} of {host} is not the newsroom's "
+                f"({', '.join(map(str, sorted(allowed_ports)))})"
+            )
         return None
 
     def address_refusal(self, address: str) -> str | None:
@@ -236,8 +242,9 @@ class AddressGuard:
         try:
             addresses = [str(literal)] if literal is not None else self._resolve(key[0], port)
         except OSError as exc:
-            raise AddressRefusedError(host, f"cannot resolve {host} ({exc})",
-                                      transient=True) from exc
+            raise AddressRefusedError(
+                host, f"cannot resolve {host} ({exc})", transient=True
+            ) from exc
         reasons = []
         for address in addresses:
             why = self.address_refusal(address)
@@ -246,14 +253,14 @@ class AddressGuard:
                     self._pinned.setdefault(key, address)
                     return self._pinned[key]
             reasons.append(why)
-        raise AddressRefusedError(host, f"{host} resolves to "
-                                  f"{'; '.join(reasons) or 'nothing'}")
+        raise AddressRefusedError(host, f"{host} resolves to {'; '.join(reasons) or 'nothing'}")
 
 
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
 
 
 # ---- deadlines ----------------------------------------------------------------------------
+
 
 class _Deadline:
     __slots__ = ("at", "done", "fired", "socks")
@@ -284,8 +291,9 @@ class _Watchdog:
         dl = _Deadline(time.monotonic() + seconds)
         with self._cond:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="fetch-deadlines",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, name="fetch-deadlines", daemon=True
+                )
                 self._thread.start()
             heapq.heappush(self._heap, (dl.at, next(self._ids), dl))
             self._cond.notify()
@@ -358,8 +366,10 @@ class GuardedAdapter(HTTPAdapter):
 
     def __init__(self, guard: AddressGuard, **kwargs: object) -> None:
         self.guard = guard
-        super().__init__(max_retries=Retry(0, read=False, redirect=False),  # type: ignore[arg-type]
-                         **kwargs)
+        super().__init__(
+            max_retries=Retry(0, read=False, redirect=False),  # type: ignore[arg-type]
+            **kwargs,
+        )
 
     def init_poolmanager(self, *args: object, **kwargs: object) -> None:
         super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
@@ -384,13 +394,15 @@ def build_session(settings: Settings, guard: AddressGuard | None = None) -> requ
     adapter = GuardedAdapter(guard, pool_connections=4, pool_maxsize=8)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers.update({
-        "User-Agent": settings.user_agent,
-        "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-        "Accept-Language": "en, fr, es, ar",
-        # Only what _Inflater bounds; a server that sends br/zstd anyway is refused.
-        "Accept-Encoding": "gzip, deflate",
-    })
+    session.headers.update(
+        {
+            "User-Agent": settings.user_agent,
+            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "Accept-Language": "en, fr, es, ar",
+            # Only what _Inflater bounds; a server that sends br/zstd anyway is refused.
+            "Accept-Encoding": "gzip, deflate",
+        }
+    )
     return session
 
 
@@ -400,6 +412,7 @@ def _session_guard(session: requests.Session) -> AddressGuard | None:
 
 
 # ---- bounded bodies -----------------------------------------------------------------------
+
 
 class _TooMuch(ResponseTooLargeError):
     """Inflation passed its room; the fetcher re-raises it with the page's URL (or cuts a
@@ -455,7 +468,7 @@ def inflate_bounded(data: bytes, limit: int) -> tuple[bytes, bool]:
     out = bytearray()
     for i in range(0, len(data), CHUNK):
         try:
-            out += inflater.feed(data[i:i + CHUNK], limit - len(out))
+            out += inflater.feed(data[i : i + CHUNK], limit - len(out))
         except _TooMuch:
             return bytes(out), True
     return bytes(out), False
@@ -467,8 +480,11 @@ def _content_encoding(headers: Mapping[str, str], url: str) -> str | None:
     if not codings:
         return None
     if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
-        raise FetchError(url, f"unsupported Content-Encoding {','.join(codings)!r} (we ask "
-                         "for gzip or deflate only); dropped")
+        raise FetchError(
+            url,
+            f"unsupported Content-Encoding {','.join(codings)!r} (we ask "
+            "for gzip or deflate only); dropped",
+        )
     return codings[0]
 
 
@@ -491,6 +507,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 # ---- per-run shared state -----------------------------------------------------------------
+
 
 class RateLimiter:
     """At most one request per `interval` seconds per host, shared by all threads."""
@@ -546,8 +563,11 @@ class HostBook:
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict:
-        return {"paused": dict(self.paused), "retry_after_spent": dict(self.retry_after_spent),
-                "failures": dict(self.failures)}
+        return {
+            "paused": dict(self.paused),
+            "retry_after_spent": dict(self.retry_after_spent),
+            "failures": dict(self.failures),
+        }
 
     def __setstate__(self, state: dict) -> None:
         self.__init__()  # type: ignore[misc]
@@ -569,11 +589,15 @@ class HostBook:
         with self._lock:
             spent = self.retry_after_spent.get(host, 0.0)
             if seconds > settings.retry_after_max:
-                why = (f"Retry-After {seconds:.0f} s is beyond the cap of "
-                       f"{settings.retry_after_max:g} s (INGEST_RETRY_AFTER_MAX)")
+                why = (
+                    f"Retry-After {seconds:.0f} s is beyond the cap of "
+                    f"{settings.retry_after_max:g} s (INGEST_RETRY_AFTER_MAX)"
+                )
             elif spent + seconds > settings.retry_after_budget:
-                why = (f"Retry-After waits would pass {settings.retry_after_budget:g} s for "
-                       "this host in this run (INGEST_RETRY_AFTER_BUDGET)")
+                why = (
+                    f"Retry-After waits would pass {settings.retry_after_budget:g} s for "
+                    "this host in this run (INGEST_RETRY_AFTER_BUDGET)"
+                )
             else:
                 self.retry_after_spent[host] = spent + seconds
                 return True
@@ -585,8 +609,9 @@ class HostBook:
             n = self.failures.get(host, 0) + 1
             self.failures[host] = n
             if n >= settings.host_failure_limit:
-                self.paused.setdefault(host, f"{n} failed exchanges in a row "
-                                       "(INGEST_HOST_FAILURE_LIMIT)")
+                self.paused.setdefault(
+                    host, f"{n} failed exchanges in a row (INGEST_HOST_FAILURE_LIMIT)"
+                )
 
     def succeeded(self, host: str) -> None:
         if self.failures.get(host):
@@ -625,6 +650,7 @@ class FetchLog:
 
 
 # ---- robots.txt ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class RobotsRules:
@@ -740,6 +766,7 @@ class RobotsPolicy:
 
 # ---- the fetcher --------------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class _Answer:
     status: int
@@ -753,10 +780,17 @@ class _Answer:
 class Fetcher:
     """GETs pages politely and safely; returns FetchResult or raises a FetchError subclass."""
 
-    def __init__(self, session: requests.Session, settings: Settings, *,
-                 limiter: RateLimiter | None = None, robots: RobotsPolicy | None = None,
-                 hosts: HostBook | None = None, log: FetchLog | None = None,
-                 guard: AddressGuard | None = None) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        settings: Settings,
+        *,
+        limiter: RateLimiter | None = None,
+        robots: RobotsPolicy | None = None,
+        hosts: HostBook | None = None,
+        log: FetchLog | None = None,
+        guard: AddressGuard | None = None,
+    ) -> None:
         """`limiter`, `robots`, `hosts` and `log` may be shared by the fetchers of parallel
         workers (one session each), so per-host rates, pauses and the log hold for the run."""
         self.session = session
@@ -780,9 +814,15 @@ class Fetcher:
 
     def sibling(self) -> Fetcher:
         """A fetcher for another thread: its own session, the same run-wide state."""
-        return Fetcher(build_session(self.settings, self.guard), self.settings,
-                       limiter=self.limiter, robots=self.robots, hosts=self.hosts,
-                       log=self.log, guard=self.guard)
+        return Fetcher(
+            build_session(self.settings, self.guard),
+            self.settings,
+            limiter=self.limiter,
+            robots=self.robots,
+            hosts=self.hosts,
+            log=self.log,
+            guard=self.guard,
+        )
 
     # -- politeness --
 
@@ -792,9 +832,12 @@ class Fetcher:
             delay = self.robots.crawl_delay(url)
             if delay and delay > self.limiter.interval and self.limiter.interval > 0:
                 if delay > self.settings.crawl_delay_max:
-                    self.hosts.pause(host, f"robots.txt Crawl-delay {delay:g} s is beyond the "
-                                     f"cap of {self.settings.crawl_delay_max:g} s "
-                                     "(INGEST_CRAWL_DELAY_MAX)")
+                    self.hosts.pause(
+                        host,
+                        f"robots.txt Crawl-delay {delay:g} s is beyond the "
+                        f"cap of {self.settings.crawl_delay_max:g} s "
+                        "(INGEST_CRAWL_DELAY_MAX)",
+                    )
                 else:
                     self.limiter.set_interval(host, delay)
         self.hosts.check(url, host)
@@ -802,23 +845,54 @@ class Fetcher:
 
     # -- logging --
 
-    def _log(self, url: str, hop: str, kind: str, outcome: str, *, status: int | None = None,
-             wire: int = 0, decoded: int = 0, elapsed: float = 0.0, wait: float = 0.0,
-             robots: str = "", chain: Iterable[str] = (), attempt: int = 0,
-             error: str | None = None, requested_at: datetime | None = None) -> None:
-        self.log.add({
-            "requested_at": requested_at or datetime.now(UTC), "url": url, "hop_url": hop,
-            "host": urlsplit(hop).netloc.lower(), "kind": kind, "attempt": attempt,
-            "status": status, "outcome": outcome, "bytes": wire, "decoded_bytes": decoded,
-            "elapsed_s": round(elapsed, 6), "wait_s": round(wait, 6), "robots": robots,
-            "redirect_chain": json.dumps(list(chain)) if chain else None,
-            "error": error[:500] if error else None,
-        })
+    def _log(
+        self,
+        url: str,
+        hop: str,
+        kind: str,
+        outcome: str,
+        *,
+        status: int | None = None,
+        wire: int = 0,
+        decoded: int = 0,
+        elapsed: float = 0.0,
+        wait: float = 0.0,
+        robots: str = "",
+        chain: Iterable[str] = (),
+        attempt: int = 0,
+        error: str | None = None,
+        requested_at: datetime | None = None,
+    ) -> None:
+        self.log.add(
+            {
+                "requested_at": requested_at or datetime.now(UTC),
+                "url": url,
+                "hop_url": hop,
+                "host": urlsplit(hop).netloc.lower(),
+                "kind": kind,
+                "attempt": attempt,
+                "status": status,
+                "outcome": outcome,
+                "bytes": wire,
+                "decoded_bytes": decoded,
+                "elapsed_s": round(elapsed, 6),
+                "wait_s": round(wait, 6),
+                "robots": robots,
+                "redirect_chain": json.dumps(list(chain)) if chain else None,
+                "error": error[:500] if error else None,
+            }
+        )
 
     # -- the public call --
 
-    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            kind: str = "page") -> FetchResult:
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        kind: str = "page",
+    ) -> FetchResult:
         """GET `url`, following checked redirects. `kind` (page, sitemap, feed, listing,
         robots) picks the size rule: pages are refused past the caps, sitemaps and feeds
         are cut at the sitemap cap, robots.txt at its own."""
@@ -845,17 +919,25 @@ class Fetcher:
         if answer.status in (404, 410):
             raise GoneError(url, answer.status)
         if answer.status != 304 and not 200 <= answer.status < 300:
-            raise FetchError(url, "unexpected status after retries; will retry next run",
-                             status=answer.status)
+            raise FetchError(
+                url, "unexpected status after retries; will retry next run", status=answer.status
+            )
         return FetchResult(
-            url=url, final_url=hop, status=answer.status, body=answer.body,
-            headers=answer.headers, fetched_at=datetime.now(UTC),
-            elapsed_s=time.perf_counter() - started, wire_bytes=answer.wire,
-            redirects=tuple(chain), truncated=answer.truncated,
+            url=url,
+            final_url=hop,
+            status=answer.status,
+            body=answer.body,
+            headers=answer.headers,
+            fetched_at=datetime.now(UTC),
+            elapsed_s=time.perf_counter() - started,
+            wire_bytes=answer.wire,
+            redirects=tuple(chain),
+            truncated=answer.truncated,
         )
 
-    def _hop(self, url: str, hop: str, kind: str, headers: Mapping[str, str],
-             chain: list[str]) -> _Answer:
+    def _hop(
+        self, url: str, hop: str, kind: str, headers: Mapping[str, str], chain: list[str]
+    ) -> _Answer:
         """One URL of a redirect chain: checked, then requested with retries."""
         why = self.guard.refusal(hop)
         if why is not None:
@@ -864,8 +946,9 @@ class Fetcher:
         parts = urlsplit(hop)
         host = parts.netloc.lower()
         try:  # the address too, before robots.txt of a new host is asked for
-            self.guard.address_for(parts.hostname or "", parts.port
-                                   or _DEFAULT_PORTS[parts.scheme.lower()])
+            self.guard.address_for(
+                parts.hostname or "", parts.port or _DEFAULT_PORTS[parts.scheme.lower()]
+            )
         except AddressRefusedError as exc:
             self._log(url, hop, kind, "refused_redirect", chain=chain, error=exc.reason)
             if exc.transient:
@@ -877,8 +960,9 @@ class Fetcher:
             try:
                 decision = self.robots.check(hop)
             except (RobotsDisallowedError, RobotsUnavailableError) as exc:
-                outcome = ("disallowed" if isinstance(exc, RobotsDisallowedError)
-                           else "robots_unavailable")
+                outcome = (
+                    "disallowed" if isinstance(exc, RobotsDisallowedError) else "robots_unavailable"
+                )
                 self._log(url, hop, kind, outcome, robots=outcome.split("_")[-1], chain=chain)
                 if hop == url:
                     raise
@@ -892,20 +976,38 @@ class Fetcher:
             try:
                 waited += self._politeness(hop, host, kind)
             except HostPausedError as exc:
-                self._log(url, hop, kind, "paused", robots=decision, chain=chain,
-                          error=exc.why)
+                self._log(url, hop, kind, "paused", robots=decision, chain=chain, error=exc.why)
                 raise HostPausedError(url, host, exc.why) from None
-            answer, retry_in = self._exchange(url, hop, kind, headers, chain, decision,
-                                              attempt, waited, last=attempt == attempts - 1)
+            answer, retry_in = self._exchange(
+                url,
+                hop,
+                kind,
+                headers,
+                chain,
+                decision,
+                attempt,
+                waited,
+                last=attempt == attempts - 1,
+            )
             if answer is not None:
                 return answer
             time.sleep(retry_in)
             waited = retry_in
         raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns
 
-    def _exchange(self, url: str, hop: str, kind: str, headers: Mapping[str, str],
-                  chain: list[str], decision: str, attempt: int, waited: float, *,
-                  last: bool) -> tuple[_Answer | None, float]:
+    def _exchange(
+        self,
+        url: str,
+        hop: str,
+        kind: str,
+        headers: Mapping[str, str],
+        chain: list[str],
+        decision: str,
+        attempt: int,
+        waited: float,
+        *,
+        last: bool,
+    ) -> tuple[_Answer | None, float]:
         """One request. (answer, 0) when done, (None, seconds) to retry after a wait."""
         s = self.settings
         host = urlsplit(hop).netloc.lower()
@@ -914,17 +1016,34 @@ class Fetcher:
         dl = _WATCHDOG.arm(s.total_timeout)
         _current.deadline = dl
         wire = 0
-        log = {"robots": decision, "chain": chain, "attempt": attempt, "wait": waited,
-               "requested_at": requested_at}
+        log = {
+            "robots": decision,
+            "chain": chain,
+            "attempt": attempt,
+            "wait": waited,
+            "requested_at": requested_at,
+        }
         if kind != "robots":
             self.requests_made += 1
         try:
             try:
-                resp = self.session.get(hop, headers=dict(headers), timeout=self.timeout,
-                                        stream=True, allow_redirects=False)
+                resp = self.session.get(
+                    hop,
+                    headers=dict(headers),
+                    timeout=self.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
             except AddressRefusedError as exc:
-                self._log(url, hop, kind, "refused_redirect", elapsed=time.monotonic() - t0,
-                          error=exc.reason, **log)
+                self._log(
+                    url,
+                    hop,
+                    kind,
+                    "refused_redirect",
+                    elapsed=time.monotonic() - t0,
+                    error=exc.reason,
+                    **log,
+                )
                 if exc.transient:
                     self.hosts.failed(host, s)
                     raise FetchError(url, f"{exc.reason}; will retry next run") from None
@@ -933,26 +1052,50 @@ class Fetcher:
                 status = resp.status_code
                 resp_headers = {k.lower(): v for k, v in resp.headers.items()}
                 if status in REDIRECT_STATUSES and resp_headers.get("location"):
-                    self._log(url, hop, kind, "redirect", status=status,
-                              elapsed=time.monotonic() - t0, **log)
+                    self._log(
+                        url,
+                        hop,
+                        kind,
+                        "redirect",
+                        status=status,
+                        elapsed=time.monotonic() - t0,
+                        **log,
+                    )
                     self.hosts.succeeded(host)
                     return _Answer(status, resp_headers, location=resp_headers["location"]), 0
                 if status in RETRY_STATUSES and not last:
                     delay = parse_retry_after(resp_headers.get("retry-after"))
-                    self._log(url, hop, kind, "retry", status=status,
-                              elapsed=time.monotonic() - t0, **log)
+                    self._log(
+                        url, hop, kind, "retry", status=status, elapsed=time.monotonic() - t0, **log
+                    )
                     if delay is None:
-                        return None, s.backoff_factor * (2 ** attempt)
+                        return None, s.backoff_factor * (2**attempt)
                     if not self.hosts.spend_retry_after(host, delay, s):
                         raise HostPausedError(url, host, self.hosts.paused[host])
                     return None, delay
                 body, wire, truncated = b"", 0, False
                 if 200 <= status < 300:
                     body, wire, truncated = self._read_body(resp, url, kind, dl)
-                outcome = ("ok" if 200 <= status < 300 else "not_modified" if status == 304
-                           else "gone" if status in (404, 410) else "error_status")
-                self._log(url, hop, kind, outcome, status=status, wire=wire,
-                          decoded=len(body), elapsed=time.monotonic() - t0, **log)
+                outcome = (
+                    "ok"
+                    if 200 <= status < 300
+                    else "not_modified"
+                    if status == 304
+                    else "gone"
+                    if status in (404, 410)
+                    else "error_status"
+                )
+                self._log(
+                    url,
+                    hop,
+                    kind,
+                    outcome,
+                    status=status,
+                    wire=wire,
+                    decoded=len(body),
+                    elapsed=time.monotonic() - t0,
+                    **log,
+                )
                 if status >= 500 or status == 429:
                     self.hosts.failed(host, s)
                 else:
@@ -964,11 +1107,24 @@ class Fetcher:
             if isinstance(exc, DeadlineExceededError):
                 self.hosts.failed(host, s)
             if not isinstance(exc, RefusedRedirectError | HostPausedError):
-                self._log(url, hop, kind, _outcome_of(exc), status=exc.status,
-                          elapsed=time.monotonic() - t0, error=str(exc), **log)
+                self._log(
+                    url,
+                    hop,
+                    kind,
+                    _outcome_of(exc),
+                    status=exc.status,
+                    elapsed=time.monotonic() - t0,
+                    error=str(exc),
+                    **log,
+                )
             raise
-        except (requests.RequestException, OSError, zlib.error, urllib3.exceptions.HTTPError,
-                http.client.HTTPException) as exc:
+        except (
+            requests.RequestException,
+            OSError,
+            zlib.error,
+            urllib3.exceptions.HTTPError,
+            http.client.HTTPException,
+        ) as exc:
             elapsed = time.monotonic() - t0
             if dl.fired:
                 err: FetchError = DeadlineExceededError(url, s.total_timeout, wire)
@@ -978,26 +1134,42 @@ class Fetcher:
                 err = FetchError(url, f"{type(exc).__name__}: {exc}; will retry next run")
             # Connection trouble is worth another try; a read timeout or a passed deadline
             # is not (a server that stalls would cost attempts x timeout per page).
-            retryable = (isinstance(exc, requests.ConnectionError)
-                         and not isinstance(exc, requests.ReadTimeout) and not dl.fired
-                         and wire == 0)
-            self._log(url, hop, kind, "retry" if retryable and not last else _outcome_of(err),
-                      elapsed=elapsed, error=str(err), **log)
+            retryable = (
+                isinstance(exc, requests.ConnectionError)
+                and not isinstance(exc, requests.ReadTimeout)
+                and not dl.fired
+                and wire == 0
+            )
+            self._log(
+                url,
+                hop,
+                kind,
+                "retry" if retryable and not last else _outcome_of(err),
+                elapsed=elapsed,
+                error=str(err),
+                **log,
+            )
             if retryable and not last:
-                return None, s.backoff_factor * (2 ** attempt)
+                return None, s.backoff_factor * (2**attempt)
             self.hosts.failed(host, s)
             raise err from exc
         finally:
             dl.done = True
             _current.deadline = None
 
-    def _read_body(self, resp: requests.Response, url: str, kind: str,
-                   dl: _Deadline) -> tuple[bytes, int, bool]:
+    def _read_body(
+        self, resp: requests.Response, url: str, kind: str, dl: _Deadline
+    ) -> tuple[bytes, int, bool]:
         """The body, streamed under the caps: (bytes, bytes on the wire, cut)."""
         s = self.settings
         cut_ok = kind in ("sitemap", "feed", "robots")
-        decoded_cap = (s.max_sitemap_bytes if kind in ("sitemap", "feed") else
-                       s.robots_max_bytes if kind == "robots" else s.max_decoded_bytes)
+        decoded_cap = (
+            s.max_sitemap_bytes
+            if kind in ("sitemap", "feed")
+            else s.robots_max_bytes
+            if kind == "robots"
+            else s.max_decoded_bytes
+        )
         wire_cap = decoded_cap if cut_ok else s.max_body_bytes
         coding = _content_encoding(resp.headers, url)
         length = resp.headers.get("content-length", "")

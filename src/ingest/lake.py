@@ -58,10 +58,25 @@ from ingest.rawzone import load_raw, raw_relpath, store_raw  # noqa: F401 (part 
 from ingest.storage import ObjectLake, remote
 
 PARTITION_COLUMNS = ("language", "year")
-PARTITIONED = ("releases", "release_blocks", "quotes", "release_revisions",
-               "mentions", "quantities", "speakers", "topics")
-UNPARTITIONED = ("quarantine", "ingest_runs", "pages", "sitemaps", "fetch_log",
-                 "translation_links", "families")
+PARTITIONED = (
+    "releases",
+    "release_blocks",
+    "quotes",
+    "release_revisions",
+    "mentions",
+    "quantities",
+    "speakers",
+    "topics",
+)
+UNPARTITIONED = (
+    "quarantine",
+    "ingest_runs",
+    "pages",
+    "sitemaps",
+    "fetch_log",
+    "translation_links",
+    "families",
+)
 MANIFEST = "manifest.json"
 MANIFEST_HISTORY = "_manifests"
 STAGING = "_staging"
@@ -93,6 +108,7 @@ def parse_partition_key(key: str) -> tuple[str, int]:
 
 # ---- manifest ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Manifest:
     """One committed snapshot: table -> partition key ("" if unpartitioned) -> file."""
@@ -115,15 +131,27 @@ class Manifest:
         return {f for parts in self.files.values() for f in parts.values()}
 
     def to_json(self) -> str:
-        return json.dumps({"version": self.version, "committed_at": self.committed_at,
-                           "run_id": self.run_id, "files": self.files,
-                           "applied": self.applied}, indent=1, sort_keys=True)
+        return json.dumps(
+            {
+                "version": self.version,
+                "committed_at": self.committed_at,
+                "run_id": self.run_id,
+                "files": self.files,
+                "applied": self.applied,
+            },
+            indent=1,
+            sort_keys=True,
+        )
 
 
 def _manifest_from(data: Mapping) -> Manifest:
-    return Manifest(version=data["version"], files=data["files"],
-                    committed_at=data.get("committed_at"), run_id=data.get("run_id"),
-                    applied=data.get("applied", {}))
+    return Manifest(
+        version=data["version"],
+        files=data["files"],
+        committed_at=data.get("committed_at"),
+        run_id=data.get("run_id"),
+        applied=data.get("applied", {}),
+    )
 
 
 def _history_versions(store: ObjectLake) -> list[int]:
@@ -139,9 +167,12 @@ def _read_manifest_remote(store: ObjectLake) -> Manifest:
         rel = f"{MANIFEST_HISTORY}/{versions[-1]:08d}.json"
         return _manifest_from(json.loads(store.get(rel)))
     except (OSError, ValueError, KeyError) as exc:
-        raise LakeError(store.url(MANIFEST_HISTORY), f"manifest unreadable ({exc}); check "
-                        "the endpoint and credentials, or remove the newest damaged "
-                        f"{MANIFEST_HISTORY}/ object") from exc
+        raise LakeError(
+            store.url(MANIFEST_HISTORY),
+            f"manifest unreadable ({exc}); check "
+            "the endpoint and credentials, or remove the newest damaged "
+            f"{MANIFEST_HISTORY}/ object",
+        ) from exc
 
 
 def read_manifest(lake: Lake) -> Manifest:
@@ -154,8 +185,10 @@ def read_manifest(lake: Lake) -> Manifest:
     except FileNotFoundError:
         return Manifest()
     except (OSError, ValueError) as exc:
-        raise LakeError(str(path), f"manifest unreadable ({exc}); restore the newest good "
-                        f"copy from {MANIFEST_HISTORY}/") from exc
+        raise LakeError(
+            str(path),
+            f"manifest unreadable ({exc}); restore the newest good copy from {MANIFEST_HISTORY}/",
+        ) from exc
     return _manifest_from(data)
 
 
@@ -190,8 +223,11 @@ def commit(
     """
     current = read_manifest(lake)
     if current.version != base.version:
-        raise LeaseError(str(lake), f"manifest moved from version {base.version} to "
-                         f"{current.version} during this publish; retry the batch")
+        raise LeaseError(
+            str(lake),
+            f"manifest moved from version {base.version} to "
+            f"{current.version} during this publish; retry the batch",
+        )
     files = {t: dict(p) for t, p in current.files.items()}
     for table, parts in changes.items():
         target = files.setdefault(table, {})
@@ -205,8 +241,13 @@ def commit(
         applied[unit] = dict(report or {})
         if len(applied) > KEEP_APPLIED:
             applied = dict(list(applied.items())[-KEEP_APPLIED:])
-    new = Manifest(version=current.version + 1, files=files, run_id=run_id, applied=applied,
-                   committed_at=(now or datetime.now(UTC)).isoformat())
+    new = Manifest(
+        version=current.version + 1,
+        files=files,
+        run_id=run_id,
+        applied=applied,
+        committed_at=(now or datetime.now(UTC)).isoformat(),
+    )
     store = remote(lake)
     if store is not None:
         return _commit_remote(store, current, new)
@@ -223,8 +264,11 @@ def commit(
     except OSError as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        raise LakeError(str(lake / MANIFEST), f"commit failed ({exc}); the previous snapshot "
-                        f"(version {current.version}) is intact, re-run to retry") from exc
+        raise LakeError(
+            str(lake / MANIFEST),
+            f"commit failed ({exc}); the previous snapshot "
+            f"(version {current.version}) is intact, re-run to retry",
+        ) from exc
     with contextlib.suppress(OSError):
         (history / f"{new.version:08d}.json").write_bytes(payload)
     return new
@@ -238,14 +282,20 @@ def _commit_remote(store: ObjectLake, current: Manifest, new: Manifest) -> Manif
         # On 412 someone else committed this version, or our own PUT landed and its answer
         # was lost (the client retried): only the latter is ours.
         if store.create(rel, payload) is None and store.get(rel) != payload:
-            raise LeaseError(store.uri, f"version {new.version} was committed by another "
-                             f"writer after this publish read version {current.version}; "
-                             "retry the batch")
+            raise LeaseError(
+                store.uri,
+                f"version {new.version} was committed by another "
+                f"writer after this publish read version {current.version}; "
+                "retry the batch",
+            )
     except LeaseError:
         raise
     except (OSError, ValueError) as exc:
-        raise LakeError(store.url(rel), f"commit failed ({exc}); the previous snapshot "
-                        f"(version {current.version}) is intact, re-run to retry") from exc
+        raise LakeError(
+            store.url(rel),
+            f"commit failed ({exc}); the previous snapshot "
+            f"(version {current.version}) is intact, re-run to retry",
+        ) from exc
     with contextlib.suppress(OSError):
         store.put(MANIFEST, payload)  # convenience copy for tools; readers list history
     return new
@@ -254,8 +304,19 @@ def _commit_remote(store: ObjectLake, current: Manifest, new: Manifest) -> Manif
 # ---- where a lake is ---------------------------------------------------------------------
 
 # What a lake directory holds; anything else means the path is not (only) a lake.
-_LAKE_ENTRIES = frozenset({*PARTITIONED, *UNPARTITIONED, MANIFEST, MANIFEST_HISTORY, STAGING,
-                           "raw", ".writer.lock", "lake.duckdb", "README.md"})
+_LAKE_ENTRIES = frozenset(
+    {
+        *PARTITIONED,
+        *UNPARTITIONED,
+        MANIFEST,
+        MANIFEST_HISTORY,
+        STAGING,
+        "raw",
+        ".writer.lock",
+        "lake.duckdb",
+        "README.md",
+    }
+)
 
 
 def has_commit(lake: Lake) -> bool:
@@ -284,19 +345,28 @@ def check_lake(lake: Lake, *, create: bool) -> None:
     if not lake.exists():
         if create:
             return
-        raise ConfigError(f"no lake at {lake} (no such directory): {hint}; a lake is "
-                          "created by `ingest run`, `ingest backfill` or `ingest init`")
+        raise ConfigError(
+            f"no lake at {lake} (no such directory): {hint}; a lake is "
+            "created by `ingest run`, `ingest backfill` or `ingest init`"
+        )
     if has_commit(lake):
         return
-    others = sorted(p.name for p in lake.iterdir() if p.name not in _LAKE_ENTRIES
-                    and not p.name.startswith(".lake.duckdb."))
+    others = sorted(
+        p.name
+        for p in lake.iterdir()
+        if p.name not in _LAKE_ENTRIES and not p.name.startswith(".lake.duckdb.")
+    )
     if others:
         shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
-        raise ConfigError(f"{lake} is not a lake (no {MANIFEST}) and holds other files "
-                          f"({shown}): {hint}, or give an empty or new directory")
+        raise ConfigError(
+            f"{lake} is not a lake (no {MANIFEST}) and holds other files "
+            f"({shown}): {hint}, or give an empty or new directory"
+        )
     if not create:
-        raise ConfigError(f"{lake} has no lake yet (no {MANIFEST}): {hint}; create one with "
-                          f"`ingest init --lake {lake}` or a run")
+        raise ConfigError(
+            f"{lake} has no lake yet (no {MANIFEST}): {hint}; create one with "
+            f"`ingest init --lake {lake}` or a run"
+        )
 
 
 def init_lake(lake: Lake) -> Manifest:
@@ -316,6 +386,7 @@ def init_lake(lake: Lake) -> Manifest:
 
 # ---- data files -------------------------------------------------------------------------
 
+
 def write_data_file(lake: Lake, table: str, key: str, frame: pl.DataFrame, version: int) -> str:
     """Write an immutable data file for a partition; returns its lake-relative path.
 
@@ -331,8 +402,11 @@ def write_data_file(lake: Lake, table: str, key: str, frame: pl.DataFrame, versi
             data.write_parquet(buf, compression="zstd", statistics=True)
             store.put(rel, buf.getvalue())  # one PUT: the object appears whole or not at all
         except OSError as exc:
-            raise LakeError(store.url(rel), f"writing data failed ({exc}); nothing was "
-                            "committed, the previous snapshot is intact: re-run") from exc
+            raise LakeError(
+                store.url(rel),
+                f"writing data failed ({exc}); nothing was "
+                "committed, the previous snapshot is intact: re-run",
+            ) from exc
         return rel
     staging = lake / STAGING
     staging.mkdir(parents=True, exist_ok=True)
@@ -348,36 +422,48 @@ def write_data_file(lake: Lake, table: str, key: str, frame: pl.DataFrame, versi
     except OSError as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        raise LakeError(str(target), f"writing data failed ({exc}); nothing was committed, "
-                        "the previous snapshot is intact: free disk space and re-run") from exc
+        raise LakeError(
+            str(target),
+            f"writing data failed ({exc}); nothing was committed, "
+            "the previous snapshot is intact: free disk space and re-run",
+        ) from exc
     return rel
 
 
-def read_data_file(lake: Lake, rel: str | None, schema: Mapping[str, pl.DataType],
-                   partition: str = "") -> pl.DataFrame:
+def read_data_file(
+    lake: Lake, rel: str | None, schema: Mapping[str, pl.DataType], partition: str = ""
+) -> pl.DataFrame:
     """A data file as a frame of `schema` (partition keys added back); empty if `rel` is None."""
     if rel is None:
         return pl.DataFrame(schema=dict(schema))
     store = remote(lake)
     path = store.url(rel) if store is not None else lake / rel
     try:
-        frame = (pl.read_parquet(io.BytesIO(store.get(rel))) if store is not None
-                 else pl.read_parquet(path))
+        frame = (
+            pl.read_parquet(io.BytesIO(store.get(rel)))
+            if store is not None
+            else pl.read_parquet(path)
+        )
     except Exception as exc:  # polars raises several kinds for a missing/corrupt file
-        raise LakeError(str(path), f"unreadable data file ({exc}); it is named by "
-                        f"{MANIFEST}: restore the lake or run `ingest reprocess`") from exc
+        raise LakeError(
+            str(path),
+            f"unreadable data file ({exc}); it is named by "
+            f"{MANIFEST}: restore the lake or run `ingest reprocess`",
+        ) from exc
     if partition:
         language, year = parse_partition_key(partition)
-        frame = frame.with_columns(pl.lit(language, pl.String).alias("language"),
-                                   pl.lit(year, pl.Int32).alias("year"))
+        frame = frame.with_columns(
+            pl.lit(language, pl.String).alias("language"), pl.lit(year, pl.Int32).alias("year")
+        )
     missing = {c: t for c, t in schema.items() if c not in frame.columns}
     if missing:  # files written before a column existed
         frame = frame.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in missing.items())
     return frame.select(list(schema)).cast(dict(schema))  # type: ignore[arg-type]
 
 
-def read_table(lake: Lake, manifest: Manifest, table: str,
-               schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def read_table(
+    lake: Lake, manifest: Manifest, table: str, schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
     """Every live file of a table, as one frame."""
     parts = manifest.files.get(table, {})
     frames = [read_data_file(lake, rel, schema, key) for key, rel in sorted(parts.items())]
@@ -385,6 +471,7 @@ def read_table(lake: Lake, manifest: Manifest, table: str,
 
 
 # ---- housekeeping -----------------------------------------------------------------------
+
 
 def _staging_name(suffix: str) -> str:
     # The writer's pid in the name lets the next run tell a crashed writer's leftovers
@@ -483,6 +570,7 @@ def _collect_garbage_remote(store: ObjectLake, grace_s: float) -> int:
 
 # ---- writer lock ------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def writer_lock(lake: Lake, timeout_s: float = 600.0) -> Iterator[None]:
     """Exclusive lease on the lake's commit point for one read-merge-commit.
@@ -507,8 +595,11 @@ def writer_lock(lake: Lake, timeout_s: float = 600.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise LeaseError(str(lake), f"another run held the writer lock for "
-                                     f"{timeout_s:.0f} s; retry when it has finished") from None
+                    raise LeaseError(
+                        str(lake),
+                        f"another run held the writer lock for "
+                        f"{timeout_s:.0f} s; retry when it has finished",
+                    ) from None
                 time.sleep(0.05)
         yield
     finally:
@@ -518,13 +609,15 @@ def writer_lock(lake: Lake, timeout_s: float = 600.0) -> Iterator[None]:
 
 
 def _lease_body(holder: str, ttl_s: float) -> bytes:
-    return json.dumps({"holder": holder, "ttl_s": ttl_s,
-                       "expires_at": time.time() + ttl_s}).encode()
+    return json.dumps(
+        {"holder": holder, "ttl_s": ttl_s, "expires_at": time.time() + ttl_s}
+    ).encode()
 
 
 @contextlib.contextmanager
-def lease(store: ObjectLake, *, timeout_s: float = 600.0,
-          ttl_s: float = LEASE_TTL_S) -> Iterator[str]:
+def lease(
+    store: ObjectLake, *, timeout_s: float = 600.0, ttl_s: float = LEASE_TTL_S
+) -> Iterator[str]:
     """The object-store writer lock: `_writer.lease`, holding its holder and expiry time.
 
     Taken with a create-only PUT; an expired lease (its holder died or hung) is taken over
@@ -553,9 +646,12 @@ def lease(store: ObjectLake, *, timeout_s: float = 600.0,
                     if etag is not None:
                         break
             if time.monotonic() > deadline:
-                raise LeaseError(store.uri, f"another run held the writer lease for "
-                                 f"{timeout_s:.0f} s; retry when it has finished (a dead "
-                                 f"holder's lease expires within {ttl_s:.0f} s)")
+                raise LeaseError(
+                    store.uri,
+                    f"another run held the writer lease for "
+                    f"{timeout_s:.0f} s; retry when it has finished (a dead "
+                    f"holder's lease expires within {ttl_s:.0f} s)",
+                )
             time.sleep(0.1)
     except OSError as exc:
         raise LakeError(store.url(LEASE), f"cannot take the writer lease ({exc})") from exc

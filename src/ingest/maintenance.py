@@ -36,8 +36,9 @@ def _header_charsets(settings: Settings) -> dict[str, str]:
     return dict(rows.select("path", "encoding").iter_rows())
 
 
-def _run(settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str, str],
-         parameters: dict) -> dict:
+def _run(
+    settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str, str], parameters: dict
+) -> dict:
     started = pipeline.utcnow()
     charsets = _header_charsets(settings)
     run_id = pipeline.new_run_id(started)
@@ -47,16 +48,27 @@ def _run(settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str
         for i, chunk in enumerate(pipeline.batches(plans, settings.batch_size), 1):
             now = pipeline.utcnow()
             pages = pipeline.pages_from_raw(chunk, raw, settings, now, charsets)
-            report.merge(pipeline.land_pages(pages, settings, run_id=run_id, now=now,
-                                             unit=f"{run_id}/batch-{i}"))
+            report.merge(
+                pipeline.land_pages(
+                    pages, settings, run_id=run_id, now=now, unit=f"{run_id}/batch-{i}"
+                )
+            )
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
         row = pipeline.record_run(
-            settings.lake, run_id=run_id, flow=flow, parameters=parameters,
-            started_at=started, finished_at=pipeline.utcnow(), discovered=len(plans),
-            report=report, requests=0, error=error)
+            settings.lake,
+            run_id=run_id,
+            flow=flow,
+            parameters=parameters,
+            started_at=started,
+            finished_at=pipeline.utcnow(),
+            discovered=len(plans),
+            report=report,
+            requests=0,
+            error=error,
+        )
         views.build_views_db(settings.lake)
     return {**row, "reparsed": report.counts["reparsed"], "pages": len(plans)}
 
@@ -64,9 +76,14 @@ def _run(settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str
 def _plan(row: dict) -> PagePlan:
     # The page's stored sitemap lastmod and Last-Modified travel with it: they are the
     # pipeline's last-resort dates for a page that names none (pipeline.page_dates).
-    return PagePlan(path=row["path"], url=row["url"], language=row["language"], reason="replay",
-                    last_modified=row.get("last_modified"),
-                    sitemap_lastmod=row.get("sitemap_lastmod"))
+    return PagePlan(
+        path=row["path"],
+        url=row["url"],
+        language=row["language"],
+        reason="replay",
+        last_modified=row.get("last_modified"),
+        sitemap_lastmod=row.get("sitemap_lastmod"),
+    )
 
 
 def _settings(target: Settings | Path | ObjectLake, **values: object) -> Settings:
@@ -83,28 +100,41 @@ def replay(target: Settings | Path | ObjectLake, *, reason: str | None = None) -
     manifest = lk.read_manifest(settings.lake)
     rows = lk.read_data_file(settings.lake, manifest.file("quarantine"), sc.QUARANTINE)
     # This source's pages only: they are parsed again as its releases.
-    rows = rows.filter(pl.col("raw_path").is_not_null() & pl.col("language").is_not_null()
-                       & sc.of_source(settings.source))
+    rows = rows.filter(
+        pl.col("raw_path").is_not_null()
+        & pl.col("language").is_not_null()
+        & sc.of_source(settings.source)
+    )
     if reason:
         rows = rows.filter(pl.col("reason") == reason)
     state = pipeline.load_pages_state(settings.lake, source=settings.source).select(
-        "path", "last_modified", "sitemap_lastmod")
+        "path", "last_modified", "sitemap_lastmod"
+    )
     picked = rows.join(state, on="path", how="left").to_dicts()
-    return _run(settings, "replay", [_plan(r) for r in picked],
-                {r["path"]: r["raw_path"] for r in picked},
-                {"source": settings.source, "reason": reason})
+    return _run(
+        settings,
+        "replay",
+        [_plan(r) for r in picked],
+        {r["path"]: r["raw_path"] for r in picked},
+        {"source": settings.source, "reason": reason},
+    )
 
 
-def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None,
-              languages: Sequence[str] | None = None,
-              methods: Sequence[str] | None = None) -> dict:
+def reprocess(
+    target: Settings | Path | ObjectLake,
+    *,
+    since: date | None = None,
+    languages: Sequence[str] | None = None,
+    methods: Sequence[str] | None = None,
+) -> dict:
     """Re-parse every raw page behind the lake (in range) with the current parser.
 
     `methods` keeps only releases whose body came from those extraction paths (e.g.
     `["trafilatura"]` after the structural pass improved); the returned counts include
     the releases by extraction method after the run (`methods`)."""
-    settings = _settings(target, **({"languages": parse_languages(languages)}
-                                    if languages is not None else {}))
+    settings = _settings(
+        target, **({"languages": parse_languages(languages)} if languages is not None else {})
+    )
     state = pipeline.load_pages_state(settings.lake, source=settings.source)
     rows = state.filter(
         pl.col("raw_path").is_not_null()
@@ -113,19 +143,30 @@ def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None
     )
     if methods:
         made = _release_methods(settings.lake, settings.source).filter(
-            pl.col("extraction_method").is_in(list(methods)))
+            pl.col("extraction_method").is_in(list(methods))
+        )
         rows = rows.filter(pl.col("release_id").is_in(made["release_id"].implode()))
     if since is not None:
         # Quarantined pages have no date yet: they are always part of a reprocess.
-        rows = rows.filter(pl.col("published_date").is_null()
-                           | (pl.col("published_date") >= since))
+        rows = rows.filter(pl.col("published_date").is_null() | (pl.col("published_date") >= since))
     picked = rows.sort("language", "path").to_dicts()
-    row = _run(settings, "reprocess", [_plan(r) for r in picked],
-               {r["path"]: r["raw_path"] for r in picked},
-               {"source": settings.source, "since": since,
-                "languages": list(settings.languages), "methods": list(methods or [])})
-    counts = _release_methods(settings.lake, settings.source)["extraction_method"] \
-        .fill_null("unknown").value_counts(sort=True)
+    row = _run(
+        settings,
+        "reprocess",
+        [_plan(r) for r in picked],
+        {r["path"]: r["raw_path"] for r in picked},
+        {
+            "source": settings.source,
+            "since": since,
+            "languages": list(settings.languages),
+            "methods": list(methods or []),
+        },
+    )
+    counts = (
+        _release_methods(settings.lake, settings.source)["extraction_method"]
+        .fill_null("unknown")
+        .value_counts(sort=True)
+    )
     row["methods"] = dict(counts.iter_rows())
     return row
 
@@ -133,5 +174,8 @@ def reprocess(target: Settings | Path | ObjectLake, *, since: date | None = None
 def _release_methods(lake: lk.Lake, source: str) -> pl.DataFrame:
     """release_id and extraction_method of every release of `source` in the lake."""
     manifest = lk.read_manifest(lake)
-    return lk.read_table(lake, manifest, "releases", sc.RELEASES).filter(
-        pl.col("source") == source).select("release_id", "extraction_method")
+    return (
+        lk.read_table(lake, manifest, "releases", sc.RELEASES)
+        .filter(pl.col("source") == source)
+        .select("release_id", "extraction_method")
+    )

@@ -30,14 +30,21 @@ def _json_default(value: object) -> str:
 
 def render(frame: pl.DataFrame, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(frame.to_dicts(), ensure_ascii=False, default=_json_default,
-                          indent=2) + "\n"
+        return (
+            json.dumps(frame.to_dicts(), ensure_ascii=False, default=_json_default, indent=2) + "\n"
+        )
     if fmt == "csv":
         return _flat(frame).write_csv()
     if fmt == "chart":
         return chart(frame)
-    with pl.Config(tbl_rows=200, tbl_cols=30, fmt_str_lengths=80, tbl_hide_dataframe_shape=True,
-                   tbl_hide_column_data_types=True, tbl_width_chars=160):
+    with pl.Config(
+        tbl_rows=200,
+        tbl_cols=30,
+        fmt_str_lengths=80,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        tbl_width_chars=160,
+    ):
         return f"{frame}\n({frame.height} rows)\n"
 
 
@@ -48,8 +55,10 @@ def chart(frame: pl.DataFrame, width: int = 50) -> str:
         return render(frame, "table")
     value_col = numeric[-1]
     label_cols = [c for c in frame.columns if c != value_col] or [value_col]
-    labels = [" · ".join("" if v is None else str(v) for v in row)
-              for row in frame.select(label_cols).iter_rows()]
+    labels = [
+        " · ".join("" if v is None else str(v) for v in row)
+        for row in frame.select(label_cols).iter_rows()
+    ]
     values = [float(v or 0) for v in frame[value_col].to_list()]
     top = max(max(values), 1e-12)
     pad = min(max(len(s) for s in labels), 40)

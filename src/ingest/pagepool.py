@@ -107,8 +107,7 @@ def not_html(result: FetchResult) -> Outcome | None:
     kind = result.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in _HTML_TYPES:
         return None
-    return Rejection(result.url, "not_html",
-                     f"Content-Type {kind!r} is not a web page; not kept")
+    return Rejection(result.url, "not_html", f"Content-Type {kind!r} is not a web page; not kept")
 
 
 def workers(settings: Settings) -> int:
@@ -125,8 +124,12 @@ def pool(settings: Settings) -> ProcessPoolExecutor | None:
         return None
     # A worker that died (OOM killer, segfault) breaks the pool for good: start a new one,
     # so the retry of the failed unit has somewhere to run.
-    if (_pool is None or _pool_pid != os.getpid() or getattr(_pool, "_broken", False)
-            or _pool_size != size):
+    if (
+        _pool is None
+        or _pool_pid != os.getpid()
+        or getattr(_pool, "_broken", False)
+        or _pool_size != size
+    ):
         if _pool is not None and _pool_pid == os.getpid():
             _pool.shutdown(wait=False, cancel_futures=True)
         # spawn, not fork: polars in a forked child hangs (STACK_NOTES pitfall 14).
@@ -135,15 +138,20 @@ def pool(settings: Settings) -> ProcessPoolExecutor | None:
     return _pool
 
 
-def submit(settings: Settings, body: bytes, url: str,
-           content_type: str | None = None) -> Future[Timed] | None:
+def submit(
+    settings: Settings, body: bytes, url: str, content_type: str | None = None
+) -> Future[Timed] | None:
     """Parse one already-fetched body in a worker (the paced mode)."""
     p = pool(settings)
     return p.submit(timed_outcome, body, url, content_type) if p is not None else None
 
 
-def submit_fetches(settings: Settings, robots: dict, jobs: list[PageJob], hosts: HostBook,
-                   ) -> Future[tuple[list[PageDone], int, list[dict]]] | None:
+def submit_fetches(
+    settings: Settings,
+    robots: dict,
+    jobs: list[PageJob],
+    hosts: HostBook,
+) -> Future[tuple[list[PageDone], int, list[dict]]] | None:
     """Fetch, store and extract a slice of pages in a worker (the unpaced mode).
 
     `robots` is the parent's parsed robots.txt per origin, so workers never fetch it again;
@@ -154,8 +162,9 @@ def submit_fetches(settings: Settings, robots: dict, jobs: list[PageJob], hosts:
     return p.submit(fetch_slice, settings, robots, jobs, hosts) if p is not None else None
 
 
-def fetch_slice(settings: Settings, robots: dict, jobs: list[PageJob],
-                hosts: HostBook | None = None) -> tuple[list[PageDone], int, list[dict]]:
+def fetch_slice(
+    settings: Settings, robots: dict, jobs: list[PageJob], hosts: HostBook | None = None
+) -> tuple[list[PageDone], int, list[dict]]:
     """Runs in a worker: each page fetched, kept raw and extracted; a lake error raises
     (the unit fails and is retried whole), a fetch error is that page's outcome."""
     fetcher = _fetcher_for(settings, robots, hosts)
@@ -165,9 +174,11 @@ def fetch_slice(settings: Settings, robots: dict, jobs: list[PageJob],
     return done, fetcher.requests_made - before, fetcher.log.drain()
 
 
-def fetch_and_keep(fetcher: Fetcher, settings: Settings, job: PageJob,
-                   ) -> tuple[FetchResult | None, str | None, FetchError | None,
-                              Outcome | None]:
+def fetch_and_keep(
+    fetcher: Fetcher,
+    settings: Settings,
+    job: PageJob,
+) -> tuple[FetchResult | None, str | None, FetchError | None, Outcome | None]:
     """GET one page (conditionally) and keep a new body in the raw zone: (result, raw path,
     error, outcome when already decided). A fetch error is returned (it is that page's
     outcome); a lake error raises. A body that is not a web page is refused unkept."""
@@ -188,10 +199,12 @@ def fetch_one(fetcher: Fetcher, settings: Settings, job: PageJob) -> PageDone:
     result, raw, error, outcome = fetch_and_keep(fetcher, settings, job)
     if result is None or raw is None:
         return PageDone(result, None, outcome, 0.0, error)
-    outcome, parse_s, text, analysis = timed_outcome(result.body, job.url,
-                                                     result.headers.get("content-type"))
-    return PageDone(dataclasses.replace(result, body=b""), raw, outcome, parse_s, None, text,
-                    analysis)
+    outcome, parse_s, text, analysis = timed_outcome(
+        result.body, job.url, result.headers.get("content-type")
+    )
+    return PageDone(
+        dataclasses.replace(result, body=b""), raw, outcome, parse_s, None, text, analysis
+    )
 
 
 def _fetcher_for(settings: Settings, robots: dict, hosts: HostBook | None) -> Fetcher:

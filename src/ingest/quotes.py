@@ -196,7 +196,7 @@ def _latin_pre(pre: str) -> str | None:
     # only the current sentence counts
     cut = max(tail.rfind(". "), tail.rfind("! "), tail.rfind("? "))
     # (an abbreviation is at most a few characters: look at the end only, not the whole text)
-    while cut > 0 and _ABBREV.search(tail[max(0, cut - 8): cut + 1]):
+    while cut > 0 and _ABBREV.search(tail[max(0, cut - 8) : cut + 1]):
         cut = max(tail.rfind(". ", 0, cut), tail.rfind("! ", 0, cut), tail.rfind("? ", 0, cut))
     if cut > 0:
         tail = tail[cut + 2 :]
@@ -208,7 +208,7 @@ def _latin_pre(pre: str) -> str | None:
         # a match cannot start earlier, and searching a long sentence from every position
         # costs milliseconds. Cut at a space, so the window starts at a word, as `\s` did.
         cut = tail.find(" ", len(tail) - _PRE_WINDOW)
-        tail = tail[cut + 1:] if cut != -1 else tail
+        tail = tail[cut + 1 :] if cut != -1 else tail
     m = _PRE_ACCORDING.search(tail)
     if m:
         return _clean_latin_speaker(m["spk"])

@@ -69,5 +69,6 @@ def load_raw(lake: Path | ObjectLake, rel: str) -> bytes:
         data = store.get(rel) if store is not None else (lake / rel).read_bytes()
         return gzip.decompress(data)
     except (OSError, EOFError) as exc:
-        raise LakeError(where, f"raw page missing or corrupt ({exc}); "
-                        "it will be refetched by the next run") from exc
+        raise LakeError(
+            where, f"raw page missing or corrupt ({exc}); it will be refetched by the next run"
+        ) from exc

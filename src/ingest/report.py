@@ -8,8 +8,17 @@ from collections.abc import Mapping
 from ingest.pipeline import BatchReport
 from ingest.settings import Settings
 
-_COUNTS = ("discovered", "fetched", "new", "updated", "unchanged", "quarantined", "failed",
-           "gone", "requests")
+_COUNTS = (
+    "discovered",
+    "fetched",
+    "new",
+    "updated",
+    "unchanged",
+    "quarantined",
+    "failed",
+    "gone",
+    "requests",
+)
 
 
 def markdown(row: Mapping[str, object], result: BatchReport, settings: Settings) -> str:
@@ -29,16 +38,36 @@ def markdown(row: Mapping[str, object], result: BatchReport, settings: Settings)
         lines += ["", "## Warnings", ""]
         lines += [f"- {w}" for w in result.warnings[:50]]
     if result.emptied:
-        lines += ["", "## Fields emptied (stored versions kept)", "", "| url | fields |",
-                  "|---|---|"]
+        lines += [
+            "",
+            "## Fields emptied (stored versions kept)",
+            "",
+            "| url | fields |",
+            "|---|---|",
+        ]
         lines += [f"| {e['url']} | {e['fields']} |" for e in result.emptied[:50]]
     if result.by_language:
-        keys = ("discovered", "fetched", "new", "updated", "unchanged", "quarantined", "failed",
-                "gone")
-        lines += ["", "## Per language", "", "| language | " + " | ".join(keys) + " |",
-                  "|---" * (len(keys) + 1) + "|"]
-        lines += [f"| {lang} | " + " | ".join(str(c[k]) for k in keys) + " |"
-                  for lang, c in sorted(result.by_language.items())]
+        keys = (
+            "discovered",
+            "fetched",
+            "new",
+            "updated",
+            "unchanged",
+            "quarantined",
+            "failed",
+            "gone",
+        )
+        lines += [
+            "",
+            "## Per language",
+            "",
+            "| language | " + " | ".join(keys) + " |",
+            "|---" * (len(keys) + 1) + "|",
+        ]
+        lines += [
+            f"| {lang} | " + " | ".join(str(c[k]) for k in keys) + " |"
+            for lang, c in sorted(result.by_language.items())
+        ]
     if result.quarantined:
         reasons = Counter((q["stage"], q["reason"]) for q in result.quarantined)
         lines += ["", "## Quarantine reasons", "", "| stage | reason | pages |", "|---|---|---|"]

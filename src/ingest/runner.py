@@ -30,13 +30,15 @@ BatchStep = Callable[[Sequence[PagePlan], Fetcher, Settings, str, str], BatchRep
 FinishStep = Callable[[Settings, dict, Discovery | None, BatchReport], dict]
 
 
-def discover_step(fetcher: Fetcher, settings: Settings, mode: str, since: date | None,
-                  until: date | None) -> Discovery:
+def discover_step(
+    fetcher: Fetcher, settings: Settings, mode: str, since: date | None, until: date | None
+) -> Discovery:
     return pipeline.discover_releases(fetcher, settings, mode=mode, since=since, until=until)
 
 
-def batch_step(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings, run_id: str,
-               label: str) -> BatchReport:
+def batch_step(
+    plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings, run_id: str, label: str
+) -> BatchReport:
     """Fetch, extract, validate and publish one batch as one commit (unit run_id/label).
 
     `fetcher` is this unit's own (see Fetcher.sibling); its request count is reported.
@@ -44,8 +46,14 @@ def batch_step(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings, 
     pages = pipeline.fetch_pages(plans, fetcher, settings)
     rows = fetcher.log.drain()  # this unit's requests (and any a shared log holds) land with it
     try:
-        report = pipeline.land_pages(pages, settings, run_id=run_id, now=pipeline.utcnow(),
-                                     unit=f"{run_id}/{label}", fetch_log=rows)
+        report = pipeline.land_pages(
+            pages,
+            settings,
+            run_id=run_id,
+            now=pipeline.utcnow(),
+            unit=f"{run_id}/{label}",
+            fetch_log=rows,
+        )
     except BaseException:
         fetcher.log.extend(rows)  # not committed: the retry or the run's finish takes them
         raise
@@ -53,18 +61,22 @@ def batch_step(plans: Sequence[PagePlan], fetcher: Fetcher, settings: Settings, 
     return report
 
 
-def finish_step(settings: Settings, run: dict, discovery: Discovery | None,
-                result: BatchReport) -> dict:
+def finish_step(
+    settings: Settings, run: dict, discovery: Discovery | None, result: BatchReport
+) -> dict:
     """Store sitemap lastmods (only after a clean run), the requests made outside batches,
     record the run, rebuild the views."""
     run = dict(run)
     log_rows = run.pop("fetch_log", ())
     if discovery is not None and run.get("error") is None and run.get("status") != "failed":
-        pipeline.save_sitemap_state(settings.lake, discovery.sitemap_lastmods,
-                                    run_id=run["run_id"], languages=settings.languages,
-                                    source=settings.source)
-    pipeline.save_fetch_log(settings.lake, log_rows, run_id=run["run_id"],
-                            now=run["finished_at"])
+        pipeline.save_sitemap_state(
+            settings.lake,
+            discovery.sitemap_lastmods,
+            run_id=run["run_id"],
+            languages=settings.languages,
+            source=settings.source,
+        )
+    pipeline.save_fetch_log(settings.lake, log_rows, run_id=run["run_id"], now=run["finished_at"])
     row = pipeline.record_run(settings.lake, report=result, **run)
     views.build_views_db(settings.lake)
     return row
@@ -102,7 +114,7 @@ def plan_units(plans: Sequence[PagePlan], settings: Settings) -> list[Unit]:
             groups[-1][1].extend(part)
             continue
         for i in range(0, len(part), size):
-            groups.append(([key], part[i:i + size]))
+            groups.append(([key], part[i : i + size]))
     units = []
     for n, (keys, group) in enumerate(groups, 1):
         span = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
@@ -110,12 +122,15 @@ def plan_units(plans: Sequence[PagePlan], settings: Settings) -> list[Unit]:
     return units
 
 
-UnitRunner = Callable[[Sequence[Unit], Fetcher, Settings, str, int],
-                      Iterator[tuple[Unit, BatchReport | BaseException]]]
+UnitRunner = Callable[
+    [Sequence[Unit], Fetcher, Settings, str, int],
+    Iterator[tuple[Unit, BatchReport | BaseException]],
+]
 
 
-def run_units_plain(units: Sequence[Unit], fetcher: Fetcher, settings: Settings, run_id: str,
-                    parallel: int) -> Iterator[tuple[Unit, BatchReport | BaseException]]:
+def run_units_plain(
+    units: Sequence[Unit], fetcher: Fetcher, settings: Settings, run_id: str, parallel: int
+) -> Iterator[tuple[Unit, BatchReport | BaseException]]:
     """Run units in order, or in `parallel` threads. Each unit gets its own session (a
     Fetcher sibling) sharing the run's per-host rate limit and robots.txt; commits
     serialise on the lake's writer lock."""
@@ -158,48 +173,64 @@ class Verdict:
 
 # Checked after discovery: a run that cannot go on stops here, writes no page, and does not
 # advance the sitemap state.
-def judge_discovery(discovery: Discovery, fetcher: Fetcher, settings: Settings,
-                    known_pages: int) -> Verdict | None:
+def judge_discovery(
+    discovery: Discovery, fetcher: Fetcher, settings: Settings, known_pages: int
+) -> Verdict | None:
     """The verdict when discovery already decides the run (else None: go on)."""
     root = settings.base_url + "/"
     if settings.respect_robots:
         rules = fetcher.robots.rules(root)
         if rules.state == "unavailable" and not rules.answered and not discovery.reached:
-            return Verdict("failed", "newsroom_unreachable",
-                           f"could not reach the newsroom at {settings.base_url}: "
-                           f"robots.txt got no answer ({rules.detail}), nor did anything else")
+            return Verdict(
+                "failed",
+                "newsroom_unreachable",
+                f"could not reach the newsroom at {settings.base_url}: "
+                f"robots.txt got no answer ({rules.detail}), nor did anything else",
+            )
         if rules.state == "unavailable":
-            return Verdict("partial", "robots_unavailable",
-                           f"robots.txt of {settings.base_url} unavailable ({rules.detail}): "
-                           "RFC 9309 says disallow all, so nothing was fetched; the next run "
-                           "tries again")
+            return Verdict(
+                "partial",
+                "robots_unavailable",
+                f"robots.txt of {settings.base_url} unavailable ({rules.detail}): "
+                "RFC 9309 says disallow all, so nothing was fetched; the next run "
+                "tries again",
+            )
         if fetcher.robots.forbids_everything(root) and not discovery.candidates:
-            return Verdict("failed", "robots_forbids_all",
-                           f"robots.txt of {settings.base_url} disallows the site for our "
-                           f"user agent ({settings.user_agent!r}): nothing can be fetched; "
-                           "ask the newsroom, or change the entry points")
+            return Verdict(
+                "failed",
+                "robots_forbids_all",
+                f"robots.txt of {settings.base_url} disallows the site for our "
+                f"user agent ({settings.user_agent!r}): nothing can be fetched; "
+                "ask the newsroom, or change the entry points",
+            )
     if fetcher.hosts.paused and not discovery.candidates:
         return Verdict("partial", "host_paused", _paused(fetcher))
     if not discovery.candidates and discovery.reached == 0 and discovery.unreachable:
         url, why = discovery.unreachable[0]
-        return Verdict("failed", "newsroom_unreachable",
-                       f"could not reach the newsroom at {settings.base_url}: "
-                       f"{len(discovery.unreachable)} sitemap/listing requests failed, first "
-                       f"{url}: {why}")
+        return Verdict(
+            "failed",
+            "newsroom_unreachable",
+            f"could not reach the newsroom at {settings.base_url}: "
+            f"{len(discovery.unreachable)} sitemap/listing requests failed, first "
+            f"{url}: {why}",
+        )
     if not discovery.candidates:
-        had = (f"; the lake knows {known_pages:,} pages from earlier runs" if known_pages
-               else "")
-        return Verdict("failed", "nothing_discovered",
-                       f"discovered no release URL at {settings.base_url} "
-                       f"({discovery.pages_seen} sitemap/listing pages read{had}): the "
-                       "newsroom's sitemaps, feeds, listings or URL patterns changed: check "
-                       f"the source definition {settings.source_file or settings.source} "
-                       "(languages.<xx>.article, .listings, .feeds; discovery.sitemaps)")
+        had = f"; the lake knows {known_pages:,} pages from earlier runs" if known_pages else ""
+        return Verdict(
+            "failed",
+            "nothing_discovered",
+            f"discovered no release URL at {settings.base_url} "
+            f"({discovery.pages_seen} sitemap/listing pages read{had}): the "
+            "newsroom's sitemaps, feeds, listings or URL patterns changed: check "
+            f"the source definition {settings.source_file or settings.source} "
+            "(languages.<xx>.article, .listings, .feeds; discovery.sitemaps)",
+        )
     return None
 
 
-def judge_run(result: BatchReport, fetcher: Fetcher, early: Verdict | None = None,
-              error: str | None = None) -> Verdict:
+def judge_run(
+    result: BatchReport, fetcher: Fetcher, early: Verdict | None = None, error: str | None = None
+) -> Verdict:
     """The run's outcome from what it did (pure over its inputs).
 
     failed: an error, a discovery verdict, fields emptied on pages that are not empty, or
@@ -213,41 +244,62 @@ def judge_run(result: BatchReport, fetcher: Fetcher, early: Verdict | None = Non
         return early
     if result.emptied:
         named = "; ".join(f"{e['url']} ({e['fields']})" for e in result.emptied[:10])
-        return Verdict("failed", "fields_emptied",
-                       f"{len(result.emptied)} pages lost fields their stored release had, "
-                       f"though their body is not empty: {named}; kept the stored versions, "
-                       "fix extraction and run `ingest replay --reason fields_emptied`")
+        return Verdict(
+            "failed",
+            "fields_emptied",
+            f"{len(result.emptied)} pages lost fields their stored release had, "
+            f"though their body is not empty: {named}; kept the stored versions, "
+            "fix extraction and run `ingest replay --reason fields_emptied`",
+        )
     if c["newly_refused"] and not c["extracted"]:
-        reasons = ", ".join(f"{r} x{n}" for r, n in Counter(
-            q["reason"] for q in result.quarantined).most_common(5))
-        return Verdict("failed", "all_refused",
-                       f"every page fetched with a body ({c['newly_refused']}) was refused "
-                       f"by extraction ({reasons}): a redesign? Pages are quarantined; fix "
-                       "extraction and run `ingest replay`")
+        reasons = ", ".join(
+            f"{r} x{n}" for r, n in Counter(q["reason"] for q in result.quarantined).most_common(5)
+        )
+        return Verdict(
+            "failed",
+            "all_refused",
+            f"every page fetched with a body ({c['newly_refused']}) was refused "
+            f"by extraction ({reasons}): a redesign? Pages are quarantined; fix "
+            "extraction and run `ingest replay`",
+        )
     if fetcher.hosts.paused:
         return Verdict("partial", "host_paused", _paused(fetcher))
     if c["robots_unavailable"]:
-        return Verdict("partial", "robots_unavailable",
-                       f"robots.txt unavailable: {c['robots_unavailable']} pages not fetched, "
-                       "retried next run")
+        return Verdict(
+            "partial",
+            "robots_unavailable",
+            f"robots.txt unavailable: {c['robots_unavailable']} pages not fetched, "
+            "retried next run",
+        )
     if c["failed"]:
-        return Verdict("partial", "pages_failed",
-                       f"{c['failed']} pages failed and are retried next run")
+        return Verdict(
+            "partial", "pages_failed", f"{c['failed']} pages failed and are retried next run"
+        )
     return Verdict("completed")
 
 
 def _paused(fetcher: Fetcher) -> str:
-    return "; ".join(f"host {h} paused: {why}" for h, why in sorted(fetcher.hosts.paused.items())
-                     ) + " (the rest of the run skipped it; the next run resumes)"
+    return (
+        "; ".join(f"host {h} paused: {why}" for h, why in sorted(fetcher.hosts.paused.items()))
+        + " (the rest of the run skipped it; the next run resumes)"
+    )
 
 
 def failed_chunks(results: Iterable[tuple[Unit, BatchReport | BaseException]]) -> list[str]:
     return sorted({c for u, r in results if isinstance(r, BaseException) for c in u.chunks})
 
 
-def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
-        until: date | None = None, steps: Steps = PLAIN, parallel: int = 1,
-        logger: logging.Logger | logging.LoggerAdapter = log) -> dict:
+def run(
+    settings: Settings,
+    flow: str,
+    mode: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    steps: Steps = PLAIN,
+    parallel: int = 1,
+    logger: logging.Logger | logging.LoggerAdapter = log,
+) -> dict:
     """Run once and return the run's ingest_runs row (plus the batch report as `report`).
 
     A unit (one batch of one language-year chunk) that fails after its retries does not
@@ -256,9 +308,14 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
     """
     started = pipeline.utcnow()
     run_id = pipeline.new_run_id(started)
-    params = {"source": settings.source, "base_url": settings.base_url,
-              "lake": str(settings.lake),
-              "languages": list(settings.languages), "since": since, "until": until}
+    params = {
+        "source": settings.source,
+        "base_url": settings.base_url,
+        "lake": str(settings.lake),
+        "languages": list(settings.languages),
+        "since": since,
+        "until": until,
+    }
     # Leftovers of a crashed run: staged files are never read; unreferenced data files go
     # once no retained snapshot names them.
     lk.sweep_staging(settings.lake)
@@ -281,17 +338,28 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
             plans: list[PagePlan] = []  # nothing to do that would not be empty or wrong
         else:
             plans = pipeline.plan_fetches(
-                discovery.candidates, state, settings,
-                mode=mode, today=started.date(), since=since, until=until)
+                discovery.candidates,
+                state,
+                settings,
+                mode=mode,
+                today=started.date(),
+                since=since,
+                until=until,
+            )
             if plans:
                 early = None  # robots.txt unavailable / a paused host: the pages say so
         plans, capped = pipeline.cap_plans(plans, settings.max_planned_fetches)
         if capped:
             result.warnings.append(capped)
         units = plan_units(plans, settings)
-        logger.info("run %s: %d candidates, %d pages to fetch in %d units (%d chunks)",
-                    run_id, len(discovery.candidates), len(plans), len(units),
-                    len({c for u in units for c in u.chunks}))
+        logger.info(
+            "run %s: %d candidates, %d pages to fetch in %d units (%d chunks)",
+            run_id,
+            len(discovery.candidates),
+            len(plans),
+            len(units),
+            len({c for u in units for c in u.chunks}),
+        )
         t0 = time.perf_counter()
         done = 0
         outcomes = []
@@ -302,8 +370,13 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
                 logger.error("%s failed: %s", unit.label, outcome)
             else:
                 result.merge(outcome)
-            logger.info("progress: %d/%d pages (%.0f pages/s), %s done", done, len(plans),
-                        done / max(time.perf_counter() - t0, 1e-9), unit.label)
+            logger.info(
+                "progress: %d/%d pages (%.0f pages/s), %s done",
+                done,
+                len(plans),
+                done / max(time.perf_counter() - t0, 1e-9),
+                unit.label,
+            )
         bad = failed_chunks(outcomes)
         if bad:
             first = next(o for _, o in outcomes if isinstance(o, BaseException))
@@ -313,13 +386,18 @@ def run(settings: Settings, flow: str, mode: str, *, since: date | None = None,
         raise
     finally:
         verdict = judge_run(result, fetcher, early, error)
-        run_row = {"run_id": run_id, "flow": flow, "parameters": params,
-                   "started_at": started, "finished_at": pipeline.utcnow(),
-                   "discovered": len(discovery.candidates) if discovery else 0,
-                   "requests": fetcher.requests_made + result.counts["requests"],
-                   "error": error or (verdict.reason if verdict.status != "completed"
-                                      else None),
-                   "status": verdict.status, "fetch_log": fetcher.log.drain()}
+        run_row = {
+            "run_id": run_id,
+            "flow": flow,
+            "parameters": params,
+            "started_at": started,
+            "finished_at": pipeline.utcnow(),
+            "discovered": len(discovery.candidates) if discovery else 0,
+            "requests": fetcher.requests_made + result.counts["requests"],
+            "error": error or (verdict.reason if verdict.status != "completed" else None),
+            "status": verdict.status,
+            "fetch_log": fetcher.log.drain(),
+        }
         row = steps.finish(settings, run_row, discovery, result)
     for warning in result.warnings[:20]:
         logger.warning("run %s: %s", run_id, warning)

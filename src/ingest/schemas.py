@@ -18,69 +18,140 @@ from ingest.settings import LANGUAGES
 UTC_TS = pl.Datetime("us", "UTC")
 
 RELEASES: dict[str, pl.DataType] = {
-    "release_id": pl.String(), "source": pl.String(), "language": pl.String(),
-    "url": pl.String(), "path": pl.String(), "title": pl.String(), "subtitle": pl.String(),
-    "published_date": pl.Date(), "year": pl.Int32(), "dateline": pl.String(),
-    "body_text": pl.String(), "word_count": pl.Int32(), "translation_key": pl.String(),
-    "translations": pl.String(), "content_hash": pl.String(), "parser_version": pl.String(),
-    "first_seen_at": UTC_TS, "updated_at": UTC_TS, "run_id": pl.String(),
+    "release_id": pl.String(),
+    "source": pl.String(),
+    "language": pl.String(),
+    "url": pl.String(),
+    "path": pl.String(),
+    "title": pl.String(),
+    "subtitle": pl.String(),
+    "published_date": pl.Date(),
+    "year": pl.Int32(),
+    "dateline": pl.String(),
+    "body_text": pl.String(),
+    "word_count": pl.Int32(),
+    "translation_key": pl.String(),
+    "translations": pl.String(),
+    "content_hash": pl.String(),
+    "parser_version": pl.String(),
+    "first_seen_at": UTC_TS,
+    "updated_at": UTC_TS,
+    "run_id": pl.String(),
     # which path produced the body (extract.EXTRACTION_METHODS) and where the date was read
     # (extract.DATE_SOURCES); NULL in files written before parser 2.0
-    "extraction_method": pl.String(), "date_source": pl.String(),
+    "extraction_method": pl.String(),
+    "date_source": pl.String(),
     "analysis_version": pl.String(),
 }
 BLOCKS: dict[str, pl.DataType] = {
-    "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
-    "ordinal": pl.Int32(), "kind": pl.String(), "text": pl.String(),
+    "release_id": pl.String(),
+    "language": pl.String(),
+    "year": pl.Int32(),
+    "ordinal": pl.Int32(),
+    "kind": pl.String(),
+    "text": pl.String(),
 }
 QUOTES: dict[str, pl.DataType] = {
-    "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
-    "ordinal": pl.Int32(), "text": pl.String(), "speaker": pl.String(),
+    "release_id": pl.String(),
+    "language": pl.String(),
+    "year": pl.Int32(),
+    "ordinal": pl.Int32(),
+    "text": pl.String(),
+    "speaker": pl.String(),
 }
 REVISIONS: dict[str, pl.DataType] = {
-    "release_id": pl.String(), "language": pl.String(), "year": pl.Int32(),
-    "revision": pl.Int32(), "content_hash": pl.String(), "valid_from": UTC_TS,
-    "valid_to": UTC_TS, "status": pl.String(), "changed": pl.String(), "title": pl.String(),
-    "subtitle": pl.String(), "published_date": pl.Date(), "dateline": pl.String(),
-    "body_text": pl.String(), "parser_version": pl.String(), "run_id": pl.String(),
+    "release_id": pl.String(),
+    "language": pl.String(),
+    "year": pl.Int32(),
+    "revision": pl.Int32(),
+    "content_hash": pl.String(),
+    "valid_from": UTC_TS,
+    "valid_to": UTC_TS,
+    "status": pl.String(),
+    "changed": pl.String(),
+    "title": pl.String(),
+    "subtitle": pl.String(),
+    "published_date": pl.Date(),
+    "dateline": pl.String(),
+    "body_text": pl.String(),
+    "parser_version": pl.String(),
+    "run_id": pl.String(),
 }
 QUARANTINE: dict[str, pl.DataType] = {
-    "url": pl.String(), "path": pl.String(), "language": pl.String(), "stage": pl.String(),
-    "reason": pl.String(), "detail": pl.String(), "raw_path": pl.String(),
-    "parser_version": pl.String(), "run_id": pl.String(), "first_seen_at": UTC_TS,
-    "seen_at": UTC_TS, "attempts": pl.Int32(),
+    "url": pl.String(),
+    "path": pl.String(),
+    "language": pl.String(),
+    "stage": pl.String(),
+    "reason": pl.String(),
+    "detail": pl.String(),
+    "raw_path": pl.String(),
+    "parser_version": pl.String(),
+    "run_id": pl.String(),
+    "first_seen_at": UTC_TS,
+    "seen_at": UTC_TS,
+    "attempts": pl.Int32(),
     # what extraction did find on a refused page (JSON: title, date, body excerpt, ...)
     "found": pl.String(),
     "source": pl.String(),  # the source definition the page belongs to (with path: the key)
 }
 INGEST_RUNS: dict[str, pl.DataType] = {
-    "run_id": pl.String(), "flow": pl.String(), "parameters": pl.String(),
-    "started_at": UTC_TS, "finished_at": UTC_TS, "status": pl.String(),
-    "discovered": pl.Int64(), "fetched": pl.Int64(), "new": pl.Int64(), "updated": pl.Int64(),
-    "unchanged": pl.Int64(), "quarantined": pl.Int64(), "failed": pl.Int64(),
-    "gone": pl.Int64(), "requests": pl.Int64(), "error": pl.String(),
+    "run_id": pl.String(),
+    "flow": pl.String(),
+    "parameters": pl.String(),
+    "started_at": UTC_TS,
+    "finished_at": UTC_TS,
+    "status": pl.String(),
+    "discovered": pl.Int64(),
+    "fetched": pl.Int64(),
+    "new": pl.Int64(),
+    "updated": pl.Int64(),
+    "unchanged": pl.Int64(),
+    "quarantined": pl.Int64(),
+    "failed": pl.Int64(),
+    "gone": pl.Int64(),
+    "requests": pl.Int64(),
+    "error": pl.String(),
     "warnings": pl.String(),  # caps reached, refused redirects, paused hosts (one per line)
     "source": pl.String(),  # the source the run followed
 }
 PAGES: dict[str, pl.DataType] = {
-    "path": pl.String(), "url": pl.String(), "language": pl.String(),
-    "release_id": pl.String(), "status": pl.String(), "http_status": pl.Int32(),
-    "etag": pl.String(), "last_modified": pl.String(), "sitemap_lastmod": pl.String(),
-    "content_hash": pl.String(), "published_date": pl.Date(), "first_seen_at": UTC_TS,
-    "last_fetched_at": UTC_TS, "last_seen_at": UTC_TS, "last_error": pl.String(),
-    "raw_path": pl.String(), "revision": pl.Int32(), "redirected_to": pl.String(),
-    "parser_version": pl.String(), "analysis_version": pl.String(),
+    "path": pl.String(),
+    "url": pl.String(),
+    "language": pl.String(),
+    "release_id": pl.String(),
+    "status": pl.String(),
+    "http_status": pl.Int32(),
+    "etag": pl.String(),
+    "last_modified": pl.String(),
+    "sitemap_lastmod": pl.String(),
+    "content_hash": pl.String(),
+    "published_date": pl.Date(),
+    "first_seen_at": UTC_TS,
+    "last_fetched_at": UTC_TS,
+    "last_seen_at": UTC_TS,
+    "last_error": pl.String(),
+    "raw_path": pl.String(),
+    "revision": pl.Int32(),
+    "redirected_to": pl.String(),
+    "parser_version": pl.String(),
+    "analysis_version": pl.String(),
     # How the last body was decoded (ingest.encoding): codec, rule that chose it, and
     # whether the text held replacement characters or the declared charset did not fit.
-    "encoding": pl.String(), "encoding_source": pl.String(), "encoding_suspect": pl.Boolean(),
+    "encoding": pl.String(),
+    "encoding_source": pl.String(),
+    "encoding_suspect": pl.Boolean(),
     # The source definition the page belongs to: (source, path) is a page's key, so two
     # newsrooms in one lake never share state even where their paths coincide.
     "source": pl.String(),
 }
 # `languages`: the run languages (comma-separated, sorted) that the last read of a child
 # sitemap covered; what a read yields depends on them (articles are classified by language).
-SITEMAPS: dict[str, pl.DataType] = {"path": pl.String(), "lastmod": pl.String(),
-                                    "languages": pl.String(), "source": pl.String()}
+SITEMAPS: dict[str, pl.DataType] = {
+    "path": pl.String(),
+    "lastmod": pl.String(),
+    "languages": pl.String(),
+    "source": pl.String(),
+}
 # Rows written before state carried its source belong to the only source a lake had then
 # (Settings.source was fixed to "interpol"); reads fill it in, so keys stay whole.
 LEGACY_SOURCE = "interpol"
@@ -94,48 +165,96 @@ def with_source(frame: pl.DataFrame) -> pl.DataFrame:
 def of_source(source: str) -> pl.Expr:
     """Rows of one source (the filter that keeps one source's run off another's state)."""
     return pl.col("source").fill_null(LEGACY_SOURCE) == source
+
+
 # One row per HTTP request (or per refusal that made none): what we did to the host.
 FETCH_LOG: dict[str, pl.DataType] = {
-    "run_id": pl.String(), "requested_at": UTC_TS, "url": pl.String(), "hop_url": pl.String(),
-    "host": pl.String(), "kind": pl.String(), "attempt": pl.Int32(), "status": pl.Int32(),
-    "outcome": pl.String(), "bytes": pl.Int64(), "decoded_bytes": pl.Int64(),
-    "elapsed_s": pl.Float64(), "wait_s": pl.Float64(), "robots": pl.String(),
-    "redirect_chain": pl.String(), "error": pl.String(),
+    "run_id": pl.String(),
+    "requested_at": UTC_TS,
+    "url": pl.String(),
+    "hop_url": pl.String(),
+    "host": pl.String(),
+    "kind": pl.String(),
+    "attempt": pl.Int32(),
+    "status": pl.Int32(),
+    "outcome": pl.String(),
+    "bytes": pl.Int64(),
+    "decoded_bytes": pl.Int64(),
+    "elapsed_s": pl.Float64(),
+    "wait_s": pl.Float64(),
+    "robots": pl.String(),
+    "redirect_chain": pl.String(),
+    "error": pl.String(),
 }
 # Translation links seen on landed pages (`page`: hreflang and switcher links) and in the
 # sitemaps (`sitemap`: xhtml:link), and the families resolved from all of them.
 LINKS: dict[str, pl.DataType] = {
-    "source_path": pl.String(), "source_language": pl.String(), "target_path": pl.String(),
-    "target_language": pl.String(), "signal": pl.String(),
+    "source_path": pl.String(),
+    "source_language": pl.String(),
+    "target_path": pl.String(),
+    "target_language": pl.String(),
+    "signal": pl.String(),
 }
 FAMILIES: dict[str, pl.DataType] = {
-    "release_id": pl.String(), "path": pl.String(), "language": pl.String(),
+    "release_id": pl.String(),
+    "path": pl.String(),
+    "language": pl.String(),
     "translation_key": pl.String(),
 }
 LINK_SIGNALS = ["page", "sitemap"]
 
 # The analyst layer (ingest.analysis): one row per mention, quantity, attributed quote and
 # topic evidence; start/end are character offsets into the release field named by `field`.
-_KEYS: dict[str, pl.DataType] = {"release_id": pl.String(), "language": pl.String(),
-                                 "year": pl.Int32()}
+_KEYS: dict[str, pl.DataType] = {
+    "release_id": pl.String(),
+    "language": pl.String(),
+    "year": pl.Int32(),
+}
 MENTIONS: dict[str, pl.DataType] = {
-    **_KEYS, "ordinal": pl.Int32(), "kind": pl.String(), "text": pl.String(),
-    "code": pl.String(), "field": pl.String(), "start": pl.Int32(), "end": pl.Int32(),
+    **_KEYS,
+    "ordinal": pl.Int32(),
+    "kind": pl.String(),
+    "text": pl.String(),
+    "code": pl.String(),
+    "field": pl.String(),
+    "start": pl.Int32(),
+    "end": pl.Int32(),
     "form": pl.String(),
 }
 QUANTITIES: dict[str, pl.DataType] = {
-    **_KEYS, "ordinal": pl.Int32(), "kind": pl.String(), "value": pl.Float64(),
-    "unit": pl.String(), "item": pl.String(), "number": pl.String(), "text": pl.String(),
-    "field": pl.String(), "start": pl.Int32(), "end": pl.Int32(), "qualifier": pl.String(),
+    **_KEYS,
+    "ordinal": pl.Int32(),
+    "kind": pl.String(),
+    "value": pl.Float64(),
+    "unit": pl.String(),
+    "item": pl.String(),
+    "number": pl.String(),
+    "text": pl.String(),
+    "field": pl.String(),
+    "start": pl.Int32(),
+    "end": pl.Int32(),
+    "qualifier": pl.String(),
 }
 SPEAKERS: dict[str, pl.DataType] = {
-    **_KEYS, "quote_ordinal": pl.Int32(), "name": pl.String(), "role": pl.String(),
-    "role_en": pl.String(), "organisation": pl.String(), "organisation_code": pl.String(),
-    "attribution": pl.String(), "resolved_from": pl.String(),
+    **_KEYS,
+    "quote_ordinal": pl.Int32(),
+    "name": pl.String(),
+    "role": pl.String(),
+    "role_en": pl.String(),
+    "organisation": pl.String(),
+    "organisation_code": pl.String(),
+    "attribution": pl.String(),
+    "resolved_from": pl.String(),
 }
 TOPICS: dict[str, pl.DataType] = {
-    **_KEYS, "topic": pl.String(), "score": pl.Float64(), "ordinal": pl.Int32(),
-    "text": pl.String(), "field": pl.String(), "start": pl.Int32(), "end": pl.Int32(),
+    **_KEYS,
+    "topic": pl.String(),
+    "score": pl.Float64(),
+    "ordinal": pl.Int32(),
+    "text": pl.String(),
+    "field": pl.String(),
+    "start": pl.Int32(),
+    "end": pl.Int32(),
     "weight": pl.Float64(),
 }
 MENTION_KINDS = ["country", "place", "organisation", "operation", "person"]
@@ -143,13 +262,32 @@ FIELDS = ["title", "subtitle", "dateline", "body"]
 ATTRIBUTIONS = ["before", "after", "around", "carried", "unknown"]
 
 STAGES = ["discover", "fetch", "extract", "validate", "publish"]
-PAGE_STATUSES = ["ok", "quarantined", "failed", "gone", "disallowed", "refused_redirect",
-                 "robots_unavailable"]
+PAGE_STATUSES = [
+    "ok",
+    "quarantined",
+    "failed",
+    "gone",
+    "disallowed",
+    "refused_redirect",
+    "robots_unavailable",
+]
 ENCODING_SOURCES = ["bom", "http-header", "meta", "detected", "default"]
 FETCH_KINDS = ["page", "sitemap", "listing", "robots", "feed"]
-FETCH_OUTCOMES = ["ok", "not_modified", "redirect", "retry", "gone", "error_status",
-                  "refused_redirect", "disallowed", "robots_unavailable", "paused",
-                  "too_large", "deadline", "error"]
+FETCH_OUTCOMES = [
+    "ok",
+    "not_modified",
+    "redirect",
+    "retry",
+    "gone",
+    "error_status",
+    "refused_redirect",
+    "disallowed",
+    "robots_unavailable",
+    "paused",
+    "too_large",
+    "deadline",
+    "error",
+]
 RUN_STATUSES = ["running", "completed", "partial", "failed"]
 REVISION_STATUSES = ["current", "superseded", "gone"]
 BLOCK_KINDS = ["paragraph", "heading", "list_item"]
@@ -334,15 +472,15 @@ class RevisionModel(pa.DataFrameModel):
     @pa.dataframe_check(name="current_is_open")
     def current_is_open(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            (pl.col("status") == "current") == pl.col("valid_to").is_null())
+            (pl.col("status") == "current") == pl.col("valid_to").is_null()
+        )
 
     class Config:
         strict = True
         unique = ["release_id", "revision"]
 
 
-def check_whole(model: type[pa.DataFrameModel], frame: pl.DataFrame,
-                dataset: str) -> pl.DataFrame:
+def check_whole(model: type[pa.DataFrameModel], frame: pl.DataFrame, dataset: str) -> pl.DataFrame:
     """Validate a frame our own merge rules built (no page to quarantine): any failing row
     means the code is wrong, so the batch is refused with ValidationError."""
     try:
@@ -351,6 +489,8 @@ def check_whole(model: type[pa.DataFrameModel], frame: pl.DataFrame,
         cases = exc.failure_cases.select("column", "check").unique().head(5)
         detail = "; ".join(f"{c}:{k}" for c, k in cases.iter_rows())
         raise ValidationError(dataset, detail) from exc
+
+
 class LinkModel(pa.DataFrameModel):
     source_path: str = pa.Field(str_startswith="/")
     source_language: str
@@ -398,12 +538,14 @@ class MentionModel(pa.DataFrameModel):
     @pa.dataframe_check(name="country_code_is_iso_alpha2")
     def country_code(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            (pl.col("kind") != "country") | pl.col("code").str.contains(r"^[A-Z]{2}$"))
+            (pl.col("kind") != "country") | pl.col("code").str.contains(r"^[A-Z]{2}$")
+        )
 
     @pa.dataframe_check(name="span_length_matches_text")
     def length(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            (pl.col("end") - pl.col("start")) == pl.col("text").str.len_chars())
+            (pl.col("end") - pl.col("start")) == pl.col("text").str.len_chars()
+        )
 
     class Config:
         strict = True
@@ -477,8 +619,10 @@ class TopicModel(pa.DataFrameModel):
 
 # dataset -> (dtypes, model), for the pipeline and the views
 ANALYSIS_TABLES: dict[str, tuple[dict[str, pl.DataType], type[pa.DataFrameModel]]] = {
-    "mentions": (MENTIONS, MentionModel), "quantities": (QUANTITIES, QuantityModel),
-    "speakers": (SPEAKERS, SpeakerModel), "topics": (TOPICS, TopicModel),
+    "mentions": (MENTIONS, MentionModel),
+    "quantities": (QUANTITIES, QuantityModel),
+    "speakers": (SPEAKERS, SpeakerModel),
+    "topics": (TOPICS, TopicModel),
 }
 
 
@@ -497,15 +641,19 @@ def split_valid(
     try:
         good = schema.validate(indexed, lazy=True)
         return good.drop("_row"), indexed.clear().with_columns(
-            pl.lit("").alias("reason"), pl.lit("").alias("failure_cases"))
+            pl.lit("").alias("reason"), pl.lit("").alias("failure_cases")
+        )
     except SchemaErrors as exc:
         cases = exc.failure_cases
     except SchemaError as exc:  # pragma: no cover - lazy=True raises SchemaErrors
         raise ValidationError(dataset, str(exc)) from exc
     if cases["index"].null_count():
         detail = "; ".join(
-            f"{r['column']}:{r['check']}" for r in cases.filter(pl.col("index").is_null())
-            .select("column", "check").unique().iter_rows(named=True)
+            f"{r['column']}:{r['check']}"
+            for r in cases.filter(pl.col("index").is_null())
+            .select("column", "check")
+            .unique()
+            .iter_rows(named=True)
         )
         raise ValidationError(dataset, detail)
     # reason: "column:check" codes; detail: the same with the failing values, for people.
@@ -514,10 +662,17 @@ def split_valid(
         cases.group_by("index")
         .agg(
             pl.concat_str(pl.col("column").fill_null("*"), pl.lit(":"), "check")
-            .unique().sort().str.join("; ").alias("reason"),
-            pl.concat_str(pl.col("column").fill_null("*"), pl.lit(":"), "check",
-                          pl.lit(" got "), value)
-            .unique().sort().str.join("; ").alias("failure_cases"),
+            .unique()
+            .sort()
+            .str.join("; ")
+            .alias("reason"),
+            pl.concat_str(
+                pl.col("column").fill_null("*"), pl.lit(":"), "check", pl.lit(" got "), value
+            )
+            .unique()
+            .sort()
+            .str.join("; ")
+            .alias("failure_cases"),
         )
         .with_columns(pl.col("index").cast(pl.UInt32))
     )

@@ -22,10 +22,12 @@ DEFAULT_LAKE = "data/lake"
 def _default(attr: str):
     """A Settings default taken from the default source definition (INTERPOL, shipped as
     ingest/sources/interpol.toml): the newsroom's shape lives in that file, not in code."""
+
     def factory():
         from ingest.source import default_source
 
         return getattr(default_source(), attr)
+
     return factory
 
 
@@ -61,8 +63,7 @@ class Settings:
     respect_robots: bool = True
     # How the newsroom's pages are found (from the source definition).
     sitemap_paths: tuple[str, ...] = field(default_factory=_default("sitemap_paths"))
-    listing_paths: Mapping[str, tuple[str, ...]] = field(
-        default_factory=_default("listing_paths"))
+    listing_paths: Mapping[str, tuple[str, ...]] = field(default_factory=_default("listing_paths"))
     feed_paths: Mapping[str, tuple[str, ...]] = field(default_factory=_default("feed_paths"))
     # A feed without rel="next" is paged with ?<param>=N (WordPress: paged); None: it is
     # paged only when it says how (rel="next"), or when it says WordPress made it.
@@ -120,12 +121,15 @@ class Settings:
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
-            raise ConfigError(", ".join(f"setting {b}={getattr(self, b)!r} is out of range"
-                                        for b in bad))
+            raise ConfigError(
+                ", ".join(f"setting {b}={getattr(self, b)!r} is out of range" for b in bad)
+            )
         if isinstance(self.lake, Path) and re.match(r"^[a-zA-Z][\w+.-]*:/", str(self.lake)):
             # A URI that went through a str -> Path conversion ("s3://b" became "s3:/b").
-            raise ConfigError(f"lake {str(self.lake)!r} looks like a mangled URI: pass an "
-                              "object-store lake as {'uri': 's3://...'} or use load_settings")
+            raise ConfigError(
+                f"lake {str(self.lake)!r} looks like a mangled URI: pass an "
+                "object-store lake as {'uri': 's3://...'} or use load_settings"
+            )
         check_limits(self)
 
     @property
@@ -155,15 +159,27 @@ def _compile(patterns: tuple[tuple[str, str], ...]) -> dict[str, re.Pattern[str]
 
 # Safety limits read from INGEST_<NAME> (README "Safety limits"), with their kind and bound.
 _LIMITS: Mapping[str, tuple[type, float]] = {
-    "max_redirects": (int, 0), "max_body_bytes": (int, 1), "max_decoded_bytes": (int, 1),
-    "max_sitemap_bytes": (int, 1), "robots_max_bytes": (int, 1),
-    "connect_timeout": (float, 1e-3), "read_timeout": (float, 1e-3),
-    "total_timeout": (float, 1e-3), "crawl_delay_max": (float, 0),
-    "retry_after_max": (float, 0), "retry_after_budget": (float, 0),
-    "host_failure_limit": (int, 1), "max_retries": (int, 0), "backoff_factor": (float, 0),
-    "max_urls_per_sitemap": (int, 1), "max_sitemaps_per_run": (int, 1),
-    "max_sitemap_depth": (int, 0), "max_planned_fetches": (int, 1),
-    "max_listing_pages": (int, 1), "batch_size": (int, 1), "requests_per_second": (float, 0),
+    "max_redirects": (int, 0),
+    "max_body_bytes": (int, 1),
+    "max_decoded_bytes": (int, 1),
+    "max_sitemap_bytes": (int, 1),
+    "robots_max_bytes": (int, 1),
+    "connect_timeout": (float, 1e-3),
+    "read_timeout": (float, 1e-3),
+    "total_timeout": (float, 1e-3),
+    "crawl_delay_max": (float, 0),
+    "retry_after_max": (float, 0),
+    "retry_after_budget": (float, 0),
+    "host_failure_limit": (int, 1),
+    "max_retries": (int, 0),
+    "backoff_factor": (float, 0),
+    "max_urls_per_sitemap": (int, 1),
+    "max_sitemaps_per_run": (int, 1),
+    "max_sitemap_depth": (int, 0),
+    "max_planned_fetches": (int, 1),
+    "max_listing_pages": (int, 1),
+    "batch_size": (int, 1),
+    "requests_per_second": (float, 0),
 }
 
 
@@ -171,24 +187,36 @@ def check_limits(settings: Settings) -> Settings:
     """Refuse values no run can work with (negative rates, zero caps, NaN) in one line."""
     for name, (kind, low) in _LIMITS.items():
         value = getattr(settings, name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value \
-                or value in (float("inf"), float("-inf")) or value < low \
-                or (kind is int and int(value) != value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or value != value
+            or value in (float("inf"), float("-inf"))
+            or value < low
+            or (kind is int and int(value) != value)
+        ):
             need = f"an integer >= {int(low)}" if kind is int else f"a number >= {low:g}"
-            raise ConfigError(f"setting {name}={value!r} is invalid: it must be {need} "
-                              f"(flag or INGEST_{name.upper()})")
+            raise ConfigError(
+                f"setting {name}={value!r} is invalid: it must be {need} "
+                f"(flag or INGEST_{name.upper()})"
+            )
     if "@" in urlsplit(settings.base_url).netloc:
-        raise ConfigError("base URL must not carry credentials (user:password@): the "
-                          "pipeline sends none to any host")
+        raise ConfigError(
+            "base URL must not carry credentials (user:password@): the "
+            "pipeline sends none to any host"
+        )
     for host in settings.allowed_hosts:
         if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
             raise ConfigError(f"allowed host {host!r} is not 'host' or 'host:port'")
     return settings
 
 
-def parse_languages(value: str | Iterable[str] | None,
-                    allowed: tuple[str, ...] = LANGUAGES, *,
-                    source: str | None = None) -> tuple[str, ...]:
+def parse_languages(
+    value: str | Iterable[str] | None,
+    allowed: tuple[str, ...] = LANGUAGES,
+    *,
+    source: str | None = None,
+) -> tuple[str, ...]:
     """`"en,fr"` or `["en", "fr"]` -> `("en", "fr")`; rejects languages the source (`allowed`,
     in its order when `value` is None) does not publish in."""
     if value is None:
@@ -214,17 +242,36 @@ ENV_PREFIX = "INGEST_"
 # Settings an operator may set as INGEST_<NAME> (flags and explicit values win). The
 # newsroom's shape (patterns, listing and feed paths) comes from its source definition,
 # which INGEST_SOURCE names.
-_NOT_FROM_ENV = frozenset({"base_url", "lake", "languages", "listing_paths",
-                           "article_patterns", "source", "source_name", "source_file",
-                           "feed_paths", "feed_page_param"})
+_NOT_FROM_ENV = frozenset(
+    {
+        "base_url",
+        "lake",
+        "languages",
+        "listing_paths",
+        "article_patterns",
+        "source",
+        "source_name",
+        "source_file",
+        "feed_paths",
+        "feed_page_param",
+    }
+)
 
 
 def env_names() -> dict[str, str]:
     """Environment variable -> setting, for every setting the environment can give."""
-    names = {f"{ENV_PREFIX}{name.upper()}": name for name in Settings.__dataclass_fields__
-             if name not in _NOT_FROM_ENV}
-    return {"INGEST_SOURCE": "source", "INGEST_BASE_URL": "base_url", "INGEST_LAKE": "lake",
-            "INGEST_LANGUAGES": "languages", **names}
+    names = {
+        f"{ENV_PREFIX}{name.upper()}": name
+        for name in Settings.__dataclass_fields__
+        if name not in _NOT_FROM_ENV
+    }
+    return {
+        "INGEST_SOURCE": "source",
+        "INGEST_BASE_URL": "base_url",
+        "INGEST_LAKE": "lake",
+        "INGEST_LANGUAGES": "languages",
+        **names,
+    }
 
 
 def _from_env(name: str, raw: str) -> object:
@@ -246,8 +293,11 @@ def _from_env(name: str, raw: str) -> object:
             return float(raw)
         if isinstance(default, tuple):
             items = [x.strip() for x in raw.split(",") if x.strip()]
-            return tuple(int(x) for x in items) if default and isinstance(
-                default[0], int) else tuple(items)
+            return (
+                tuple(int(x) for x in items)
+                if default and isinstance(default[0], int)
+                else tuple(items)
+            )
     except ValueError as exc:
         kind = "a number" if not isinstance(default, bool) else "true or false"
         raise ConfigError(f"environment variable {var}={raw!r} is not {kind}") from exc
@@ -286,16 +336,27 @@ def load_settings(
     # The object-store endpoint comes from the same environment (INGEST_S3_ENDPOINT_URL,
     # then the AWS_ENDPOINT_URL* variables botocore knows).
     lake_path = parse_lake(lake or env.get("INGEST_LAKE") or DEFAULT_LAKE, env)
-    langs = parse_languages(languages if languages is not None else env.get("INGEST_LANGUAGES"),
-                            src.languages, source=src.id)
-    rate = 0.0 if _is_loopback(base) else (
-        src.requests_per_second if src.requests_per_second is not None else 1.0)
+    langs = parse_languages(
+        languages if languages is not None else env.get("INGEST_LANGUAGES"),
+        src.languages,
+        source=src.id,
+    )
+    rate = (
+        0.0
+        if _is_loopback(base)
+        else (src.requests_per_second if src.requests_per_second is not None else 1.0)
+    )
     values: dict[str, object] = {
-        "source": src.id, "source_name": src.name, "source_file": src.origin,
+        "source": src.id,
+        "source_name": src.name,
+        "source_file": src.origin,
         "article_patterns": dict(src.article_patterns),
-        "listing_paths": dict(src.listing_paths), "feed_paths": dict(src.feed_paths),
-        "sitemap_paths": src.sitemap_paths, "feed_page_param": src.feed_page_param,
-        "allowed_hosts": src.allowed_hosts, "requests_per_second": rate,
+        "listing_paths": dict(src.listing_paths),
+        "feed_paths": dict(src.feed_paths),
+        "sitemap_paths": src.sitemap_paths,
+        "feed_page_param": src.feed_page_param,
+        "allowed_hosts": src.allowed_hosts,
+        "requests_per_second": rate,
     }
     for var, name in env_names().items():
         raw = env.get(var)

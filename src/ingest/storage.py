@@ -126,10 +126,12 @@ def _precondition_failed(exc: BaseException) -> bool:
     if isinstance(response, dict):
         code = response.get("Error", {}).get("Code")
         status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return code in ("PreconditionFailed", "ConditionalRequestConflict") or status in (
-            409, 412)
-    return isinstance(exc, OSError) and exc.errno == errno.EINVAL and (
-        "pre-condition" in str(exc).lower() or "precondition" in str(exc).lower())
+        return code in ("PreconditionFailed", "ConditionalRequestConflict") or status in (409, 412)
+    return (
+        isinstance(exc, OSError)
+        and exc.errno == errno.EINVAL
+        and ("pre-condition" in str(exc).lower() or "precondition" in str(exc).lower())
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +196,7 @@ class ObjectLake:
     def create(self, rel: str, data: bytes) -> str | None:
         """Create-only PUT (If-None-Match: *): the ETag, or None if the key exists."""
         try:
-            return self._call("put_object", Key=self.key(rel), Body=data,
-                              IfNoneMatch="*")["ETag"]
+            return self._call("put_object", Key=self.key(rel), Body=data, IfNoneMatch="*")["ETag"]
         except OSError as exc:
             if _precondition_failed(exc):
                 return None
@@ -205,8 +206,7 @@ class ObjectLake:
         """Compare-and-swap PUT (If-Match: etag): the new ETag, or None if the object
         changed (or vanished) since `etag` was read."""
         try:
-            return self._call("put_object", Key=self.key(rel), Body=data,
-                              IfMatch=etag)["ETag"]
+            return self._call("put_object", Key=self.key(rel), Body=data, IfMatch=etag)["ETag"]
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -240,7 +240,7 @@ class ObjectLake:
                 continue
             modified = info.get("LastModified")
             stamp = modified.timestamp() if hasattr(modified, "timestamp") else 0.0
-            out.append((path[len(self.root) + 1:], stamp))
+            out.append((path[len(self.root) + 1 :], stamp))
         return sorted(out)
 
     def error(self, rel: str, what: str, exc: BaseException) -> LakeError:

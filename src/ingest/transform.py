@@ -33,12 +33,20 @@ _WS = r"\s\s+|[^\S ]"
 _INVISIBLE = r"[\u200b\u200c\ufeff\u2060\u00ad]"
 
 _RAW_RELEASE = {
-    "path": pl.String(), "url": pl.String(), "language": pl.String(), "title": pl.String(),
-    "subtitle": pl.String(), "published_date": pl.String(), "dateline": pl.String(),
-    "body_text": pl.String(), "translations": pl.String(),
+    "path": pl.String(),
+    "url": pl.String(),
+    "language": pl.String(),
+    "title": pl.String(),
+    "subtitle": pl.String(),
+    "published_date": pl.String(),
+    "dateline": pl.String(),
+    "body_text": pl.String(),
+    "translations": pl.String(),
     "blocks": pl.List(pl.Struct({"kind": pl.String(), "text": pl.String()})),
     "quotes": pl.List(pl.Struct({"text": pl.String(), "speaker": pl.String()})),
-    "parser_version": pl.String(), "extraction_method": pl.String(), "date_source": pl.String(),
+    "parser_version": pl.String(),
+    "extraction_method": pl.String(),
+    "date_source": pl.String(),
     "analysis_version": pl.String(),
 }
 
@@ -86,13 +94,15 @@ def _path_of(url: str) -> str:
     return urlsplit(url).path.rstrip("/") or "/"
 
 
-def link_rows(releases: pl.DataFrame,
-              sitemap_alternates: Mapping[str, Sequence[tuple[str, str]]]) -> pl.DataFrame:
+def link_rows(
+    releases: pl.DataFrame, sitemap_alternates: Mapping[str, Sequence[tuple[str, str]]]
+) -> pl.DataFrame:
     """One row per translation link of each release in `releases` (path, language,
     translations JSON): from the page (`page`) and from the sitemap (`sitemap`)."""
     rows = []
     for path, language, translations in releases.select(
-            "path", "language", "translations").iter_rows():
+        "path", "language", "translations"
+    ).iter_rows():
         seen = set()
         for lang, url in sorted(json.loads(translations or "{}").items()):
             target = _path_of(url)
@@ -106,9 +116,14 @@ def link_rows(releases: pl.DataFrame,
     return pl.DataFrame(rows, schema=LINKS, orient="row")
 
 
-def resolve_families(members: pl.DataFrame, links: pl.DataFrame, *, source: str,
-                     previous: pl.DataFrame | None = None,
-                     touched: Iterable[str] | None = None) -> pl.DataFrame:
+def resolve_families(
+    members: pl.DataFrame,
+    links: pl.DataFrame,
+    *,
+    source: str,
+    previous: pl.DataFrame | None = None,
+    touched: Iterable[str] | None = None,
+) -> pl.DataFrame:
     """The family of every landed release: `members` (release_id, path, language) and all
     known `links` -> one row per member with its `translation_key` (see above).
 
@@ -120,34 +135,45 @@ def resolve_families(members: pl.DataFrame, links: pl.DataFrame, *, source: str,
     if previous is None or touched is None or previous.height == 0:
         return _components(members, links, hubs, source)
     touched = set(touched)
-    old_keys = previous.filter(pl.col("path").is_in(pl.Series(sorted(touched),
-                                                              dtype=pl.String).implode()))
-    seeds = touched | set(previous.filter(pl.col("translation_key").is_in(
-        old_keys["translation_key"].implode()))["path"].to_list())
+    old_keys = previous.filter(
+        pl.col("path").is_in(pl.Series(sorted(touched), dtype=pl.String).implode())
+    )
+    seeds = touched | set(
+        previous.filter(pl.col("translation_key").is_in(old_keys["translation_key"].implode()))[
+            "path"
+        ].to_list()
+    )
     # sources of hub links may lose their family to the hub rule: resolve them again too
-    seeds |= set(links.filter(pl.col("target_path").is_in(hubs.implode()))["source_path"]
-                 .to_list())
+    seeds |= set(links.filter(pl.col("target_path").is_in(hubs.implode()))["source_path"].to_list())
     reach = _reachable(links, hubs, seeds)
     inside = pl.col("path").is_in(pl.Series(sorted(reach), dtype=pl.String).implode())
-    fresh = _components(members.filter(inside), links.filter(
-        pl.col("source_path").is_in(pl.Series(sorted(reach), dtype=pl.String).implode())),
-        hubs, source)
-    kept = previous.filter(~inside & pl.col("release_id").is_in(members["release_id"]
-                                                                .implode()))
+    fresh = _components(
+        members.filter(inside),
+        links.filter(
+            pl.col("source_path").is_in(pl.Series(sorted(reach), dtype=pl.String).implode())
+        ),
+        hubs,
+        source,
+    )
+    kept = previous.filter(~inside & pl.col("release_id").is_in(members["release_id"].implode()))
     return pl.concat([kept.select(list(FAMILIES)), fresh])
 
 
 def _hubs(links: pl.DataFrame) -> pl.Series:
     """Targets linked from two different pages of one language: hubs, not translations."""
-    return (links.group_by("target_path", "source_language")
-            .agg(pl.col("source_path").n_unique().alias("n"))
-            .filter(pl.col("n") > 1)["target_path"].unique())
+    return (
+        links.group_by("target_path", "source_language")
+        .agg(pl.col("source_path").n_unique().alias("n"))
+        .filter(pl.col("n") > 1)["target_path"]
+        .unique()
+    )
 
 
 def _reachable(links: pl.DataFrame, hubs: pl.Series, seeds: set[str]) -> set[str]:
     """Every path the seeds reach over translation links (either direction, hubs left out)."""
     edges = links.filter(~pl.col("target_path").is_in(hubs.implode())).select(
-        "source_path", "target_path")
+        "source_path", "target_path"
+    )
     reach = set(seeds)
     frontier = set(seeds)
     while frontier:
@@ -158,14 +184,19 @@ def _reachable(links: pl.DataFrame, hubs: pl.Series, seeds: set[str]) -> set[str
     return reach
 
 
-def _components(members: pl.DataFrame, links: pl.DataFrame, hubs: pl.Series, source: str
-                ) -> pl.DataFrame:
+def _components(
+    members: pl.DataFrame, links: pl.DataFrame, hubs: pl.Series, source: str
+) -> pl.DataFrame:
     language = dict(members.select("path", "language").iter_rows())
     ids = dict(members.select("path", "release_id").iter_rows())
     hub = set(hubs.to_list())
-    edges = sorted((s, t, tl) for s, t, tl in links.select(
-        "source_path", "target_path", "target_language").unique().iter_rows()
-        if s in language and s != t and tl != language[s])
+    edges = sorted(
+        (s, t, tl)
+        for s, t, tl in links.select("source_path", "target_path", "target_language")
+        .unique()
+        .iter_rows()
+        if s in language and s != t and tl != language[s]
+    )
     labelled: dict[str, str] = {}
     for _s, t, tl in edges:
         labelled.setdefault(t, tl)
@@ -202,9 +233,13 @@ def _components(members: pl.DataFrame, links: pl.DataFrame, hubs: pl.Series, sou
         rid = ids.get(p) or short_hash(f"{source}:{p}")
         if r not in key or rid < key[r]:
             key[r] = rid
-    return members.select("release_id", "path", "language").with_columns(
-        pl.Series("translation_key", [key[find(p)] for p in members["path"]], pl.String)
-    ).select(list(FAMILIES))
+    return (
+        members.select("release_id", "path", "language")
+        .with_columns(
+            pl.Series("translation_key", [key[find(p)] for p in members["path"]], pl.String)
+        )
+        .select(list(FAMILIES))
+    )
 
 
 def raw_releases_frame(records: Sequence[Mapping[str, object]]) -> pl.DataFrame:
@@ -212,16 +247,21 @@ def raw_releases_frame(records: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     rows = []
     for r in records:
         row = {k: r.get(k) for k in _RAW_RELEASE}
-        row["translations"] = json.dumps(r.get("translations") or {}, sort_keys=True,
-                                         ensure_ascii=False)
+        row["translations"] = json.dumps(
+            r.get("translations") or {}, sort_keys=True, ensure_ascii=False
+        )
         rows.append(row)
     return pl.DataFrame(rows, schema=_RAW_RELEASE)
 
 
 def normalized(expr: pl.Expr) -> pl.Expr:
     """NFC, invisible characters out, whitespace collapsed, stripped."""
-    return (expr.str.normalize("NFC").str.replace_all(_INVISIBLE, "")
-            .str.replace_all(_WS, " ").str.strip_chars())
+    return (
+        expr.str.normalize("NFC")
+        .str.replace_all(_INVISIBLE, "")
+        .str.replace_all(_WS, " ")
+        .str.strip_chars()
+    )
 
 
 def clean_text(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
@@ -247,23 +287,28 @@ def structure_releases(
     """Typed extractor output -> rows of the `releases` table (with blocks/quotes kept nested)."""
     frame = clean_text(raw, ["title", "subtitle", "dateline"])
     frame = frame.with_columns(
-        pl.col("blocks").list.eval(
+        pl.col("blocks")
+        .list.eval(
             pl.struct(
                 pl.element().struct.field("kind"),
                 normalized(pl.element().struct.field("text")),
             )
-        ).list.eval(pl.element().filter(pl.element().struct.field("text").str.len_chars() > 0)),
+        )
+        .list.eval(pl.element().filter(pl.element().struct.field("text").str.len_chars() > 0)),
         pl.col("quotes").list.eval(
             pl.struct(
                 normalized(pl.element().struct.field("text")),
                 normalized(pl.element().struct.field("speaker")),
             )
         ),
-        ascii_digits(pl.col("published_date")).str.to_date("%Y-%m-%d", strict=False)
+        ascii_digits(pl.col("published_date"))
+        .str.to_date("%Y-%m-%d", strict=False)
         .alias("published_date"),
     )
     frame = frame.with_columns(
-        pl.col("blocks").list.eval(pl.element().struct.field("text")).list.join("\n\n")
+        pl.col("blocks")
+        .list.eval(pl.element().struct.field("text"))
+        .list.join("\n\n")
         .alias("body_text"),
     )
     families = [
@@ -275,18 +320,26 @@ def structure_releases(
         pl.lit(source).alias("source"),
     )
     return frame.with_columns(
-        (pl.lit(f"{source}:") + pl.col("path")).map_batches(_short_hash_series, pl.String)
+        (pl.lit(f"{source}:") + pl.col("path"))
+        .map_batches(_short_hash_series, pl.String)
         .alias("release_id"),
-        (pl.lit(f"{source}:") + pl.col("_family")).map_batches(_short_hash_series, pl.String)
+        (pl.lit(f"{source}:") + pl.col("_family"))
+        .map_batches(_short_hash_series, pl.String)
         .alias("translation_key"),
         pl.col("published_date").dt.year().cast(pl.Int32).alias("year"),
         pl.col("body_text").str.count_matches(r"\S+").cast(pl.Int32).alias("word_count"),
         pl.concat_str(
-            [pl.col("title"), pl.col("subtitle").fill_null(""),
-             pl.col("published_date").cast(pl.String).fill_null(""),
-             pl.col("dateline").fill_null(""), pl.col("body_text").fill_null("")],
+            [
+                pl.col("title"),
+                pl.col("subtitle").fill_null(""),
+                pl.col("published_date").cast(pl.String).fill_null(""),
+                pl.col("dateline").fill_null(""),
+                pl.col("body_text").fill_null(""),
+            ],
             separator="\x1f",
-        ).map_batches(_sha256_series, pl.String).alias("content_hash"),
+        )
+        .map_batches(_sha256_series, pl.String)
+        .alias("content_hash"),
         pl.lit(seen_at).cast(RELEASES["first_seen_at"]).alias("first_seen_at"),
         pl.lit(seen_at).cast(RELEASES["updated_at"]).alias("updated_at"),
         pl.lit(run_id).alias("run_id"),
@@ -324,9 +377,10 @@ def _explode(structured: pl.DataFrame, column: str, schema: dict[str, pl.DataTyp
     return out.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
-def analysis_tables(structured: pl.DataFrame,
-                    payloads: Mapping[str, Mapping[str, object]] | None = None,
-                    ) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
+def analysis_tables(
+    structured: pl.DataFrame,
+    payloads: Mapping[str, Mapping[str, object]] | None = None,
+) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
     """Rows of the analyst tables (mentions, quantities, speakers, topics) of `structured`.
 
     `payloads` (page path -> what a parse worker computed, `analysis.rows.worker_payload`)
@@ -339,18 +393,35 @@ def analysis_tables(structured: pl.DataFrame,
     payloads = payloads or {}
     out: dict[str, list[tuple]] = {t: [] for t in ANALYSIS_TABLES}
     errors: dict[str, str] = {}
-    cols = ("release_id", "language", "year", "path", "title", "subtitle", "dateline",
-            "body_text", "quotes")
-    for rid, lang, year, path, title, subtitle, dateline, body, quotes in (
-            structured.select(cols).iter_rows()):
+    cols = (
+        "release_id",
+        "language",
+        "year",
+        "path",
+        "title",
+        "subtitle",
+        "dateline",
+        "body_text",
+        "quotes",
+    )
+    for rid, lang, year, path, title, subtitle, dateline, body, quotes in structured.select(
+        cols
+    ).iter_rows():
         got = payloads.get(path)
-        if got is not None and got.get("key") == ar.fields_key(lang, title, subtitle,
-                                                               dateline, body):
+        if got is not None and got.get("key") == ar.fields_key(
+            lang, title, subtitle, dateline, body
+        ):
             rows = got["rows"]
         else:
             try:
-                rows = ar.analyze_fields(lang, title, subtitle, dateline, body,
-                                         [(q["text"], q["speaker"]) for q in quotes or ()])
+                rows = ar.analyze_fields(
+                    lang,
+                    title,
+                    subtitle,
+                    dateline,
+                    body,
+                    [(q["text"], q["speaker"]) for q in quotes or ()],
+                )
             except Exception as exc:  # one release's bug must not stop the batch
                 errors[rid] = f"{type(exc).__name__}: {exc}"
                 continue
@@ -365,13 +436,16 @@ def analysis_tables(structured: pl.DataFrame,
 def merge_releases(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
     """Upsert incoming rows into a partition: a re-seen release keeps its first_seen_at,
     and an unchanged one keeps its row as it was (no churn on re-runs)."""
-    prior = existing.select("release_id", "first_seen_at", "content_hash", "updated_at",
-                            "run_id", "parser_version")
+    prior = existing.select(
+        "release_id", "first_seen_at", "content_hash", "updated_at", "run_id", "parser_version"
+    )
     joined = incoming.join(prior, on="release_id", how="left", suffix="_old")
     same = pl.col("content_hash") == pl.col("content_hash_old")
     merged = joined.with_columns(
         pl.coalesce("first_seen_at_old", "first_seen_at").alias("first_seen_at"),
-        pl.when(same).then(pl.col("updated_at_old")).otherwise(pl.col("updated_at"))
+        pl.when(same)
+        .then(pl.col("updated_at_old"))
+        .otherwise(pl.col("updated_at"))
         .alias("updated_at"),
         pl.when(same).then(pl.col("run_id_old")).otherwise(pl.col("run_id")).alias("run_id"),
     ).select(existing.columns)
@@ -380,17 +454,29 @@ def merge_releases(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFra
 
 
 def quarantine_rows(
-    entries: Sequence[Mapping[str, object]], *, seen_at: datetime, run_id: str,
+    entries: Sequence[Mapping[str, object]],
+    *,
+    seen_at: datetime,
+    run_id: str,
     source: str | None = None,
 ) -> pl.DataFrame:
     """Rejected pages/rows -> quarantine rows (url, stage, reason, ...) of `source`."""
     rows = [
         {
-            "url": e["url"], "path": e["path"], "language": e.get("language"),
-            "stage": e["stage"], "reason": e["reason"], "detail": e.get("detail"),
-            "raw_path": e.get("raw_path"), "parser_version": e.get("parser_version"),
-            "run_id": run_id, "first_seen_at": seen_at, "seen_at": seen_at, "attempts": 1,
-            "found": e.get("found"), "source": e.get("source", source),
+            "url": e["url"],
+            "path": e["path"],
+            "language": e.get("language"),
+            "stage": e["stage"],
+            "reason": e["reason"],
+            "detail": e.get("detail"),
+            "raw_path": e.get("raw_path"),
+            "parser_version": e.get("parser_version"),
+            "run_id": run_id,
+            "first_seen_at": seen_at,
+            "seen_at": seen_at,
+            "attempts": 1,
+            "found": e.get("found"),
+            "source": e.get("source", source),
         }
         for e in entries
     ]
@@ -401,8 +487,12 @@ def quarantine_rows(
 PAGE_KEY = ["source", "path"]
 
 
-def merge_quarantine(existing: pl.DataFrame, incoming: pl.DataFrame,
-                     cleared_paths: Iterable[str], source: str | None = None) -> pl.DataFrame:
+def merge_quarantine(
+    existing: pl.DataFrame,
+    incoming: pl.DataFrame,
+    cleared_paths: Iterable[str],
+    source: str | None = None,
+) -> pl.DataFrame:
     """Current quarantine: new rejections upserted (attempts counted), passes removed
     (`cleared_paths` of `source`; of any source when None)."""
     cleared = pl.col("path").is_in(pl.Series(list(cleared_paths), dtype=pl.String).implode())
@@ -417,13 +507,15 @@ def merge_quarantine(existing: pl.DataFrame, incoming: pl.DataFrame,
         )
         .select(existing.columns)
     )
-    kept = existing.join(incoming.select(PAGE_KEY), on=PAGE_KEY, how="anti",
-                         nulls_equal=True).filter(~cleared.fill_null(False))
+    kept = existing.join(
+        incoming.select(PAGE_KEY), on=PAGE_KEY, how="anti", nulls_equal=True
+    ).filter(~cleared.fill_null(False))
     return pl.concat([kept, updated]).sort(PAGE_KEY, nulls_last=True)
 
 
-def upsert_by(existing: pl.DataFrame, incoming: pl.DataFrame,
-              key: str | Sequence[str]) -> pl.DataFrame:
+def upsert_by(
+    existing: pl.DataFrame, incoming: pl.DataFrame, key: str | Sequence[str]
+) -> pl.DataFrame:
     """Rows of `incoming` replace rows of `existing` with the same key (one column or
     several)."""
     on = [key] if isinstance(key, str) else list(key)
@@ -434,8 +526,13 @@ def upsert_by(existing: pl.DataFrame, incoming: pl.DataFrame,
 # ---- revision history -------------------------------------------------------------------
 
 # Which columns of a release make a new revision, and how the change is named.
-REVISED_FIELDS = {"title": "title", "subtitle": "subtitle", "published_date": "date",
-                  "dateline": "dateline", "body_text": "body"}
+REVISED_FIELDS = {
+    "title": "title",
+    "subtitle": "subtitle",
+    "published_date": "date",
+    "dateline": "dateline",
+    "body_text": "body",
+}
 
 
 def changed_fields(old: Mapping[str, object] | None, new: Mapping[str, object]) -> str:
@@ -457,28 +554,37 @@ def revision_rows(
     rows = []
     for r in changed.iter_rows(named=True):
         rid = r["release_id"]
-        rows.append({
-            **{c: r.get(c) for c in REVISIONS},
-            "revision": prior_revision.get(rid, 0) + 1,
-            "valid_from": now, "valid_to": None, "status": "current",
-            "changed": changed_fields(prior_rows.get(rid), r),
-        })
+        rows.append(
+            {
+                **{c: r.get(c) for c in REVISIONS},
+                "revision": prior_revision.get(rid, 0) + 1,
+                "valid_from": now,
+                "valid_to": None,
+                "status": "current",
+                "changed": changed_fields(prior_rows.get(rid), r),
+            }
+        )
     return pl.DataFrame(rows, schema=REVISIONS)
 
 
-def close_revisions(revisions: pl.DataFrame, closing: Mapping[str, str],
-                    *, now: datetime) -> pl.DataFrame:
+def close_revisions(
+    revisions: pl.DataFrame, closing: Mapping[str, str], *, now: datetime
+) -> pl.DataFrame:
     """End the current revision of each release in `closing` (id -> superseded | gone)."""
     if not closing:
         return revisions
-    ends = pl.DataFrame({"release_id": list(closing), "_end": list(closing.values())},
-                        schema={"release_id": pl.String, "_end": pl.String})
+    ends = pl.DataFrame(
+        {"release_id": list(closing), "_end": list(closing.values())},
+        schema={"release_id": pl.String, "_end": pl.String},
+    )
     hit = (pl.col("status") == "current") & pl.col("_end").is_not_null()
     return (
         revisions.join(ends, on="release_id", how="left")
         .with_columns(
-            pl.when(hit).then(pl.lit(now).cast(REVISIONS["valid_to"]))
-            .otherwise(pl.col("valid_to")).alias("valid_to"),
+            pl.when(hit)
+            .then(pl.lit(now).cast(REVISIONS["valid_to"]))
+            .otherwise(pl.col("valid_to"))
+            .alias("valid_to"),
             pl.when(hit).then(pl.col("_end")).otherwise(pl.col("status")).alias("status"),
         )
         .drop("_end")

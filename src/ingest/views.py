@@ -34,11 +34,17 @@ VIEWS_DB = "lake.duckdb"
 VIEWS_STORAGE_VERSION = "v1.5.0"
 _READ = re.compile(r"read_parquet\('\{\{lake\}\}/(?P<glob>[^']+)'(?:[^()]|\([^()]*\))*\)")
 _TABLE_SCHEMAS = {
-    "releases": sc.RELEASES, "release_blocks": sc.BLOCKS, "quotes": sc.QUOTES,
-    "release_revisions": sc.REVISIONS, "quarantine": sc.QUARANTINE,
-    "ingest_runs": sc.INGEST_RUNS, "pages": sc.PAGES, "sitemaps": sc.SITEMAPS,
+    "releases": sc.RELEASES,
+    "release_blocks": sc.BLOCKS,
+    "quotes": sc.QUOTES,
+    "release_revisions": sc.REVISIONS,
+    "quarantine": sc.QUARANTINE,
+    "ingest_runs": sc.INGEST_RUNS,
+    "pages": sc.PAGES,
+    "sitemaps": sc.SITEMAPS,
     "fetch_log": sc.FETCH_LOG,
-    "translation_links": sc.LINKS, "families": sc.FAMILIES,
+    "translation_links": sc.LINKS,
+    "families": sc.FAMILIES,
     **{table: dtypes for table, (dtypes, _model) in sc.ANALYSIS_TABLES.items()},
 }
 
@@ -49,8 +55,10 @@ def sql_dir() -> Path:
     for candidate in (here.parents[2] / "sql", here.parent / "sql"):
         if candidate.is_dir():
             return candidate
-    raise LakeError(str(here.parents[2] / "sql"), "view definitions not found; "
-                    "reinstall press-lake (the wheel carries them as ingest/sql)")
+    raise LakeError(
+        str(here.parents[2] / "sql"),
+        "view definitions not found; reinstall press-lake (the wheel carries them as ingest/sql)",
+    )
 
 
 def _duck_type(dtype: pl.DataType) -> str:
@@ -91,8 +99,9 @@ def render_sql(text: str, lake: Path | ObjectLake, manifest: lk.Manifest) -> str
         files = sorted(manifest.files.get(table, {}).values())
         if not files:
             return _empty_relation(glob)
-        listed = ", ".join("'" + (store.url(f) if store else str(root / f)).replace("'", "''")
-                           + "'" for f in files)
+        listed = ", ".join(
+            "'" + (store.url(f) if store else str(root / f)).replace("'", "''") + "'" for f in files
+        )
         call = m.group(0).replace(f"'{{{{lake}}}}/{glob}'", f"[{listed}]")
         if table in lk.UNPARTITIONED:
             # Small tables whose file may predate a column (a lake written by an older
@@ -104,15 +113,19 @@ def render_sql(text: str, lake: Path | ObjectLake, manifest: lk.Manifest) -> str
     return _READ.sub(sub, text)
 
 
-def view_statements(lake: Path | ObjectLake,
-                    manifest: lk.Manifest | None = None) -> list[tuple[str, str]]:
+def view_statements(
+    lake: Path | ObjectLake, manifest: lk.Manifest | None = None
+) -> list[tuple[str, str]]:
     manifest = manifest or lk.read_manifest(lake)
-    return [(f.name, render_sql(f.read_text(encoding="utf-8"), lake, manifest))
-            for f in sorted(sql_dir().glob("*.sql"))]
+    return [
+        (f.name, render_sql(f.read_text(encoding="utf-8"), lake, manifest))
+        for f in sorted(sql_dir().glob("*.sql"))
+    ]
 
 
-def create_views(con: duckdb.DuckDBPyConnection, lake: Path | ObjectLake,
-                 manifest: lk.Manifest | None = None) -> None:
+def create_views(
+    con: duckdb.DuckDBPyConnection, lake: Path | ObjectLake, manifest: lk.Manifest | None = None
+) -> None:
     for name, statement in view_statements(lake, manifest):
         try:
             con.execute(statement)
@@ -120,8 +133,9 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Path | ObjectLake,
             raise LakeError(str(lake), f"view file sql/{name} failed: {exc}") from exc
 
 
-def connect(lake: Path | ObjectLake,
-            manifest: lk.Manifest | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    lake: Path | ObjectLake, manifest: lk.Manifest | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with every view over `lake` (its current snapshot, or
     the given manifest's)."""
     con = duckdb.connect()
@@ -132,8 +146,9 @@ def connect(lake: Path | ObjectLake,
     return con
 
 
-def connect_readonly(lake: Path | ObjectLake,
-                     manifest: lk.Manifest | None = None) -> duckdb.DuckDBPyConnection:
+def connect_readonly(
+    lake: Path | ObjectLake, manifest: lk.Manifest | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the views that can read the snapshot's files and
     nothing else, with DuckDB's own safety settings, locked:
 
@@ -143,15 +158,21 @@ def connect_readonly(lake: Path | ObjectLake,
     - `lock_configuration=true`: no statement can undo any of it.
     """
     manifest = manifest or lk.read_manifest(lake)
-    con = duckdb.connect(config={"autoinstall_known_extensions": False,
-                                 "autoload_known_extensions": False})
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
     store = lk.remote(lake)
     if store is not None:
         con.register_filesystem(store.reader_fs)
     create_views(con, lake, manifest)
     root = lake.resolve() if store is None else None
-    files = sorted({store.url(f) if store else str(root / f)  # type: ignore[operator]
-                    for parts in manifest.files.values() for f in parts.values()})
+    files = sorted(
+        {
+            store.url(f) if store else str(root / f)  # type: ignore[operator]
+            for parts in manifest.files.values()
+            for f in parts.values()
+        }
+    )
     con.execute("SET allowed_paths = " + _sql_list(files))
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
@@ -169,12 +190,15 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     except duckdb.Error as exc:
         raise QueryError(f"query does not parse: {exc}".splitlines()[0]) from exc
     if len(statements) != 1:
-        raise QueryRefusedError(f"one statement per query, got {len(statements)}: run them "
-                                "one at a time")
+        raise QueryRefusedError(
+            f"one statement per query, got {len(statements)}: run them one at a time"
+        )
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
-        raise QueryRefusedError(f"only a read-only SELECT over the views is allowed, not "
-                                f"{kind.name} (the lake is read-only for queries)")
+        raise QueryRefusedError(
+            f"only a read-only SELECT over the views is allowed, not "
+            f"{kind.name} (the lake is read-only for queries)"
+        )
     return statements[0].query
 
 
@@ -214,8 +238,9 @@ def run_query(lake: Path | ObjectLake, sql: str) -> pl.DataFrame:
         query = check_query(con, sql)
         return con.sql(query).pl()
     except duckdb.PermissionException as exc:
-        raise QueryRefusedError(f"refused: the query may read the lake's views only "
-                                f"({exc})".splitlines()[0]) from exc
+        raise QueryRefusedError(
+            f"refused: the query may read the lake's views only ({exc})".splitlines()[0]
+        ) from exc
     except duckdb.Error as exc:
         raise QueryError(f"query failed over lake {lake}: {exc}".splitlines()[0]) from exc
     except AttributeError as exc:  # statements with no result set (e.g. SET)

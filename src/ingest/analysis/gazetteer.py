@@ -41,12 +41,14 @@ def read_table(name: str) -> list[dict[str, str]]:
 def _flags(spec: str) -> int:
     flags = 0
     for ch in spec:
-        flags |= {"C": CASED, "X": EXACT, "S": STEM, "N": NO_CLITIC, "W": WEAK,
-                  "A": ARTOPT}.get(ch, 0)
+        flags |= {"C": CASED, "X": EXACT, "S": STEM, "N": NO_CLITIC, "W": WEAK, "A": ARTOPT}.get(
+            ch, 0
+        )
     return flags
 
 
 # ---- countries ---------------------------------------------------------------------------
+
 
 @functools.cache
 def _iso_codes() -> frozenset[str]:
@@ -86,17 +88,20 @@ def babel_country_names(lang: str) -> dict[str, str]:
     from babel import Locale
 
     codes = _iso_codes()
-    return {name: code for code, name in Locale.parse(lang).territories.items()
-            if code in codes}
+    return {name: code for code, name in Locale.parse(lang).territories.items() if code in codes}
 
 
 def pycountry_country_names(lang: str) -> dict[str, str]:
     """ISO 3166 names (name, official and common names) translated to `lang`."""
     import pycountry
 
-    tr = (gettext.NullTranslations() if lang == "en" else
-          gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang],
-                              fallback=True))
+    tr = (
+        gettext.NullTranslations()
+        if lang == "en"
+        else gettext.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True
+        )
+    )
     out: dict[str, str] = {}
     for c in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
@@ -110,8 +115,10 @@ def pycountry_country_names(lang: str) -> dict[str, str]:
     return out
 
 
-def country_entries(lang: str, sources: tuple[str, ...] = ("babel", "pycountry", "aliases"),
-                    ) -> list[Entry]:
+def country_entries(
+    lang: str,
+    sources: tuple[str, ...] = ("babel", "pycountry", "aliases"),
+) -> list[Entry]:
     """Every country surface form for `lang`, ambiguous ones left out."""
     forms: dict[str, set[str]] = {}
     surface: dict[str, str] = {}
@@ -134,8 +141,9 @@ def country_entries(lang: str, sources: tuple[str, ...] = ("babel", "pycountry",
     for key, codes in forms.items():
         if len(codes) == 1:
             (code,) = codes
-            entries[key] = Entry("country", code, surface[key], _name_flags(surface[key]),
-                                 form="name")
+            entries[key] = Entry(
+                "country", code, surface[key], _name_flags(surface[key]), form="name"
+            )
     if "aliases" in sources:
         for row in read_table("country_aliases.csv"):
             if row["lang"] not in (lang, "*"):
@@ -148,11 +156,11 @@ def country_entries(lang: str, sources: tuple[str, ...] = ("babel", "pycountry",
             if row["form"] == "demonym":
                 for form in demonym_forms(row["name"], row["lang"]):
                     k = fold_pattern(form)
-                    entries.setdefault(k, Entry("country", row["code"], form, flags,
-                                                form="demonym"))
+                    entries.setdefault(
+                        k, Entry("country", row["code"], form, flags, form="demonym")
+                    )
             else:
-                entries[key] = Entry("country", row["code"], row["name"], flags,
-                                     form="alias")
+                entries[key] = Entry("country", row["code"], row["name"], flags, form="alias")
     return list(entries.values())
 
 
@@ -203,8 +211,11 @@ def place_entries(lang: str) -> list[Entry]:
     from babel.core import get_global
     from babel.dates import get_timezone_location
 
-    skip = {fold_pattern(r["name"]) for r in read_table("places.csv")
-            if r["lang"] in (lang, "*") and r["code"] == "-"}
+    skip = {
+        fold_pattern(r["name"])
+        for r in read_table("places.csv")
+        if r["lang"] in (lang, "*") and r["code"] == "-"
+    }
     out: dict[str, Entry] = {}
     for tz, code in get_global("zone_territories").items():
         if _TZ_SKIP.match(tz) or code not in _iso_codes():
@@ -219,12 +230,14 @@ def place_entries(lang: str) -> list[Entry]:
     for row in read_table("places.csv"):
         if row["lang"] not in (lang, "*") or row["code"] == "-":
             continue
-        out[fold_pattern(row["name"])] = Entry("place", row["code"], row["name"],
-                                               _name_flags(row["name"]), form="table")
+        out[fold_pattern(row["name"])] = Entry(
+            "place", row["code"], row["name"], _name_flags(row["name"]), form="table"
+        )
     return list(out.values())
 
 
 # ---- the other reviewed tables -----------------------------------------------------------
+
 
 def table_entries(name: str, kind_col: str | None, lang: str, *, kind: str = "") -> list[Entry]:
     """Entries of a reviewed table with columns lang, pattern, code[, flags, value, form]."""
@@ -237,8 +250,16 @@ def table_entries(name: str, kind_col: str | None, lang: str, *, kind: str = "")
         if is_arabic(pattern[0]) and not flags & NO_CLITIC:
             flags |= ARTOPT  # common nouns take the article or not
         value = float(row["value"]) if row.get("value") else 0.0
-        out.append(Entry(row[kind_col] if kind_col else kind, row.get("code", ""), pattern,
-                         flags, value, row.get("form", "")))
+        out.append(
+            Entry(
+                row[kind_col] if kind_col else kind,
+                row.get("code", ""),
+                pattern,
+                flags,
+                value,
+                row.get("form", ""),
+            )
+        )
     return out
 
 
@@ -259,11 +280,56 @@ def entries_for(lang: str) -> list[Entry]:
     return out
 
 
-_CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CNY", "CAD", "AUD", "INR", "BRL", "MXN",
-               "COP", "ARS", "CLP", "PEN", "ZAR", "NGN", "KES", "GHS", "EGP", "MAD", "DZD",
-               "TND", "SAR", "AED", "QAR", "KWD", "JOD", "TRY", "RUB", "KRW", "THB", "PHP",
-               "IDR", "MYR", "SGD", "HKD", "XOF", "XAF", "VND", "PKR", "BDT", "NZD", "SEK",
-               "NOK", "DKK", "PLN", "UAH")
+_CURRENCIES = (
+    "USD",
+    "EUR",
+    "GBP",
+    "CHF",
+    "JPY",
+    "CNY",
+    "CAD",
+    "AUD",
+    "INR",
+    "BRL",
+    "MXN",
+    "COP",
+    "ARS",
+    "CLP",
+    "PEN",
+    "ZAR",
+    "NGN",
+    "KES",
+    "GHS",
+    "EGP",
+    "MAD",
+    "DZD",
+    "TND",
+    "SAR",
+    "AED",
+    "QAR",
+    "KWD",
+    "JOD",
+    "TRY",
+    "RUB",
+    "KRW",
+    "THB",
+    "PHP",
+    "IDR",
+    "MYR",
+    "SGD",
+    "HKD",
+    "XOF",
+    "XAF",
+    "VND",
+    "PKR",
+    "BDT",
+    "NZD",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "UAH",
+)
 
 
 def currency_entries(lang: str) -> list[Entry]:
@@ -348,12 +414,18 @@ def coverage() -> list[dict[str, object]]:
         p = pycountry_country_names(lang)
         combined = country_entries(lang, ("babel", "pycountry"))
         full = country_entries(lang)
-        rows.append({"lang": lang, "babel_codes": len(set(b.values())),
-                     "babel_forms": len(b), "pycountry_codes": len(set(p.values())),
-                     "pycountry_forms": len(p),
-                     "combined_codes": len({e.code for e in combined}),
-                     "combined_forms": len(combined),
-                     "with_aliases_forms": len(full)})
+        rows.append(
+            {
+                "lang": lang,
+                "babel_codes": len(set(b.values())),
+                "babel_forms": len(b),
+                "pycountry_codes": len(set(p.values())),
+                "pycountry_forms": len(p),
+                "combined_codes": len({e.code for e in combined}),
+                "combined_forms": len(combined),
+                "with_aliases_forms": len(full),
+            }
+        )
     return rows
 
 

@@ -85,8 +85,9 @@ class Found(list):
             self.__dict__["_by"] = by
         if len(kinds) == 1:
             return by.get(kinds[0], [])
-        return sorted((m for k in kinds for m in by.get(k, [])),
-                      key=lambda m: (m.fstart, -m.length))
+        return sorted(
+            (m for k in kinds for m in by.get(k, [])), key=lambda m: (m.fstart, -m.length)
+        )
 
 
 def of(matches: Sequence[Match], *kinds: str) -> list[Match]:
@@ -152,11 +153,13 @@ class Matcher:
                         if prefix:
                             continue
                     elif prefix not in ARABIC_PROCLITICS and not (
-                            e.flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS):
+                        e.flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS
+                    ):
                         continue
                 ms = fs
-                if e.flags & ARTICLE or (arabic and e.flags & ARTOPT
-                                         and prefix in ARABIC_ARTICLE_PROCLITICS):
+                if e.flags & ARTICLE or (
+                    arabic and e.flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS
+                ):
                     # report the article with the name: الإمارات, لإمارات in للإمارات
                     ms = fs - (2 if prefix.endswith("ال") else 1)
                 s, t = folded.span(ms, fe)
@@ -169,7 +172,7 @@ class Matcher:
                 if key in seen:
                     continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
                 seen.add(key)
-                out.append(Match(s, t, ms, fe, e, prefix[:len(prefix) - (fs - ms)]))
+                out.append(Match(s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)]))
         out.sort(key=lambda m: (m.fstart, -m.length))
         return out
 

@@ -25,10 +25,12 @@ GEO = ("country", "place")
 WEAK_NEIGHBOUR_CHARS = 60
 _LOCATIVE = re.compile(
     r"(?:\b(?:in|from|to|of|into|across|en|au|aux|du|de|des|à|desde|hacia|por|el|la|los)"
-    r"|(?:^|\s)(?:في|من|إلى|الى|جمهورية|دولة|و|ب|ل))\s*$", re.I)
+    r"|(?:^|\s)(?:في|من|إلى|الى|جمهورية|دولة|و|ب|ل))\s*$",
+    re.I,
+)
 _LANGUAGE_BEFORE = re.compile(
-    r"(?:\b(?:in|into|en|language|langue|idioma|lengua|speaking|speakers)|اللغه|بال|وبال)\s*$",
-    re.I)
+    r"(?:\b(?:in|into|en|language|langue|idioma|lengua|speaking|speakers)|اللغه|بال|وبال)\s*$", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +62,14 @@ def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[M
         spans.setdefault((m.fstart, m.fend), []).append(m)
     for group in spans.values():
         if len(group) > 1:
-            text = folded.original[group[0].start:group[0].end]
-            group.sort(key=lambda m: (-_diacritic_score(text, m.entry.surface),
-                                      m.entry.kind != "country",
-                                      m.entry.form == "demonym"))
+            text = folded.original[group[0].start : group[0].end]
+            group.sort(
+                key=lambda m: (
+                    -_diacritic_score(text, m.entry.surface),
+                    m.entry.kind != "country",
+                    m.entry.form == "demonym",
+                )
+            )
         chosen.append(group[0])
     strong = [m for m in chosen if m.entry.kind == "country" and not m.entry.flags & WEAK]
     out = []
@@ -72,21 +78,23 @@ def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[M
         if e.flags & WEAK and not _corroborated(folded, m, strong):
             continue
         if e.form == "demonym" and _LANGUAGE_BEFORE.search(
-                folded.text[max(0, m.fstart - 12):m.fstart] + (m.prefix and " ")):
+            folded.text[max(0, m.fstart - 12) : m.fstart] + (m.prefix and " ")
+        ):
             continue
         if e.form == "demonym" and m.prefix.endswith("بال"):
             continue  # بالفرنسية: "in French"
-        if folded.original[m.end:m.end + 1] == "$":
+        if folded.original[m.end : m.end + 1] == "$":
             continue  # US$, C$: a currency, not the country
-        out.append(Mention(e.kind, folded.original[m.start:m.end], e.code, field, m.start,
-                           m.end, e.form))
+        out.append(
+            Mention(e.kind, folded.original[m.start : m.end], e.code, field, m.start, m.end, e.form)
+        )
     return out
 
 
 def _corroborated(folded: Folded, m: Match, strong: Iterable[Match]) -> bool:
     if any(abs(o.fstart - m.fstart) <= WEAK_NEIGHBOUR_CHARS and o is not m for o in strong):
         return True
-    before = folded.text[max(0, m.fstart - 20):m.fstart]
+    before = folded.text[max(0, m.fstart - 20) : m.fstart]
     return bool(_LOCATIVE.search(before + (m.prefix and " ")) or m.prefix in ("و", "ب"))
 
 
@@ -103,22 +111,39 @@ _ORG_HEADS = (
     "Secretaría|Centre|Center|Centro"
 )
 _CAP = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*)"
-_LINK = (r"(?:of the|of|for the|for|and|on|de la|de los|de las|del|des|du|de|d'|d’|y|et|"
-         r"contra|contre la|contre|pour|para|en)")
-_ADJ = (r"(?:national|nationale|nacional|federal|fédérale|civil|civile|judiciaire|judicial|"
-        r"general|générale|central|centrale|royal|royale|criminal|criminelle|antinarcóticos|"
-        r"antidrogas|de investigaciones|financier|financière|supérieur|real)")
+_LINK = (
+    r"(?:of the|of|for the|for|and|on|de la|de los|de las|del|des|du|de|d'|d’|y|et|"
+    r"contra|contre la|contre|pour|para|en)"
+)
+_ADJ = (
+    r"(?:national|nationale|nacional|federal|fédérale|civil|civile|judiciaire|judicial|"
+    r"general|générale|central|centrale|royal|royale|criminal|criminelle|antinarcóticos|"
+    r"antidrogas|de investigaciones|financier|financière|supérieur|real)"
+)
 ORG_HEADS = tuple(_ORG_HEADS.split("|"))
 _RIGHT_TAIL = re.compile(rf"(?:\s+{_ADJ})*(?:\s+{_LINK}\s+(?:{_CAP}(?:\s+{_CAP})*))?")
-_ORG_START_STOP = re.compile(r"^(?:The|La|Le|Les|El|Los|Las|Un|Une|A|An|In|En|At|Par|Por|"
-                             r"Selon|Según|According|With|Con|Avec|Since|Desde|By)\s+")
+_ORG_START_STOP = re.compile(
+    r"^(?:The|La|Le|Les|El|Los|Las|Un|Une|A|An|In|En|At|Par|Por|"
+    r"Selon|Según|According|With|Con|Avec|Since|Desde|By)\s+"
+)
 
 
-def organisation_mentions(folded: Folded, matches: Sequence[Match], field: str,
-                          lang: str) -> list[Mention]:
+def organisation_mentions(
+    folded: Folded, matches: Sequence[Match], field: str, lang: str
+) -> list[Mention]:
     orgs = longest(of(matches, "organisation"))
-    out = [Mention("organisation", folded.original[m.start:m.end], m.entry.code, field,
-                   m.start, m.end, "table") for m in orgs]
+    out = [
+        Mention(
+            "organisation",
+            folded.original[m.start : m.end],
+            m.entry.code,
+            field,
+            m.start,
+            m.end,
+            "table",
+        )
+        for m in orgs
+    ]
     if lang == "ar":
         return out
     taken = [(m.start, m.end) for m in out]
@@ -167,17 +192,22 @@ _OP_NAMED = re.compile(
 )
 # Arabic names an operation in the indefinite construct: "عملية أوريون" (never "العملية X",
 # which is a sentence: "شملت العملية مصر").
-_OP_AR = re.compile(r"(?:^|(?<=[\s«\"(]))[وبل]?عملي(?:ة|ه)\s+[«\"“(]?(?P<name>[^\s«»\"“”(),.،:؛]+"
-                    r"(?:\s+[^\s«»\"“”(),.،:؛]+)?)")
+_OP_AR = re.compile(
+    r"(?:^|(?<=[\s«\"(]))[وبل]?عملي(?:ة|ه)\s+[«\"“(]?(?P<name>[^\s«»\"“”(),.،:؛]+"
+    r"(?:\s+[^\s«»\"“”(),.،:؛]+)?)"
+)
 _AR_NOT_NAME = re.compile(r"(?:ة|ه|ها|ت|هم|وا)$|^(?:ال|لل|لم|بال)")
-_AR_STOP = frozenset((  # noqa: SIM905 (a word list reads better as text)
-    "ضد في على من عن مع التي الذي استمرت شملت جرت نفذت أطلقت تهدف هدفت كبرى واسعة "
-    "مشتركة دولية إقليمية أمنية نسقها دعمها قادها أخرى جديدة سابقة عالمية منسقة امتدت "
-    "ما هذه هذا هو هي إن أن كل تلك ذلك واحدة نوعية "
-).split())
+_AR_STOP = frozenset(
+    (  # noqa: SIM905 (a word list reads better as text)
+        "ضد في على من عن مع التي الذي استمرت شملت جرت نفذت أطلقت تهدف هدفت كبرى واسعة "
+        "مشتركة دولية إقليمية أمنية نسقها دعمها قادها أخرى جديدة سابقة عالمية منسقة امتدت "
+        "ما هذه هذا هو هي إن أن كل تلك ذلك واحدة نوعية "
+    ).split()
+)
 # Common words that follow "Operation" at the start of a sentence, not names.
-_OP_LATIN_STOP = frozenset({"The", "This", "In", "During", "Le", "La", "Les", "El", "Los",
-                            "Las", "En", "Au", "Durante"})
+_OP_LATIN_STOP = frozenset(
+    {"The", "This", "In", "During", "Le", "La", "Les", "El", "Los", "Las", "En", "Au", "Durante"}
+)
 
 
 def _caps_before(text: str, pos: int) -> int:
@@ -193,7 +223,7 @@ def _caps_before(text: str, pos: int) -> int:
         k = j
         while k > 0 and not text[k - 1].isspace():
             k -= 1
-        word = text[k:j + 1]
+        word = text[k : j + 1]
         if not word[:1].isupper() or not word.rstrip(".’'-").replace("-", "").isalpha():
             break
         start = i = k
@@ -215,24 +245,30 @@ def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
             if first in _AR_STOP or _AR_NOT_NAME.search(first) or first.isdigit():
                 continue
             name = first
-            if len(words) > 1 and words[1] not in _AR_STOP and not _AR_NOT_NAME.search(
-                    words[1]) and not words[1][0].isdigit() and _looks_foreign(words[1]):
+            if (
+                len(words) > 1
+                and words[1] not in _AR_STOP
+                and not _AR_NOT_NAME.search(words[1])
+                and not words[1][0].isdigit()
+                and _looks_foreign(words[1])
+            ):
                 name = f"{first} {words[1]}"
             s = m.start("name")
-            out[(s, s + len(name))] = Mention("operation", name, None, field, s, s + len(name),
-                                              "pattern")
+            out[(s, s + len(name))] = Mention(
+                "operation", name, None, field, s, s + len(name), "pattern"
+            )
     starts = [w.start() for w in _OP_WORD.finditer(text)]
     for rx in (_OP_NAMED, _OP_LATIN):
-        for m in filter(None, (rx.match(text, i) for i in starts
-                               if i == 0 or not text[i - 1].isalnum())):
+        for m in filter(
+            None, (rx.match(text, i) for i in starts if i == 0 or not text[i - 1].isalnum())
+        ):
             name = m["name"].rstrip("’'-")
             if name.split()[0] in _OP_LATIN_STOP:
                 continue
             s = m.start("name")
             key = (s, s + len(name))
             if not any(a <= s < b for a, b in out):
-                out[key] = Mention("operation", name, _op_code(name), field, s, key[1],
-                                   "pattern")
+                out[key] = Mention("operation", name, _op_code(name), field, s, key[1], "pattern")
     return sorted(out.values(), key=lambda x: x.start)
 
 

@@ -29,27 +29,35 @@ from ingest.analysis.text import Folded
 MAX_GAP_WORDS = 1
 # Characters an item may be after its unit ("3,2 أطنان من الكوكايين").
 MAX_ITEM_CHARS = 45
-_LINKERS = frozenset((  # noqa: SIM905 (a word list reads better as text)
-    "of de d' del des du la el los las in من the le les a an "
-).split())
+_LINKERS = frozenset(
+    (  # noqa: SIM905 (a word list reads better as text)
+        "of de d' del des du la el los las in من the le les a an "
+    ).split()
+)
 # A counted noun is not reached across a clause: "41 locales en los que las víctimas".
-_CLAUSE = frozenset((  # noqa: SIM905 (a word list reads better as text)
-    "que qui which that who whose where où donde dont الذي التي الذين en "
-).split())
+_CLAUSE = frozenset(
+    (  # noqa: SIM905 (a word list reads better as text)
+        "que qui which that who whose where où donde dont الذي التي الذين en "
+    ).split()
+)
 _COMPLEMENT = frozenset(["of", "de", "d'", "del", "des", "du", "من"])
 _GENERIC_ITEMS = frozenset({"pills", "medicines", "drugs", "devices", "documents"})
 _PUNCT = re.compile(r"[.!?؟;؛\n]")
 _SYMBOL_BEFORE = re.compile(r"(US\$|R\$|C\$|A\$|\$|€|£)\s?\Z")
-_SYMBOLS = {"US$": "USD", "$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "€": "EUR",
-            "£": "GBP"}
+_SYMBOLS = {"US$": "USD", "$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "€": "EUR", "£": "GBP"}
 _PERCENT_AFTER = re.compile(r"^\s?(?:%|٪)")
 # One-letter units and multipliers, read only right after a number: 3 t, 500 g, USD 5m.
 _SHORT_UNIT = re.compile(r"^\s?(t|g|l)(?![\w'’])")
 _SHORT_UNITS = {"t": ("t", 1.0), "g": ("kg", 0.001), "l": ("l", 1.0)}
 _SHORT_MULT = re.compile(r"^(m|bn|k)(?![\w'’])")
 _SHORT_MULTS = {"m": 1e6, "bn": 1e9, "k": 1e3}
-_COUNT_KINDS = {"countries": "countries", "officials": "officials",
-                "participants": "participants", "arrests": "arrests", "seizures": "seizures"}
+_COUNT_KINDS = {
+    "countries": "countries",
+    "officials": "officials",
+    "participants": "participants",
+    "arrests": "arrests",
+    "seizures": "seizures",
+}
 _PEOPLE = ("persons", "children", "victims", "migrants")
 
 
@@ -90,8 +98,9 @@ def _numbers(folded: Folded, words: Sequence[Match], lang: str) -> list[_Num]:
                 continue
             if before in "-/":
                 continue  # ranges and dates: 7-9, 12/05/2023
-        if e < n_text and (text[e] == "/" or (text[e] == "-" and e + 1 < n_text
-                                              and text[e + 1].isdigit())):
+        if e < n_text and (
+            text[e] == "/" or (text[e] == "-" and e + 1 < n_text and text[e + 1].isdigit())
+        ):
             continue
         v = parse_number(m.group(), lang)
         if v is not None:
@@ -103,10 +112,11 @@ def _numbers(folded: Folded, words: Sequence[Match], lang: str) -> list[_Num]:
         w = nums[i]
         value, fs, fe = w.entry.value, w.fstart, w.fend
         j = i + 1
-        while j < len(nums) and _joinable(text[fe:nums[j].fstart]):
+        while j < len(nums) and _joinable(text[fe : nums[j].fstart]):
             nxt = nums[j].entry
-            value = value * nxt.value if nxt.form == "hundreds" and value < 100 else \
-                value + nxt.value
+            value = (
+                value * nxt.value if nxt.form == "hundreds" and value < 100 else value + nxt.value
+            )
             fe = nums[j].fend
             j += 1
         out.append(_Num(fs, fe, value, fe))
@@ -116,7 +126,7 @@ def _numbers(folded: Folded, words: Sequence[Match], lang: str) -> list[_Num]:
     orig = folded.original
     for n in out:
         mm = mult_at.get(n.fe + 1) or mult_at.get(n.fe)
-        if mm is not None and text[n.fe:mm.fstart].strip() == "":
+        if mm is not None and text[n.fe : mm.fstart].strip() == "":
             n.value *= mm.entry.value
             n.fe = mm.fend
             continue
@@ -143,9 +153,16 @@ class _Sentences:
     def at(self, pos: int) -> tuple[int, int]:
         if self.ends is None:
             t = self.text
-            self.ends = [m.start() for m in _PUNCT.finditer(t)
-                         if not (t[m.start()] == "." and 0 < m.start() < self.n - 1
-                                 and t[m.start() - 1].isdigit() and t[m.start() + 1].isdigit())]
+            self.ends = [
+                m.start()
+                for m in _PUNCT.finditer(t)
+                if not (
+                    t[m.start()] == "."
+                    and 0 < m.start() < self.n - 1
+                    and t[m.start() - 1].isdigit()
+                    and t[m.start() + 1].isdigit()
+                )
+            ]
             self.starts = [e + 1 for e in self.ends]
         i = bisect.bisect_left(self.ends, pos)
         start = self.starts[i - 1] if i > 0 else 0
@@ -154,19 +171,20 @@ class _Sentences:
 
 
 def _gap_ok(gap: str, max_words: int) -> bool:
-    if any(c in gap for c in ",;:.()\"«»“”"):
+    if any(c in gap for c in ',;:.()"«»“”'):
         return False
     tokens = gap.replace("-", " ").split()
     if any(t in _CLAUSE for t in tokens):
         return False
     words = [w for w in tokens if w not in _LINKERS]
-    if words and any(t in _COMPLEMENT for t in tokens[tokens.index(words[0]):]):
+    if words and any(t in _COMPLEMENT for t in tokens[tokens.index(words[0]) :]):
         return False  # "sept réseaux de passeurs": what is counted is the first noun
     return len(words) <= max_words and not any(c.isdigit() for w in words for c in w)
 
 
-def find_quantities(folded: Folded, words: Sequence[Match], field: str,
-                    lang: str) -> list[Quantity]:
+def find_quantities(
+    folded: Folded, words: Sequence[Match], field: str, lang: str
+) -> list[Quantity]:
     """Every quantity in one field, in order."""
     text, orig = folded.text, folded.original
     heads = of(words, "unit", "noun", "item", "currency")
@@ -180,7 +198,7 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
     head_starts = [h.fstart for h in heads]
     cur_ends = {w.fend: w for w in currencies}
     for n in _numbers(folded, words, lang):
-        if _PERCENT_AFTER.match(text[n.fe:n.fe + 2]):
+        if _PERCENT_AFTER.match(text[n.fe : n.fe + 2]):
             continue
         head = None
         for k in range(bisect.bisect_left(head_starts, n.fe), len(heads)):
@@ -188,7 +206,7 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
             if h.fstart - n.fe > 60:
                 break
             max_words = 0 if h.entry.kind in ("unit", "currency") else MAX_GAP_WORDS
-            if _gap_ok(text[n.fe:h.fstart], max_words):
+            if _gap_ok(text[n.fe : h.fstart], max_words):
                 head = h
                 break
         o_fs = folded.start(n.fs)
@@ -220,7 +238,7 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
             start_orig = folded.start(code_before[-1].fstart)
         else:
             start_orig = folded.start(start)
-        number = orig[folded.start(n.fs):folded.end(n.digits_end)]
+        number = orig[folded.start(n.fs) : folded.end(n.digits_end)]
         sentence_cues = [c for c in cues if s_sent <= c.fstart < e_sent]
         kind, unit, item, end = None, None, None, n.fe
         value = n.value
@@ -255,8 +273,11 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
                 continue
             kind, unit, item, end = "seizure", "units", head.entry.code, head.fend
             more = _item_after(items, text, end, e_sent)  # "800 ألف قرص من الكبتاغون"
-            if (more is not None and more.entry.code not in _GENERIC_ITEMS
-                    and text[end:more.fstart].strip() in _COMPLEMENT):
+            if (
+                more is not None
+                and more.entry.code not in _GENERIC_ITEMS
+                and text[end : more.fstart].strip() in _COMPLEMENT
+            ):
                 item, end = more.entry.code, more.fend
         else:  # a counted noun
             cls = head.entry.code
@@ -277,8 +298,7 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
                 elif event == "rescue":
                     kind = "rescued"
                 elif event == "identify" and cls != "migrants":
-                    kind = ("suspects_identified" if cls == "persons" else
-                            "victims_identified")
+                    kind = "suspects_identified" if cls == "persons" else "victims_identified"
                 elif cls == "victims":
                     kind = "victims"
             if kind is None:
@@ -288,8 +308,9 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
         if head is not None:
             used_heads.add(head.fstart)
         s_o, e_o = start_orig, folded.end(end)
-        out.append(Quantity(kind, float(value), unit, item, number, orig[s_o:e_o], field,
-                            s_o, e_o, qual))
+        out.append(
+            Quantity(kind, float(value), unit, item, number, orig[s_o:e_o], field, s_o, e_o, qual)
+        )
     out.extend(_duals(folded, heads, items, sentences, field, used_heads))
     return sorted(out, key=lambda q: q.start)
 
@@ -297,7 +318,8 @@ def find_quantities(folded: Folded, words: Sequence[Match], field: str,
 def _item_after(items: Sequence[Match], text: str, pos: int, limit: int) -> Match | None:
     for it in items:
         if pos <= it.fstart <= min(pos + MAX_ITEM_CHARS, limit) and _gap_ok(
-                text[pos:it.fstart], 3):
+            text[pos : it.fstart], 3
+        ):
             return it
     return None
 
@@ -314,8 +336,14 @@ def _nearest(cues: Sequence[Match], n: _Num, events: tuple[str, ...]) -> Match |
     return best
 
 
-def _duals(folded: Folded, heads: Sequence[Match], items: Sequence[Match],
-           sentences: _Sentences, field: str, used: set[int]) -> list[Quantity]:
+def _duals(
+    folded: Folded,
+    heads: Sequence[Match],
+    items: Sequence[Match],
+    sentences: _Sentences,
+    field: str,
+    used: set[int],
+) -> list[Quantity]:
     """Arabic duals carry their number: طنين من العاج is two tonnes of ivory."""
     out = []
     for h in heads:
@@ -330,7 +358,17 @@ def _duals(folded: Folded, heads: Sequence[Match], items: Sequence[Match],
             item, end = it.entry.code, it.fend
         s_o, e_o = h.start, folded.end(end)
         value = 2.0 * (h.entry.value or 1.0)
-        out.append(Quantity("seizure", value, h.entry.code, item,
-                            folded.original[h.start:h.end], folded.original[s_o:e_o], field,
-                            s_o, e_o))
+        out.append(
+            Quantity(
+                "seizure",
+                value,
+                h.entry.code,
+                item,
+                folded.original[h.start : h.end],
+                folded.original[s_o:e_o],
+                field,
+                s_o,
+                e_o,
+            )
+        )
     return out

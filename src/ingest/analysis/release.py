@@ -20,8 +20,10 @@ from ingest.analysis.gazetteer import LANGS, matcher
 from ingest.analysis.matcher import Match, longest, of
 from ingest.analysis.text import fold, fold_pattern, is_arabic
 
-_CAP_RUN = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+)(?:\s+(?:(?:de|da|del|van|von|bin|al|el|dos)"
-                      r"\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+){1,3}")
+_CAP_RUN = re.compile(
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+)(?:\s+(?:(?:de|da|del|van|von|bin|al|el|dos)"
+    r"\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+){1,3}"
+)
 
 
 @dataclass(slots=True)
@@ -41,9 +43,15 @@ class ReleaseAnalysis:
         return None
 
 
-def analyze(language: str, *, title: str | None, subtitle: str | None,
-            dateline: str | None, body: str | None,
-            quotes: Sequence[tuple[str, str | None]] = ()) -> ReleaseAnalysis:
+def analyze(
+    language: str,
+    *,
+    title: str | None,
+    subtitle: str | None,
+    dateline: str | None,
+    body: str | None,
+    quotes: Sequence[tuple[str, str | None]] = (),
+) -> ReleaseAnalysis:
     lang = language if language in LANGS else "en"
     auto = matcher(lang)
     out = ReleaseAnalysis()
@@ -51,8 +59,12 @@ def analyze(language: str, *, title: str | None, subtitle: str | None,
     body = body or ""
     body_matches: list[Match] = []
     body_folded = None
-    for name, text in (("title", title), ("subtitle", subtitle), ("dateline", dateline),
-                       ("body", body)):
+    for name, text in (
+        ("title", title),
+        ("subtitle", subtitle),
+        ("dateline", dateline),
+        ("body", body),
+    ):
         if not text:
             continue
         folded = fold(text)
@@ -62,9 +74,13 @@ def analyze(language: str, *, title: str | None, subtitle: str | None,
         if name != "dateline":
             out.mentions += mn.operation_mentions(text, name, lang)
             lead_end = text.find("\n\n") if name == "body" else 0
-            evidence += tp.topic_evidence(text, matches, name,
-                                          lead_end if lead_end >= 0 else len(text),
-                                          _quote_spans(text, quotes) if name == "body" else ())
+            evidence += tp.topic_evidence(
+                text,
+                matches,
+                name,
+                lead_end if lead_end >= 0 else len(text),
+                _quote_spans(text, quotes) if name == "body" else (),
+            )
         if name == "body":
             out.quantities = qt.find_quantities(folded, matches, name, lang)
             body_matches, body_folded = matches, folded
@@ -72,8 +88,9 @@ def analyze(language: str, *, title: str | None, subtitle: str | None,
     if body_folded is not None:
         out.mentions += _person_mentions(body_folded, body_matches, out.speakers, lang)
     out.topics = tp.score_topics(evidence)
-    out.mentions.sort(key=lambda m: ({"title": 0, "subtitle": 1, "dateline": 2}.get(
-        m.field, 3), m.start, m.kind))
+    out.mentions.sort(
+        key=lambda m: ({"title": 0, "subtitle": 1, "dateline": 2}.get(m.field, 3), m.start, m.kind)
+    )
     return out
 
 
@@ -86,8 +103,9 @@ def _quote_spans(body: str, quotes: Sequence[tuple[str, str | None]]) -> list[tu
     return spans
 
 
-def _person_mentions(folded, matches: Sequence[Match], speakers: Sequence[sp.Speaker],
-                     lang: str) -> list[mn.Mention]:
+def _person_mentions(
+    folded, matches: Sequence[Match], speakers: Sequence[sp.Speaker], lang: str
+) -> list[mn.Mention]:
     """Speakers' names where the body writes them (full, or the surname after a title),
     and, in Latin scripts, capitalised names right after a role or courtesy title."""
     text, orig = folded.text, folded.original
@@ -100,8 +118,9 @@ def _person_mentions(folded, matches: Sequence[Match], speakers: Sequence[sp.Spe
             return
         spans[(s, e)] = mn.Mention("person", orig[s:e], None, "body", s, e, "name")
 
-    names = {s.name for s in speakers if s.name} | {s.resolved_from for s in speakers
-                                                     if s.resolved_from}
+    names = {s.name for s in speakers if s.name} | {
+        s.resolved_from for s in speakers if s.resolved_from
+    }
     for name in sorted(names, key=len, reverse=True):
         pat = fold_pattern(name)
         surname = pat.split()[-1] if len(pat.split()) > 1 else None
@@ -113,8 +132,9 @@ def _person_mentions(folded, matches: Sequence[Match], speakers: Sequence[sp.Spe
                     break
                 start = i + 1
                 j = i + len(needle)
-                if (i > 0 and text[i - 1].isalnum() and not is_arabic(text[i - 1])) or \
-                        (j < len(text) and text[j].isalnum()):
+                if (i > 0 and text[i - 1].isalnum() and not is_arabic(text[i - 1])) or (
+                    j < len(text) and text[j].isalnum()
+                ):
                     continue
                 if is_arabic(needle[0]) and i > 0 and text[i - 1].isalpha():
                     continue
@@ -124,8 +144,11 @@ def _person_mentions(folded, matches: Sequence[Match], speakers: Sequence[sp.Spe
                 add(s, e)
     if lang != "ar":
         for r in roles:
-            m = _CAP_RUN.match(orig, r.end + 1) if r.end < len(orig) and orig[r.end] == " " \
+            m = (
+                _CAP_RUN.match(orig, r.end + 1)
+                if r.end < len(orig) and orig[r.end] == " "
                 else None
+            )
             if m is None:
                 continue
             s, e = m.span()

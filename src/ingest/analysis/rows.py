@@ -24,13 +24,36 @@ _INVISIBLE = re.compile(r"[\u200b\u200c\ufeff\u2060\u00ad]")
 _WS = re.compile(r"\s\s+|[^\S ]")
 
 MENTION_COLS = ("ordinal", "kind", "text", "code", "field", "start", "end", "form")
-QUANTITY_COLS = ("ordinal", "kind", "value", "unit", "item", "number", "text", "field",
-                 "start", "end", "qualifier")
-SPEAKER_COLS = ("quote_ordinal", "name", "role", "role_en", "organisation",
-                "organisation_code", "attribution", "resolved_from")
+QUANTITY_COLS = (
+    "ordinal",
+    "kind",
+    "value",
+    "unit",
+    "item",
+    "number",
+    "text",
+    "field",
+    "start",
+    "end",
+    "qualifier",
+)
+SPEAKER_COLS = (
+    "quote_ordinal",
+    "name",
+    "role",
+    "role_en",
+    "organisation",
+    "organisation_code",
+    "attribution",
+    "resolved_from",
+)
 TOPIC_COLS = ("topic", "score", "ordinal", "text", "field", "start", "end", "weight")
-TABLES = {"mentions": MENTION_COLS, "quantities": QUANTITY_COLS, "speakers": SPEAKER_COLS,
-          "topics": TOPIC_COLS}
+TABLES = {
+    "mentions": MENTION_COLS,
+    "quantities": QUANTITY_COLS,
+    "speakers": SPEAKER_COLS,
+    "topics": TOPIC_COLS,
+}
 
 Fields = tuple[str | None, str | None, str | None, str, list[tuple[str, str | None]]]
 
@@ -46,14 +69,22 @@ def lake_fields(record: Mapping[str, Any]) -> Fields:
     """(title, subtitle, dateline, body_text, quotes) as the transform stores them."""
     blocks = [normalize(b.get("text")) for b in record.get("blocks") or ()]
     body = "\n\n".join(b for b in blocks if b)
-    quotes = [(normalize(q.get("text")) or "", normalize(q.get("speaker")))
-              for q in record.get("quotes") or ()]
-    return (normalize(record.get("title")), normalize(record.get("subtitle")),
-            normalize(record.get("dateline")), body, quotes)
+    quotes = [
+        (normalize(q.get("text")) or "", normalize(q.get("speaker")))
+        for q in record.get("quotes") or ()
+    ]
+    return (
+        normalize(record.get("title")),
+        normalize(record.get("subtitle")),
+        normalize(record.get("dateline")),
+        body,
+        quotes,
+    )
 
 
-def fields_key(language: str, title: str | None, subtitle: str | None, dateline: str | None,
-               body: str | None) -> str:
+def fields_key(
+    language: str, title: str | None, subtitle: str | None, dateline: str | None, body: str | None
+) -> str:
     h = hashlib.blake2b(digest_size=12)
     for part in (ANALYSIS_VERSION, language, title, subtitle, dateline, body):
         h.update((part or "").encode())
@@ -67,31 +98,68 @@ def table_rows(a: ReleaseAnalysis) -> dict[str, list[tuple]]:
     k = 0
     for topic, (score, evidence) in sorted(a.topics.items()):
         for ev in evidence:
-            topics.append((topic, round(score, 3), k, ev.text, ev.field, ev.start, ev.end,
-                           ev.weight))
+            topics.append(
+                (topic, round(score, 3), k, ev.text, ev.field, ev.start, ev.end, ev.weight)
+            )
             k += 1
     return {
-        "mentions": [(i, m.kind, m.text, m.code, m.field, m.start, m.end, m.form)
-                     for i, m in enumerate(a.mentions)],
-        "quantities": [(i, q.kind, q.value, q.unit, q.item, q.number, q.text, q.field,
-                        q.start, q.end, q.qualifier) for i, q in enumerate(a.quantities)],
-        "speakers": [(s.quote_ordinal, s.name, s.role, s.role_en, s.organisation,
-                      s.organisation_code, s.attribution, s.resolved_from)
-                     for s in a.speakers],
+        "mentions": [
+            (i, m.kind, m.text, m.code, m.field, m.start, m.end, m.form)
+            for i, m in enumerate(a.mentions)
+        ],
+        "quantities": [
+            (
+                i,
+                q.kind,
+                q.value,
+                q.unit,
+                q.item,
+                q.number,
+                q.text,
+                q.field,
+                q.start,
+                q.end,
+                q.qualifier,
+            )
+            for i, q in enumerate(a.quantities)
+        ],
+        "speakers": [
+            (
+                s.quote_ordinal,
+                s.name,
+                s.role,
+                s.role_en,
+                s.organisation,
+                s.organisation_code,
+                s.attribution,
+                s.resolved_from,
+            )
+            for s in a.speakers
+        ],
         "topics": topics,
     }
 
 
-def analyze_fields(language: str, title: str | None, subtitle: str | None,
-                   dateline: str | None, body: str | None,
-                   quotes: Sequence[tuple[str, str | None]]) -> dict[str, list[tuple]]:
-    return table_rows(analyze(language, title=title, subtitle=subtitle, dateline=dateline,
-                              body=body, quotes=quotes))
+def analyze_fields(
+    language: str,
+    title: str | None,
+    subtitle: str | None,
+    dateline: str | None,
+    body: str | None,
+    quotes: Sequence[tuple[str, str | None]],
+) -> dict[str, list[tuple]]:
+    return table_rows(
+        analyze(
+            language, title=title, subtitle=subtitle, dateline=dateline, body=body, quotes=quotes
+        )
+    )
 
 
 def worker_payload(record: Mapping[str, Any]) -> dict[str, Any]:
     """What a parse worker adds to an extracted record: the rows and the key of the text."""
     title, subtitle, dateline, body, quotes = lake_fields(record)
     lang = str(record.get("language") or "en")
-    return {"key": fields_key(lang, title, subtitle, dateline, body),
-            "rows": analyze_fields(lang, title, subtitle, dateline, body, quotes)}
+    return {
+        "key": fields_key(lang, title, subtitle, dateline, body),
+        "rows": analyze_fields(lang, title, subtitle, dateline, body, quotes),
+    }

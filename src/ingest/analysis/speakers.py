@@ -25,38 +25,81 @@ from dataclasses import dataclass, replace
 from ingest.analysis.matcher import Match, Matcher, longest
 from ingest.analysis.text import fold, fold_pattern, is_arabic
 
-_PARTICLES = frozenset({"de", "da", "del", "della", "di", "van", "von", "der", "den", "bin",
-                        "ibn", "al", "el", "dos", "das", "du", "le", "la", "y", "e", "ben",
-                        "ter", "mac", "st"})
-_AR_COMPOUND = frozenset((  # noqa: SIM905 (a word list reads better as text)
-    "عبد ابو أبو نور سيف صلاح علاء جمال عز شمس بدر حسام كمال فخر نصر سعد بن بنت ولد "
-).split())
-_AR_STOP = frozenset((  # noqa: SIM905 (a word list reads better as text)
-    "في لدى من عن مع و أن إن على قائلا قائلة بشأن حول خلال "
-).split())
-_LEAD_ARTICLE = re.compile(r"^(?:the|le|la|les|l'|l’|el|los|las|a|an|un|une|su|sa|son|its|"
-                           r"their|his|her)\s+", re.I)
-_END_LINK = re.compile(r"(?:(?:\s+|^)(?:of|at|for|from|with|de|du|des|del|de la|de los|"
-                       r"en|à|al|the|of the|at the|in)|\s+d['’]|\s+l['’])$", re.I)
-_START_LINK = re.compile(r"^(?:of|at|for|from|with|de|du|des|d'|d’|del|de la|de los|en|à|al"
-                         r"|in|the)\s+", re.I)
+_PARTICLES = frozenset(
+    {
+        "de",
+        "da",
+        "del",
+        "della",
+        "di",
+        "van",
+        "von",
+        "der",
+        "den",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+        "dos",
+        "das",
+        "du",
+        "le",
+        "la",
+        "y",
+        "e",
+        "ben",
+        "ter",
+        "mac",
+        "st",
+    }
+)
+_AR_COMPOUND = frozenset(
+    (  # noqa: SIM905 (a word list reads better as text)
+        "عبد ابو أبو نور سيف صلاح علاء جمال عز شمس بدر حسام كمال فخر نصر سعد بن بنت ولد "
+    ).split()
+)
+_AR_STOP = frozenset(
+    (  # noqa: SIM905 (a word list reads better as text)
+        "في لدى من عن مع و أن إن على قائلا قائلة بشأن حول خلال "
+    ).split()
+)
+_LEAD_ARTICLE = re.compile(
+    r"^(?:the|le|la|les|l'|l’|el|los|las|a|an|un|une|su|sa|son|its|"
+    r"their|his|her)\s+",
+    re.I,
+)
+_END_LINK = re.compile(
+    r"(?:(?:\s+|^)(?:of|at|for|from|with|de|du|des|del|de la|de los|"
+    r"en|à|al|the|of the|at the|in)|\s+d['’]|\s+l['’])$",
+    re.I,
+)
+_START_LINK = re.compile(
+    r"^(?:of|at|for|from|with|de|du|des|d'|d’|del|de la|de los|en|à|al"
+    r"|in|the)\s+",
+    re.I,
+)
 _AR_LINK = re.compile(r"\s+(?:في|لدى|ب|من)$")
 _NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*$")
 # Capitalised words that head an organisation or a unit, never part of a person's name.
-_ORG_WORDS = frozenset((  # noqa: SIM905 (a word list reads better as text)
-    "Police Policía Policia Polícia Force Forces Fuerza Directorate Direction "
-    "Dirección Unit Unidad Unité Bureau Oficina Office Services Service Servicio "
-    "Agency Agencia Agence Ministry Ministerio Ministère Department Departamento "
-    "Division División Section Sección Centre Center Centro Council Conseil Consejo "
-    "Commission Comisión Organismo Fiscalía Secretariat Secretaría Brigade Brigada "
-    "Group Groupe Grupo Programme Program Programa Platform Plateforme Plataforma "
-    "Task Taskforce National Nacional Nationale Central Judicial Judiciaire "
-    "Investigación Investigation Investigations Interior Intérieur Justice Justicia "
-    "Affairs Security Sécurité Seguridad Trata Cultura Culture Ambiente Environment "
-    "Crime Crimes Criminal Cybercrime Cyber Maritime Maritimes "
-).split())
-_LINK_BEFORE = re.compile(r"(?:\b(?:of|the|de|del|la|le|du|des|d'|d’|at|for|contre|contra|"
-                          r"pour|para|en|of the|à|al|los|las)\s*)$", re.I)
+_ORG_WORDS = frozenset(
+    (  # noqa: SIM905 (a word list reads better as text)
+        "Police Policía Policia Polícia Force Forces Fuerza Directorate Direction "
+        "Dirección Unit Unidad Unité Bureau Oficina Office Services Service Servicio "
+        "Agency Agencia Agence Ministry Ministerio Ministère Department Departamento "
+        "Division División Section Sección Centre Center Centro Council Conseil Consejo "
+        "Commission Comisión Organismo Fiscalía Secretariat Secretaría Brigade Brigada "
+        "Group Groupe Grupo Programme Program Programa Platform Plateforme Plataforma "
+        "Task Taskforce National Nacional Nationale Central Judicial Judiciaire "
+        "Investigación Investigation Investigations Interior Intérieur Justice Justicia "
+        "Affairs Security Sécurité Seguridad Trata Cultura Culture Ambiente Environment "
+        "Crime Crimes Criminal Cybercrime Cyber Maritime Maritimes "
+    ).split()
+)
+_LINK_BEFORE = re.compile(
+    r"(?:\b(?:of|the|de|del|la|le|du|des|d'|d’|at|for|contre|contra|"
+    r"pour|para|en|of the|à|al|los|las)\s*)$",
+    re.I,
+)
 MAX_NAME_WORDS = 5
 _ARTICLES = frozenset({"the", "la", "le", "les", "el", "los", "las", "l'", "l’"})
 
@@ -73,9 +116,9 @@ class Speaker:
     resolved_from: str | None = None  # the surname-only form, when resolved
 
 
-def parse_attribution(text: str, matcher: Matcher) -> tuple[str | None, str | None,
-                                                            str | None, str | None,
-                                                            str | None]:
+def parse_attribution(
+    text: str, matcher: Matcher
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
     """(name, role, role_en, organisation, organisation_code) of one attribution string."""
     text = text.strip(" ,.:;،")
     if not text:
@@ -99,8 +142,7 @@ def _covered(s: int, e: int, spans: Sequence[Match]) -> bool:
     return any(m.start < e and s < m.end for m in spans)
 
 
-def _parse_latin(text: str, roles: list[Match], orgs: list[Match],
-                 countries: list[Match]) -> tuple:
+def _parse_latin(text: str, roles: list[Match], orgs: list[Match], countries: list[Match]) -> tuple:
     honorific = [m for m in roles if m.entry.form == "honorific"]
     titles = [m for m in roles if m.entry.form != "honorific"]
     # name candidates: runs of capitalised tokens outside roles, organisations, countries
@@ -112,13 +154,14 @@ def _parse_latin(text: str, roles: list[Match], orgs: list[Match],
     blockers = titles + orgs + honorific
     for s, e, tok in tokens:
         core = tok.rstrip(".’'")
-        if cur and any(c in text[cur[-1][1]:s] for c in ",;:()"):
+        if cur and any(c in text[cur[-1][1] : s] for c in ",;:()"):
             runs.append(cur)  # a name never runs across a comma
             cur = []
         blocked = _covered(s, e, blockers) or core.strip("’'s") in _ORG_WORDS
-        is_name = (not blocked and bool(_NAME_TOKEN.match(tok)) and not
-                   (core.isupper() and len(core) > 2))
-        is_particle = (not blocked and tok.lower() in _PARTICLES and cur)
+        is_name = (
+            not blocked and bool(_NAME_TOKEN.match(tok)) and not (core.isupper() and len(core) > 2)
+        )
+        is_particle = not blocked and tok.lower() in _PARTICLES and cur
         if is_name or is_particle:
             cur.append((s, e, tok))
         else:
@@ -127,12 +170,20 @@ def _parse_latin(text: str, roles: list[Match], orgs: list[Match],
             cur = []
     if cur:
         runs.append(cur)
-    runs = [r[: len(r) - next((i for i, t in enumerate(reversed(r))
-                               if t[2].lower() not in _PARTICLES), len(r))] for r in runs]
+    runs = [
+        r[
+            : len(r)
+            - next((i for i, t in enumerate(reversed(r)) if t[2].lower() not in _PARTICLES), len(r))
+        ]
+        for r in runs
+    ]
     # a capitalised run right after "of/de/la" is a complement (la Trata de Personas)
-    runs = [r for r in runs if r and not _LINK_BEFORE.search(text[:r[0][0]])]
-    runs = [r for r in runs if not all(_covered(s, e, countries) or t.lower() in _ARTICLES
-                                       for s, e, t in r)]
+    runs = [r for r in runs if r and not _LINK_BEFORE.search(text[: r[0][0]])]
+    runs = [
+        r
+        for r in runs
+        if not all(_covered(s, e, countries) or t.lower() in _ARTICLES for s, e, t in r)
+    ]
     name_run = None
     if runs:
         multi = [r for r in runs if len(r) >= 2]
@@ -161,8 +212,8 @@ def _parse_latin(text: str, roles: list[Match], orgs: list[Match],
         # an organisation at either end of the chunk is the organisation, not the role
         for o in orgs:
             if o.start >= chunk_s and o.end <= chunk_e:
-                before = text[chunk_s:o.start].strip()
-                after = text[o.end:chunk_e].strip(" ’'s")
+                before = text[chunk_s : o.start].strip()
+                after = text[o.end : chunk_e].strip(" ’'s")
                 if not before or _START_LINK.sub("", before) == "":
                     chunk_s = o.end
                 elif not after or after in ("’s", "'s"):
@@ -175,7 +226,7 @@ def _parse_latin(text: str, roles: list[Match], orgs: list[Match],
         role_en = title.entry.code
     org = org_code = None
     if org_m is not None:
-        org, org_code = text[org_m.start:org_m.end], org_m.entry.code
+        org, org_code = text[org_m.start : org_m.end], org_m.entry.code
     return name, role or None, role_en if role else None, org, org_code
 
 
@@ -205,7 +256,7 @@ def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match
     ns = len(text)
     if name_words:
         ns = name_words[0][0]
-        name = text[ns:name_words[-1][1]]
+        name = text[ns : name_words[-1][1]]
         if len(name_words) == 1 and name_words[0][2].startswith("ال") and titles:
             # "المدير العام" alone: the last word belongs to the title
             name = None
@@ -223,14 +274,14 @@ def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match
         role_en = title.entry.code
     org = org_code = None
     if org_m is not None:
-        org, org_code = text[org_m.start:org_m.end], org_m.entry.code
+        org, org_code = text[org_m.start : org_m.end], org_m.entry.code
         if org_m.prefix.endswith("ل") and org.startswith("ل"):
             org = "ا" + org  # للإنتربول: the article's alef is written again
     return name, role or None, role_en if role else None, org, org_code
 
 
 def _parse_arabic_chunks(text: str, matcher: Matcher) -> tuple:
-    """"العميد سامي الخطيب، مدير إدارة مكافحة التزوير": the name from the shortest chunk
+    """ "العميد سامي الخطيب، مدير إدارة مكافحة التزوير": the name from the shortest chunk
     that holds one, the role from another chunk that has a title."""
     parsed = []
     for chunk in re.split(r"\s*[،,]\s*", text):
@@ -240,8 +291,14 @@ def _parse_arabic_chunks(text: str, matcher: Matcher) -> tuple:
         ms = matcher.find(folded, kinds=("role", "organisation"))
         roles = longest(m for m in ms if m.entry.kind == "role")
         orgs = longest(m for m in ms if m.entry.kind == "organisation")
-        parsed.append((len(chunk.split()), _parse_arabic(chunk, chunk, roles, orgs), chunk,
-                       bool(roles and roles[0].start - len(roles[0].prefix) <= 1)))
+        parsed.append(
+            (
+                len(chunk.split()),
+                _parse_arabic(chunk, chunk, roles, orgs),
+                chunk,
+                bool(roles and roles[0].start - len(roles[0].prefix) <= 1),
+            )
+        )
     named = sorted((p for p in parsed if p[1][0]), key=lambda p: p[0])
     if not named:
         return next((p[1] for p in parsed if p[1][1]), (None,) * 5)
@@ -257,8 +314,9 @@ def _last(name: str) -> str:
     return fold_pattern(name).split()[-1] if name.split() else ""
 
 
-def attribute(quotes: Sequence[tuple[str, str | None]], body: str,
-              matcher: Matcher) -> list[Speaker]:
+def attribute(
+    quotes: Sequence[tuple[str, str | None]], body: str, matcher: Matcher
+) -> list[Speaker]:
     """One Speaker per attributed quote (quote ordinal as in the quotes table)."""
     parsed: list[tuple[int, str, tuple]] = []
     for i, (qtext, spk) in enumerate(quotes):
@@ -295,8 +353,9 @@ def attribute(quotes: Sequence[tuple[str, str | None]], body: str,
             ref = by_role[role_en]
             name = ref[0]
             org, org_code = org or ref[3], org_code or ref[4]
-        out.append(Speaker(i, name, role, role_en, org, org_code,
-                           _position(quotes[i][0], spk, body)))
+        out.append(
+            Speaker(i, name, role, role_en, org, org_code, _position(quotes[i][0], spk, body))
+        )
         if resolved_from:
             out[-1] = replace(out[-1], resolved_from=resolved_from)
     return out
@@ -329,9 +388,12 @@ def _extend(spk: str, quote: str, body: str, matcher: Matcher | None = None) -> 
     # past في/لدى only into an organisation ("في الإنتربول"), not a circumstance
     # ("في كلمته الافتتاحية")
     for c in _AR_CIRCUMSTANCE.finditer(pre, at + len(spk) - 1, end):
-        after = pre[c.end():end]
-        orgs = [] if matcher is None else [
-            x for x in matcher.find(fold(after), kinds=("organisation",)) if x.start <= 2]
+        after = pre[c.end() : end]
+        orgs = (
+            []
+            if matcher is None
+            else [x for x in matcher.find(fold(after), kinds=("organisation",)) if x.start <= 2]
+        )
         if not orgs:
             end = c.start()
             break
@@ -343,7 +405,7 @@ def _known_before(quote: str, body: str, known: Sequence[str]) -> str | None:
     if q < 0 or not known:
         return None
     start = max(body.rfind("\n\n", 0, q), body.rfind(". ", 0, q))
-    pre = body[start + 1:q]
+    pre = body[start + 1 : q]
     best = None
     for name in known:
         for cand in (name, name.split()[-1]):
@@ -371,4 +433,4 @@ def _position(quote: str, speaker: str, body: str) -> str:
     if at < qs:
         return "before"
     rest = para[qe:]
-    return "around" if any(c in rest[at - qe:] for c in "“«\"’‘") else "after"
+    return "around" if any(c in rest[at - qe :] for c in '“«"’‘') else "after"

@@ -35,8 +35,13 @@ class Evidence:
     weight: float
 
 
-def topic_evidence(original: str, matches: Sequence[Match], field: str,
-                   lead_end: int = 0, quoted: Sequence[tuple[int, int]] = ()) -> list[Evidence]:
+def topic_evidence(
+    original: str,
+    matches: Sequence[Match],
+    field: str,
+    lead_end: int = 0,
+    quoted: Sequence[tuple[int, int]] = (),
+) -> list[Evidence]:
     """Keyword hits of one field. In the body, hits before `lead_end` count as the lead and
     hits inside `quoted` spans (direct quotations) count less."""
     hits = longest(of(matches, "topic"))
@@ -46,7 +51,7 @@ def topic_evidence(original: str, matches: Sequence[Match], field: str,
         w = m.entry.value * FIELD_WEIGHT.get(zone, 1.0)
         if any(a <= m.start < b for a, b in quoted):
             w *= QUOTE_WEIGHT
-        out.append(Evidence(m.entry.code, original[m.start:m.end], field, m.start, m.end, w))
+        out.append(Evidence(m.entry.code, original[m.start : m.end], field, m.start, m.end, w))
     return out
 
 
