@@ -41,6 +41,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The analyst report's test renders it in Debian's headless Chromium: installed here when
 # missing and we are root (CI is); otherwise the test fails saying how to install it.
