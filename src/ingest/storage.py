@@ -174,9 +174,10 @@ class ObjectLake:
             return None
         return _read_body(self.fs, out["Body"]), out["ETag"]
 
-    def put(self, rel: str, data: bytes) -> str:
-        """Plain PUT (atomic per object); returns the ETag."""
-        return str(self._call("put_object", Key=self.key(rel), Body=data)["ETag"])
+    def put(self, rel: str, data: bytes) -> None:
+        """Plain write, atomic per object: fsspec's `pipe_file` (one PUT; a multipart upload,
+        which also appears only when complete, past 100 MiB)."""
+        self.fs.pipe_file(f"{self.root}/{rel}", data)
 
     def create(self, rel: str, data: bytes) -> str | None:
         """Create-only PUT (If-None-Match: *): the ETag, or None if the key exists."""
