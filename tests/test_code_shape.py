@@ -23,7 +23,6 @@ EXEMPT_MODULES: set[str] = {
     "src/ingest/extract.py",
     "src/ingest/extract_dom.py",
     "src/ingest/fetch.py",
-    "src/ingest/lake.py",
     "src/ingest/pipeline.py",
     "src/ingest/schemas.py",
 }

@@ -1,4 +1,4 @@
-"""The lake on disk: partition paths, immutable data files, one atomic manifest, raw zone, lock.
+"""The lake: partition paths, immutable data files, one atomic manifest, raw zone, lock.
 
 Layout under the lake root:
 
@@ -7,55 +7,68 @@ Layout under the lake root:
     mentions/..., quantities/..., speakers/..., topics/...          (the analyst layer, ditto)
     quarantine/part-*.parquet, ingest_runs/part-*.parquet          unpartitioned tables
     pages/part-*.parquet, sitemaps/part-*.parquet                  fetch state (ETags, lastmods)
-    manifest.json          THE commit point: which file is live for every table/partition
+    manifest.json          which file is live for every table/partition (see "commit point")
     _manifests/<n>.json    the last few manifests (readers of an older snapshot, time travel)
     raw/<source>/<xx>/<sha256 of path>.html.gz    last raw body of every fetched page
     _staging/              files being written; never referenced, swept on the next run
     lake.duckdb            the views, pinned to the manifest's files, swapped in after commits
 
-Data files are written once and never modified: a publish writes new files (staged, fsynced,
-renamed into their partition), then swaps `manifest.json` with one `os.replace`. Readers
-(the views) see the files of one manifest: all of a commit or none of it. The fetch state is
-a table like the others, so it commits together with the data it describes.
+Data files are written once and never modified: a publish writes new files, then makes a
+new manifest the newest in one atomic step. Readers (the views) see the files of one
+manifest: all of a commit or none of it. The fetch state is a table like the others, so it
+commits together with the data it describes.
 
-The lake root is a local `Path` (all of the above) or an `storage.ObjectLake`
-(`s3://bucket/prefix`; every function here takes either, or an `s3://` string). On object
-storage the same layout holds, with the store's own atomic steps instead of rename and flock:
+Everything here is written once, against `store.Store` (the one storage seam): every public
+function takes a lake as a local `Path`, a `storage.ObjectLake` or an `s3://` string and
+resolves it with `store.open_store`. The stores supply the atomic steps:
 
-- data files and raw pages are single PUTs of new keys (a PUT is all-or-nothing): no staging;
-- the commit point is `_manifests/<version>.json`, created with a create-only PUT
-  (`If-None-Match: *`): of two writers that read version n, exactly one creates n+1, the
-  other gets 412 and is refused (`LeaseError`), as with the local version check. Readers take
-  the highest version listed under `_manifests/` (S3 listings are strongly consistent);
-  `manifest.json` is then rewritten as a convenience copy for tools, never trusted by us;
-- the writer lock is a lease object `_writer.lease` holding an expiry time, created
-  create-only, renewed by its holder (`If-Match`), taken over with `If-Match` once expired
-  (a killed holder's lease simply runs out), deleted on release. The lease keeps writers
-  from wasting work on each other; the create-only commit is what keeps the lake correct
-  even when a paused writer wakes up after its lease was taken over.
+- a new data file or raw page is `Store.write`: local = staged, fsynced, renamed into place;
+  S3 = one PUT (all or nothing);
+- the commit point is `Store.commit_head`: local = `os.replace` of `manifest.json` (the
+  version check below, made under the writer lock, is what refuses a second writer); S3 =
+  the create-only PUT (`If-None-Match: *`) of `_manifests/<version>.json`: of two writers
+  that read version n, exactly one creates n+1, the other is refused (`LeaseError`). Readers
+  take the newest (`Store.read_head`: local `manifest.json`, S3 the highest version listed);
+- the writer lock is `Store.lock`: local = an flock (dropped by the kernel when its holder
+  dies, even by SIGKILL); S3 = a lease object with an expiry (`store.lease`). The lease keeps
+  writers from wasting work on each other; the create-only commit keeps the lake correct
+  even when a paused writer wakes up after its lease was taken over;
+- garbage collection and the staging sweep list and delete through the store (an object
+  store lake never stages, so its `_staging/` is always empty).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import io
 import json
 import os
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from ingest.errors import ConfigError, LakeError, LeaseError
 from ingest.rawzone import load_raw, raw_relpath, store_raw  # noqa: F401 (part of lake's API)
-from ingest.storage import ObjectLake, remote
+from ingest.storage import ObjectLake
+from ingest.store import (  # noqa: F401 (MANIFEST_HISTORY ... lease: part of lake's API)
+    LEASE,
+    LEASE_TTL_S,
+    LOCK_FILE,
+    MANIFEST,
+    MANIFEST_HISTORY,
+    STAGING,
+    Store,
+    history_rel,
+    history_versions,
+    lease,
+    open_store,
+)
 
 PARTITION_COLUMNS = ("language", "year")
 PARTITIONED = (
@@ -77,19 +90,10 @@ UNPARTITIONED = (
     "translation_links",
     "families",
 )
-MANIFEST = "manifest.json"
-MANIFEST_HISTORY = "_manifests"
-STAGING = "_staging"
 KEEP_MANIFESTS = 5
 KEEP_APPLIED = 2000
-LEASE = "_writer.lease"
-LEASE_TTL_S = 60.0
 
 Lake = Path | ObjectLake
-
-
-def is_local(lake: Lake | str) -> bool:
-    return remote(lake) is None
 
 
 def partition_key(language: str, year: int) -> str:
@@ -144,7 +148,7 @@ class Manifest:
         )
 
 
-def _manifest_from(data: Mapping) -> Manifest:
+def _manifest_from(data: Mapping[str, Any]) -> Manifest:
     return Manifest(
         version=data["version"],
         files=data["files"],
@@ -154,57 +158,42 @@ def _manifest_from(data: Mapping) -> Manifest:
     )
 
 
-def _history_versions(store: ObjectLake) -> list[int]:
-    names = (rel.rsplit("/", 1)[-1] for rel, _ in store.listing(MANIFEST_HISTORY))
-    return sorted(int(n[:-5]) for n in names if n.endswith(".json") and n[:-5].isdigit())
-
-
-def _read_manifest_remote(store: ObjectLake) -> Manifest:
+def read_manifest(lake: Lake | Store) -> Manifest:
+    """The newest committed manifest (an empty version 0 before the first commit)."""
+    store = open_store(lake)
     try:
-        versions = _history_versions(store)
-        if not versions:
-            return Manifest()
-        rel = f"{MANIFEST_HISTORY}/{versions[-1]:08d}.json"
-        return _manifest_from(json.loads(store.get(rel)))
-    except (OSError, ValueError, KeyError) as exc:
+        head = store.read_head()
+        return Manifest() if head is None else _manifest_from(json.loads(head))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise LakeError(
-            store.url(MANIFEST_HISTORY),
-            f"manifest unreadable ({exc}); check "
-            "the endpoint and credentials, or remove the newest damaged "
-            f"{MANIFEST_HISTORY}/ object",
+            store.url(MANIFEST),
+            f"manifest unreadable ({exc}); check the storage is reachable (endpoint, "
+            f"credentials), then restore the newest good copy from {MANIFEST_HISTORY}/ "
+            f"(on object storage: remove the newest damaged {MANIFEST_HISTORY}/ object)",
         ) from exc
 
 
-def read_manifest(lake: Lake) -> Manifest:
-    store = remote(lake)
-    if store is not None:
-        return _read_manifest_remote(store)
-    path = lake / MANIFEST
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return Manifest()
-    except (OSError, ValueError) as exc:
-        raise LakeError(
-            str(path),
-            f"manifest unreadable ({exc}); restore the newest good copy from {MANIFEST_HISTORY}/",
-        ) from exc
-    return _manifest_from(data)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_durable(tmp: Path, data: bytes) -> None:
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+def _merged(
+    current: Manifest,
+    changes: Mapping[str, Mapping[str, str | None]],
+    unit: str | None,
+    report: Mapping[str, object] | None,
+) -> tuple[dict[str, dict[str, str]], dict[str, Mapping[str, object]]]:
+    """`current`'s files with `changes` applied, and its applied units with `unit` added."""
+    files = {t: dict(p) for t, p in current.files.items()}
+    for table, parts in changes.items():
+        target = files.setdefault(table, {})
+        for key, rel in parts.items():
+            if rel is None:
+                target.pop(key, None)
+            else:
+                target[key] = rel
+    applied = dict(current.applied)
+    if unit is not None:
+        applied[unit] = dict(report or {})
+        if len(applied) > KEEP_APPLIED:
+            applied = dict(list(applied.items())[-KEEP_APPLIED:])
+    return files, applied
 
 
 def commit(
@@ -221,26 +210,15 @@ def commit(
 
     Refuses if someone committed since `base` was read: that would lose their commit.
     """
-    current = read_manifest(lake)
+    store = open_store(lake)
+    current = read_manifest(store)
     if current.version != base.version:
         raise LeaseError(
             str(lake),
             f"manifest moved from version {base.version} to "
             f"{current.version} during this publish; retry the batch",
         )
-    files = {t: dict(p) for t, p in current.files.items()}
-    for table, parts in changes.items():
-        target = files.setdefault(table, {})
-        for key, rel in parts.items():
-            if rel is None:
-                target.pop(key, None)
-            else:
-                target[key] = rel
-    applied = dict(current.applied)
-    if unit is not None:
-        applied[unit] = dict(report or {})
-        if len(applied) > KEEP_APPLIED:
-            applied = dict(list(applied.items())[-KEEP_APPLIED:])
+    files, applied = _merged(current, changes, unit, report)
     new = Manifest(
         version=current.version + 1,
         files=files,
@@ -248,57 +226,32 @@ def commit(
         applied=applied,
         committed_at=(now or datetime.now(UTC)).isoformat(),
     )
-    store = remote(lake)
-    if store is not None:
-        return _commit_remote(store, current, new)
-    history = lake / MANIFEST_HISTORY
-    history.mkdir(parents=True, exist_ok=True)
-    staging = lake / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
-    payload = new.to_json().encode()
-    tmp = staging / _staging_name(".manifest.json")
-    try:
-        _write_durable(tmp, payload)
-        os.replace(tmp, lake / MANIFEST)  # the commit point
-        _fsync_dir(lake)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise LakeError(
-            str(lake / MANIFEST),
-            f"commit failed ({exc}); the previous snapshot "
-            f"(version {current.version}) is intact, re-run to retry",
-        ) from exc
-    with contextlib.suppress(OSError):
-        (history / f"{new.version:08d}.json").write_bytes(payload)
-    return new
+    return _publish(store, current, new)
 
 
-def _commit_remote(store: ObjectLake, current: Manifest, new: Manifest) -> Manifest:
-    """Create `_manifests/<new.version>.json` if it does not exist: the one atomic step."""
-    payload = new.to_json().encode()
-    rel = f"{MANIFEST_HISTORY}/{new.version:08d}.json"
+def _publish(lake: Lake | Store, current: Manifest, new: Manifest) -> Manifest:
+    """Make `new` the newest manifest with the store's one atomic step, or refuse."""
+    store = open_store(lake)
     try:
-        # On 412 someone else committed this version, or our own PUT landed and its answer
-        # was lost (the client retried): only the latter is ours.
-        if store.create(rel, payload) is None and store.get(rel) != payload:
-            raise LeaseError(
-                store.uri,
-                f"version {new.version} was committed by another "
-                f"writer after this publish read version {current.version}; "
-                "retry the batch",
-            )
-    except LeaseError:
-        raise
+        won = store.commit_head(new.version, new.to_json().encode())
     except (OSError, ValueError) as exc:
         raise LakeError(
-            store.url(rel),
+            store.url(MANIFEST),
             f"commit failed ({exc}); the previous snapshot "
             f"(version {current.version}) is intact, re-run to retry",
         ) from exc
-    with contextlib.suppress(OSError):
-        store.put(MANIFEST, payload)  # convenience copy for tools; readers list history
+    if not won:
+        raise LeaseError(
+            str(store),
+            f"version {new.version} was committed by another "
+            f"writer after this publish read version {current.version}; "
+            "retry the batch",
+        )
     return new
+
+
+# The create-only step alone, by the name tests/test_object_store.py races it under.
+_commit_remote = _publish
 
 
 # ---- where a lake is ---------------------------------------------------------------------
@@ -312,7 +265,7 @@ _LAKE_ENTRIES = frozenset(
         MANIFEST_HISTORY,
         STAGING,
         "raw",
-        ".writer.lock",
+        LOCK_FILE,
         "lake.duckdb",
         "README.md",
     }
@@ -321,10 +274,7 @@ _LAKE_ENTRIES = frozenset(
 
 def has_commit(lake: Lake) -> bool:
     """True once a manifest has been committed (a lake, possibly an empty one)."""
-    store = remote(lake)
-    if store is not None:
-        return bool(_history_versions(store))
-    return (lake / MANIFEST).is_file()
+    return open_store(lake).read_head() is not None
 
 
 def check_lake(lake: Lake, *, create: bool) -> None:
@@ -335,26 +285,22 @@ def check_lake(lake: Lake, *, create: bool) -> None:
     holding other things, is refused. Raises ConfigError with a one-line message.
     """
     hint = "check --lake / INGEST_LAKE (or the flow's lake parameter)"
-    if remote(lake) is not None:
-        if not create and not has_commit(lake):
-            raise ConfigError(f"no lake at {lake} (no {MANIFEST_HISTORY}/ there): {hint}")
-        return
-    assert isinstance(lake, Path)
-    if lake.exists() and not lake.is_dir():
-        raise ConfigError(f"lake {lake} is a file, not a directory: {hint}")
-    if not lake.exists():
+    store = open_store(lake)
+    try:
+        entries = store.root_entries()
+    except NotADirectoryError:
+        raise ConfigError(f"lake {lake} is a file, not a directory: {hint}") from None
+    if entries is None:
         if create:
             return
         raise ConfigError(
             f"no lake at {lake} (no such directory): {hint}; a lake is "
             "created by `ingest run`, `ingest backfill` or `ingest init`"
         )
-    if has_commit(lake):
+    if store.read_head() is not None:  # a lake (possibly an empty one)
         return
     others = sorted(
-        p.name
-        for p in lake.iterdir()
-        if p.name not in _LAKE_ENTRIES and not p.name.startswith(".lake.duckdb.")
+        e for e in entries if e not in _LAKE_ENTRIES and not e.startswith(".lake.duckdb.")
     )
     if others:
         shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
@@ -375,8 +321,6 @@ def init_lake(lake: Lake) -> Manifest:
     check_lake(lake, create=True)
     if has_commit(lake):
         return read_manifest(lake)
-    if isinstance(lake, Path):
-        lake.mkdir(parents=True, exist_ok=True)
     with writer_lock(lake):
         current = read_manifest(lake)
         if current.version:
@@ -390,40 +334,19 @@ def init_lake(lake: Lake) -> Manifest:
 def write_data_file(lake: Lake, table: str, key: str, frame: pl.DataFrame, version: int) -> str:
     """Write an immutable data file for a partition; returns its lake-relative path.
 
-    The file is complete and fsynced before it gets its name in the partition directory,
+    The file is complete (and, locally, fsynced) before it gets its name in the partition,
     and nothing reads it until a manifest names it.
     """
+    store = open_store(lake)
     data = frame.drop([c for c in PARTITION_COLUMNS if c in frame.columns]) if key else frame
     rel = f"{table}/{key + '/' if key else ''}part-{version:08d}-{uuid.uuid4().hex[:12]}.parquet"
-    store = remote(lake)
-    if store is not None:
-        buf = io.BytesIO()
-        try:
-            data.write_parquet(buf, compression="zstd", statistics=True)
-            store.put(rel, buf.getvalue())  # one PUT: the object appears whole or not at all
-        except OSError as exc:
-            raise LakeError(
-                store.url(rel),
-                f"writing data failed ({exc}); nothing was "
-                "committed, the previous snapshot is intact: re-run",
-            ) from exc
-        return rel
-    staging = lake / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
-    tmp = staging / _staging_name(".parquet")
-    target = lake / rel
+    buf = io.BytesIO()
     try:
-        data.write_parquet(tmp, compression="zstd", statistics=True)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        data.write_parquet(buf, compression="zstd", statistics=True)
+        store.write(rel, buf.getvalue())
     except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
         raise LakeError(
-            str(target),
+            store.url(rel),
             f"writing data failed ({exc}); nothing was committed, "
             "the previous snapshot is intact: free disk space and re-run",
         ) from exc
@@ -436,17 +359,12 @@ def read_data_file(
     """A data file as a frame of `schema` (partition keys added back); empty if `rel` is None."""
     if rel is None:
         return pl.DataFrame(schema=dict(schema))
-    store = remote(lake)
-    path = store.url(rel) if store is not None else lake / rel
+    store = open_store(lake)
     try:
-        frame = (
-            pl.read_parquet(io.BytesIO(store.get(rel)))
-            if store is not None
-            else pl.read_parquet(path)
-        )
+        frame = pl.read_parquet(store.read(rel))
     except Exception as exc:  # polars raises several kinds for a missing/corrupt file
         raise LakeError(
-            str(path),
+            store.url(rel),
             f"unreadable data file ({exc}); it is named by "
             f"{MANIFEST}: restore the lake or run `ingest reprocess`",
         ) from exc
@@ -473,12 +391,6 @@ def read_table(
 # ---- housekeeping -----------------------------------------------------------------------
 
 
-def _staging_name(suffix: str) -> str:
-    # The writer's pid in the name lets the next run tell a crashed writer's leftovers
-    # from the files of a writer that is still running.
-    return f"{os.getpid()}-{uuid.uuid4().hex}{suffix}"
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -493,25 +405,27 @@ def sweep_staging(lake: Lake, older_than_s: float = 3600.0) -> int:
     """Delete staging leftovers of crashed runs; returns how many were removed.
 
     A file goes when its writer process is dead, or when it is older than `older_than_s`
-    (a writer on another host sharing the lake). An object-store lake has no staging.
+    (a writer on another host sharing the lake). An object-store lake never stages.
     """
-    if remote(lake) is not None:
-        return 0
-    staging = lake / STAGING
-    if not staging.exists():
-        return 0
+    store = open_store(lake)
     removed = 0
     now = time.time()
-    for f in staging.iterdir():
-        pid = f.name.split("-", 1)[0]
-        try:
-            dead = pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
-            if dead or now - f.stat().st_mtime >= older_than_s:
-                f.unlink()
+    for rel, modified in store.listing(STAGING):
+        pid = rel.rsplit("/", 1)[-1].split("-", 1)[0]
+        dead = pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
+        if dead or now - modified >= older_than_s:
+            with contextlib.suppress(FileNotFoundError):
+                store.delete(rel)
                 removed += 1
-        except FileNotFoundError:
-            pass
     return removed
+
+
+def _named_by(store: Store, version: int) -> set[str]:
+    """The files a retained manifest names (none if it is unreadable)."""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        data = json.loads(store.read(history_rel(version)))
+        return {f for parts in data["files"].values() for f in parts.values()}
+    return set()
 
 
 def collect_garbage(lake: Lake, grace_s: float = 600.0) -> int:
@@ -520,43 +434,14 @@ def collect_garbage(lake: Lake, grace_s: float = 600.0) -> int:
     Files younger than `grace_s` are kept: a concurrent writer may be about to commit them,
     and a reader may still be planning a query over the previous snapshot.
     """
-    store = remote(lake)
-    if store is not None:
-        return _collect_garbage_remote(store, grace_s)
-    keep = read_manifest(lake).all_files()
-    history = lake / MANIFEST_HISTORY
-    if history.exists():
-        manifests = sorted(history.glob("*.json"))
-        for old in manifests[:-KEEP_MANIFESTS]:
-            old.unlink(missing_ok=True)
-        for m in manifests[-KEEP_MANIFESTS:]:
-            with contextlib.suppress(OSError, ValueError, KeyError):
-                data = json.loads(m.read_text())
-                keep |= {f for parts in data["files"].values() for f in parts.values()}
-    removed = 0
-    now = time.time()
-    for table in PARTITIONED + UNPARTITIONED:
-        for f in (lake / table).rglob("*.parquet") if (lake / table).exists() else ():
-            rel = f.relative_to(lake).as_posix()
-            try:
-                if rel not in keep and now - f.stat().st_mtime >= grace_s:
-                    f.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                pass
-    return removed
-
-
-def _collect_garbage_remote(store: ObjectLake, grace_s: float) -> int:
+    store = open_store(lake)
     keep = read_manifest(store).all_files()
-    versions = _history_versions(store)
+    versions = history_versions(store)
     for old in versions[:-KEEP_MANIFESTS]:
         with contextlib.suppress(OSError):
-            store.delete(f"{MANIFEST_HISTORY}/{old:08d}.json")
-    for v in versions[-KEEP_MANIFESTS:]:
-        with contextlib.suppress(OSError, ValueError, KeyError):
-            data = json.loads(store.get(f"{MANIFEST_HISTORY}/{v:08d}.json"))
-            keep |= {f for parts in data["files"].values() for f in parts.values()}
+            store.delete(history_rel(old))
+    for version in versions[-KEEP_MANIFESTS:]:
+        keep |= _named_by(store, version)
     removed = 0
     now = time.time()
     for table in PARTITIONED + UNPARTITIONED:
@@ -573,105 +458,12 @@ def _collect_garbage_remote(store: ObjectLake, grace_s: float) -> int:
 
 @contextlib.contextmanager
 def writer_lock(lake: Lake, timeout_s: float = 600.0) -> Iterator[None]:
-    """Exclusive lease on the lake's commit point for one read-merge-commit.
+    """Exclusive hold on the lake's commit point for one read-merge-commit.
 
-    An flock is dropped by the kernel when its holder dies (even by SIGKILL), so a killed
-    run's lease expires at once and nothing stays wedged; overlapping runs (daily +
+    Locally an flock, dropped by the kernel when its holder dies (even by SIGKILL), so a
+    killed run's hold ends at once and nothing stays wedged; overlapping runs (daily +
     backfill) take turns batch by batch, each re-reading the latest snapshot. On object
-    storage it is a lease object with an expiry (see `lease`).
+    storage a lease object with an expiry (`lease`).
     """
-    store = remote(lake)
-    if store is not None:
-        with lease(store, timeout_s=timeout_s):
-            yield
-        return
-    lake.mkdir(parents=True, exist_ok=True)
-    fh = open(lake / ".writer.lock", "a+")  # noqa: SIM115 - held for the with-block
-    deadline = time.monotonic() + timeout_s
-    try:
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LeaseError(
-                        str(lake),
-                        f"another run held the writer lock for "
-                        f"{timeout_s:.0f} s; retry when it has finished",
-                    ) from None
-                time.sleep(0.05)
+    with open_store(lake).lock(timeout_s):
         yield
-    finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-        fh.close()
-
-
-def _lease_body(holder: str, ttl_s: float) -> bytes:
-    return json.dumps(
-        {"holder": holder, "ttl_s": ttl_s, "expires_at": time.time() + ttl_s}
-    ).encode()
-
-
-@contextlib.contextmanager
-def lease(
-    store: ObjectLake, *, timeout_s: float = 600.0, ttl_s: float = LEASE_TTL_S
-) -> Iterator[str]:
-    """The object-store writer lock: `_writer.lease`, holding its holder and expiry time.
-
-    Taken with a create-only PUT; an expired lease (its holder died or hung) is taken over
-    with a PUT conditional on the ETag we read, so of several waiters exactly one wins.
-    The holder renews it every ttl/3 (If-Match its own ETag) and deletes it on release
-    (If-Match, so it never deletes a successor's lease). Expiry is judged on the waiters'
-    clocks: hosts sharing a lake need synchronised clocks (NTP), with skew well under ttl.
-    Yields the holder id.
-    """
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    deadline = time.monotonic() + timeout_s
-    etag: str | None = None
-    try:
-        while etag is None:
-            etag = store.create(LEASE, _lease_body(holder, ttl_s))
-            if etag is not None:
-                break
-            found = store.get_versioned(LEASE)
-            if found is not None:
-                try:
-                    expires_at = float(json.loads(found[0])["expires_at"])
-                except (ValueError, KeyError, TypeError):
-                    expires_at = 0.0  # unreadable lease: treat as expired
-                if time.time() > expires_at:
-                    etag = store.replace(LEASE, _lease_body(holder, ttl_s), found[1])
-                    if etag is not None:
-                        break
-            if time.monotonic() > deadline:
-                raise LeaseError(
-                    store.uri,
-                    f"another run held the writer lease for "
-                    f"{timeout_s:.0f} s; retry when it has finished (a dead "
-                    f"holder's lease expires within {ttl_s:.0f} s)",
-                )
-            time.sleep(0.1)
-    except OSError as exc:
-        raise LakeError(store.url(LEASE), f"cannot take the writer lease ({exc})") from exc
-    state = {"etag": etag}
-    stop = threading.Event()
-
-    def renew() -> None:
-        while not stop.wait(ttl_s / 3):
-            with contextlib.suppress(OSError):
-                new = store.replace(LEASE, _lease_body(holder, ttl_s), state["etag"])
-                if new is None:
-                    return  # taken over: the commit's create-only step still protects us
-                state["etag"] = new
-
-    keeper = threading.Thread(target=renew, name="lease-renew", daemon=True)
-    keeper.start()
-    try:
-        yield holder
-    finally:
-        stop.set()
-        keeper.join()
-        with contextlib.suppress(OSError):
-            store.delete(LEASE, state["etag"])

@@ -1,16 +1,15 @@
 """Where the lake lives: a local directory (a `Path`) or an S3 bucket prefix (`ObjectLake`).
 
-The local lake needs nothing from this module: `lake.py` keeps its staging + fsync +
-`os.replace` writes and its flock. An object-store lake (`s3://bucket/prefix`, also MinIO and
-other S3-compatible servers) is an `ObjectLake`, which gives `lake.py` the few primitives it
-needs, each ONE request to the store:
+`parse_lake` turns a setting into one of the two; `store.open_store` turns either into the
+`store.Store` the lake is written against. `ObjectLake` is the object-store side's
+requests, each ONE request to the store (s3fs, i.e. fsspec, underneath):
 
 - `put`: a plain PUT. Data files and raw pages have unique (or last-writer-wins) keys, and a
   PUT is atomic per object, so no staging is needed;
 - `create`: create-only (`If-None-Match: *`): fails when the key exists. The manifest commit
   and the writer lease are built on it;
 - `replace`: compare-and-swap on an object (`If-Match: <etag>`): lease take-over/renewal;
-- `delete` (optionally `If-Match`), `get`, `listing`.
+- `delete` (optionally `If-Match`), `get`, `get_versioned`, `listing`.
 
 Endpoint: `INGEST_S3_ENDPOINT_URL`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`
 (read once, by `parse_lake`, from the environment mapping the settings loader hands it).
@@ -36,20 +35,6 @@ ENDPOINT_VARS = ("INGEST_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_
 
 def is_uri(value: object) -> bool:
     return isinstance(value, str) and "://" in value
-
-
-def remote(lake: Path | ObjectLake | str) -> ObjectLake | None:
-    """The object store behind `lake`, or None for a local directory.
-
-    A bare `s3://` string gets no endpoint from us (botocore still reads AWS_ENDPOINT_URL*
-    itself): pass the Settings' lake, which `load_settings` built with the endpoint.
-    """
-    if isinstance(lake, ObjectLake):
-        return lake
-    if is_uri(lake):
-        found = parse_lake(str(lake), {})
-        return found if isinstance(found, ObjectLake) else None
-    return None
 
 
 def parse_lake(value: str | Path | ObjectLake, env: Mapping[str, str]) -> Path | ObjectLake:
@@ -94,9 +79,9 @@ def _reader_filesystem(endpoint_url: str | None) -> Any:
     class ImmutableKeysS3(s3fs.S3FileSystem):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._known: dict[str, dict] = {}
+            self._known: dict[str, dict[str, Any]] = {}
 
-        async def _info(self, path: str, *args: Any, **kwargs: Any) -> dict:
+        async def _info(self, path: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
             key = self._strip_protocol(path)
             found = self._known.get(key)
             if found is None:
@@ -108,7 +93,7 @@ def _reader_filesystem(endpoint_url: str | None) -> Any:
         async def _exists(self, path: str, **kwargs: Any) -> bool:
             if self._strip_protocol(path) in self._known:
                 return True
-            return await super()._exists(path, **kwargs)
+            return bool(await super()._exists(path, **kwargs))
 
     kwargs: dict[str, Any] = {"use_listings_cache": False, "skip_instance_cache": True}
     if endpoint_url:
@@ -179,7 +164,7 @@ class ObjectLake:
 
     def get(self, rel: str) -> bytes:
         """The object's bytes; FileNotFoundError if absent."""
-        return self.fs.cat_file(f"{self.root}/{rel}")
+        return bytes(self.fs.cat_file(f"{self.root}/{rel}"))
 
     def get_versioned(self, rel: str) -> tuple[bytes, str] | None:
         """(bytes, etag), or None if absent."""
@@ -189,14 +174,16 @@ class ObjectLake:
             return None
         return _read_body(self.fs, out["Body"]), out["ETag"]
 
-    def put(self, rel: str, data: bytes) -> str:
-        """Plain PUT (atomic per object); returns the ETag."""
-        return self._call("put_object", Key=self.key(rel), Body=data)["ETag"]
+    def put(self, rel: str, data: bytes) -> None:
+        """Plain write, atomic per object: fsspec's `pipe_file` (one PUT; a multipart upload,
+        which also appears only when complete, past 100 MiB)."""
+        self.fs.pipe_file(f"{self.root}/{rel}", data)
 
     def create(self, rel: str, data: bytes) -> str | None:
         """Create-only PUT (If-None-Match: *): the ETag, or None if the key exists."""
         try:
-            return self._call("put_object", Key=self.key(rel), Body=data, IfNoneMatch="*")["ETag"]
+            out = self._call("put_object", Key=self.key(rel), Body=data, IfNoneMatch="*")
+            return str(out["ETag"])
         except OSError as exc:
             if _precondition_failed(exc):
                 return None
@@ -206,7 +193,8 @@ class ObjectLake:
         """Compare-and-swap PUT (If-Match: etag): the new ETag, or None if the object
         changed (or vanished) since `etag` was read."""
         try:
-            return self._call("put_object", Key=self.key(rel), Body=data, IfMatch=etag)["ETag"]
+            out = self._call("put_object", Key=self.key(rel), Body=data, IfMatch=etag)
+            return str(out["ETag"])
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -253,8 +241,8 @@ def _read_body(fs: Any, body: Any) -> bytes:
 
     async def read() -> bytes:
         try:
-            return await body.read()
+            return bytes(await body.read())
         finally:
             body.close()
 
-    return sync(fs.loop, read)
+    return bytes(sync(fs.loop, read))

@@ -9,9 +9,11 @@ from any working directory.
 file cannot be rewritten while an analyst holds it). `connect` gives an in-memory connection
 with the same views, which `ingest query` uses without taking any file lock.
 
-An object-store lake (`s3://...`) has no `lake.duckdb` (`build_views_db` returns None): its
-views name `s3://` files, read through the s3fs filesystem registered on each connection
-(httpfs is not needed), so use `connect` / `ingest query --lake s3://...`.
+Files are named by the lake's `store.Store` (`url`: an absolute path, or an `s3://` URI),
+and each connection is given what reads them (`Store.attach`: nothing for a local lake, the
+s3fs filesystem for object storage, so httpfs is not needed). A DuckDB database file can
+only live on a local disk, so an object-store lake has no `lake.duckdb` (`build_views_db`
+returns None): use `connect` / `ingest query --lake s3://...`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ingest import lake as lk
 from ingest import schemas as sc
 from ingest.errors import LakeError, QueryError, QueryRefusedError
 from ingest.storage import ObjectLake
+from ingest.store import open_store
 
 VIEWS_DB = "lake.duckdb"
 # The DuckDB Python package (2.0) writes storage version 69 by default, which the newest
@@ -90,8 +93,7 @@ def _empty_relation(glob: str) -> str:
 def render_sql(text: str, lake: Path | ObjectLake, manifest: lk.Manifest) -> str:
     """Pin each table glob to the manifest's files; tables with no file yet become empty
     typed relations (a fresh lake still has every view)."""
-    store = lk.remote(lake)
-    root = lake.resolve() if store is None else None
+    store = open_store(lake)
 
     def sub(m: re.Match[str]) -> str:
         glob = m.group("glob")
@@ -99,9 +101,7 @@ def render_sql(text: str, lake: Path | ObjectLake, manifest: lk.Manifest) -> str
         files = sorted(manifest.files.get(table, {}).values())
         if not files:
             return _empty_relation(glob)
-        listed = ", ".join(
-            "'" + (store.url(f) if store else str(root / f)).replace("'", "''") + "'" for f in files
-        )
+        listed = ", ".join("'" + store.url(f).replace("'", "''") + "'" for f in files)
         call = m.group(0).replace(f"'{{{{lake}}}}/{glob}'", f"[{listed}]")
         if table in lk.UNPARTITIONED:
             # Small tables whose file may predate a column (a lake written by an older
@@ -139,9 +139,7 @@ def connect(
     """An in-memory DuckDB connection with every view over `lake` (its current snapshot, or
     the given manifest's)."""
     con = duckdb.connect()
-    store = lk.remote(lake)
-    if store is not None:
-        con.register_filesystem(store.reader_fs)
+    open_store(lake).attach(con)
     create_views(con, lake, manifest)
     return con
 
@@ -161,18 +159,10 @@ def connect_readonly(
     con = duckdb.connect(
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     )
-    store = lk.remote(lake)
-    if store is not None:
-        con.register_filesystem(store.reader_fs)
+    store = open_store(lake)
+    store.attach(con)
     create_views(con, lake, manifest)
-    root = lake.resolve() if store is None else None
-    files = sorted(
-        {
-            store.url(f) if store else str(root / f)  # type: ignore[operator]
-            for parts in manifest.files.values()
-            for f in parts.values()
-        }
-    )
+    files = sorted({store.url(f) for f in manifest.all_files()})
     con.execute("SET allowed_paths = " + _sql_list(files))
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
@@ -205,11 +195,11 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> str:
 def build_views_db(lake: Path | ObjectLake) -> Path | None:
     """(Re)build `<lake>/lake.duckdb` and swap it in atomically (local lakes only: None for
     an object-store lake, whose views live in each `connect`ion)."""
-    if lk.remote(lake) is not None:
+    target = open_store(lake).local_path(VIEWS_DB)
+    if target is None:
         return None
-    lake.mkdir(parents=True, exist_ok=True)
-    target = lake / VIEWS_DB
-    tmp = lake / f".{VIEWS_DB}.{os.getpid()}.new"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{VIEWS_DB}.{os.getpid()}.new")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
@@ -236,7 +226,8 @@ def run_query(lake: Path | ObjectLake, sql: str) -> pl.DataFrame:
     con = connect_readonly(lake)
     try:
         query = check_query(con, sql)
-        return con.sql(query).pl()
+        frame: pl.DataFrame = con.sql(query).pl()
+        return frame
     except duckdb.PermissionException as exc:
         raise QueryRefusedError(
             f"refused: the query may read the lake's views only ({exc})".splitlines()[0]
