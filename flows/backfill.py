@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from prefect import flow
-from prefect.states import State
+from prefect import State, flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.common import run_ingest, run_settings

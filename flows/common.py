@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from prefect import get_client, get_run_logger
+from prefect import State, get_client, get_run_logger
 from prefect.concurrency.sync import concurrency
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, Failed
 from prefect.utilities.annotations import quote
 
 from flows.tasks import Work, discover_task, finish_run_task, ingest_batch_task
@@ -18,9 +19,9 @@ from ingest import lake as lk
 from ingest import runner
 from ingest.errors import ConfigError, RunFailedError
 from ingest.fetch import Fetcher
-from ingest.pipeline import BatchReport
 from ingest.runner import Unit
 from ingest.settings import Settings, load_settings
+from ingest.stages.batch import BatchReport
 
 
 def run_settings(
@@ -71,11 +72,11 @@ def ensure_host_limit(settings: Settings) -> str:
 
 def run_units_prefect(
     units: Sequence[Unit], fetcher: Fetcher, settings: Settings, run_id: str, parallel: int
-) -> Iterator[tuple[Unit, object]]:
+) -> Iterator[tuple[Unit, BatchReport | BaseException]]:
     """Units as `ingest-batch` task runs: called in order, or submitted to the flow's task
     runner `parallel` at a time while the run holds that many slots of the host limit."""
 
-    def call(unit: Unit, submit: bool):
+    def call(unit: Unit, submit: bool) -> Any:
         args = (Work(unit.plans, fetcher.sibling()), settings, run_id, unit.label)
         return ingest_batch_task.submit(*args) if submit else ingest_batch_task(*args)
 
@@ -94,9 +95,11 @@ def run_units_prefect(
         yield from _windowed(units, parallel, call)
 
 
-def _windowed(units: Sequence[Unit], parallel: int, call) -> Iterator[tuple[Unit, object]]:
+def _windowed(
+    units: Sequence[Unit], parallel: int, call: Callable[[Unit, bool], Any]
+) -> Iterator[tuple[Unit, Any]]:
     pending = list(units)
-    in_flight: list[tuple[Unit, object]] = []
+    in_flight: list[tuple[Unit, Any]] = []
     while pending or in_flight:
         while pending and len(in_flight) < parallel:
             unit = pending.pop(0)

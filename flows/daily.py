@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from prefect import flow
-from prefect.states import Cancelled, State
+from prefect import State, flow
+from prefect.states import Cancelled
 
 from flows.common import run_ingest, run_settings, superseded_by
 from ingest.settings import Settings

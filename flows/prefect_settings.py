@@ -57,5 +57,5 @@ def project_defaults() -> Iterator[None]:
     the project's settings as defaults. Enter it before the flows are imported."""
     from prefect.settings import temporary_settings
 
-    with temporary_settings(set_defaults=project_settings()):  # type: ignore[arg-type]
+    with temporary_settings(set_defaults=project_settings()):
         yield

@@ -17,8 +17,10 @@ from prefect.cache_policies import NO_CACHE
 from ingest import report, runner
 from ingest.discover import Discovery
 from ingest.fetch import Fetcher
-from ingest.pipeline import BatchReport, PagePlan
+from ingest.runner import RunRow
 from ingest.settings import Settings
+from ingest.stages.batch import BatchReport
+from ingest.stages.plan import PagePlan
 
 
 # I/O tasks must never be served from Prefect's cache: a cached fetch would silently
@@ -81,8 +83,8 @@ def ingest_batch_task(work: Work, settings: Settings, run_id: str, label: str) -
 
 @task(name="finish-run", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def finish_run_task(
-    settings: Settings, run: dict, discovery: Discovery | None, result: BatchReport
-) -> dict:
+    settings: Settings, run: RunRow, discovery: Discovery | None, result: BatchReport
+) -> RunRow:
     row = runner.finish_step(settings, run, discovery, result)
     create_markdown_artifact(
         key=f"{row['flow']}-run-report",

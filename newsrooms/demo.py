@@ -162,8 +162,8 @@ def _daily() -> Callable[..., dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from flows.cli import run_flow
     from ingest import lake as lk
-    from ingest.cli import run_flow
     from ingest.settings import load_settings
 
     ap = argparse.ArgumentParser(

@@ -11,6 +11,7 @@ import pytest
 
 from ingest import lake as lk
 from ingest import maintenance, pipeline
+from ingest.stages import extracting
 from ingest.views import connect
 
 SEED_TITLE = json.loads(
@@ -159,7 +160,7 @@ def test_a_new_analysis_version_re_runs_on_reprocess(tmp_path, monkeypatch):
     lk.commit(lake, lk.read_manifest(lake), {"pages": {"": rel}}, run_id="raw")
     same = maintenance.reprocess(lake)
     assert same["reparsed"] == 0  # nothing changed: nothing rewritten
-    monkeypatch.setattr(pipeline, "ANALYSIS_VERSION", "9.9.9-test")
+    monkeypatch.setattr(extracting, "ANALYSIS_VERSION", "9.9.9-test")
     again = maintenance.reprocess(lake)
     assert again["reparsed"] == len(analysis_lake.pages())
     con = connect(lake)

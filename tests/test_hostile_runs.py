@@ -13,6 +13,7 @@ import pytest
 from ingest import cli, maintenance, pipeline, runner
 from ingest import lake as lk
 from ingest.settings import load_settings
+from ingest.stages import extracting
 from ingest.views import run_query
 from tests import hostile as h
 
@@ -421,6 +422,6 @@ def test_a_new_parser_version_may_drop_fields(tmp_path, monkeypatch):
         srv.routes[f"{ART}a-0"] = h.page(
             h.article_html(0, subtitle=None, extra="<p>Updated figures.</p>")
         )
-        monkeypatch.setattr(pipeline, "PARSER_VERSION", "next-parser")
+        monkeypatch.setattr(extracting, "PARSER_VERSION", "next-parser")
         row = runner.run(s, "backfill", "backfill")
     assert row["status"] == "completed" and row["updated"] == 1

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from ingest import lake as lk
-from ingest import maintenance, pipeline, runner
+from ingest import maintenance, runner
 from ingest import schemas as sc
 from ingest.extract import extract_release
 from ingest.settings import load_settings
+from ingest.stages import extracting
 from ingest.views import connect
 from newsrooms.interpol import NewsroomServer, NewsroomSite
 
@@ -86,7 +87,7 @@ def test_reprocess_rewrites_only_what_changes(landed, monkeypatch):
 
     # A new parser version: every row is rewritten to carry it, keys and content unchanged,
     # and no new revision is made for a release whose content did not change.
-    monkeypatch.setattr(pipeline, "PARSER_VERSION", "9.9.9")
+    monkeypatch.setattr(extracting, "PARSER_VERSION", "9.9.9")
     bumped = maintenance.reprocess(lake, languages=["ar"])
     ar = connect(lake).sql("SELECT count(*) FROM releases WHERE language = 'ar'").fetchall()[0][0]
     assert bumped["reparsed"] == ar

@@ -77,3 +77,4 @@ def test_the_wheel_holds_the_product_and_no_fixture(wheel):
     assert "flows/prefect.toml" in names
     assert "ingest/sources/interpol.toml" in names  # `--source interpol` when installed
     assert "ingest/cli.py" in names and "flows/daily.py" in names
+    assert "flows/cli.py" in names  # the `ingest` command ([project.scripts])

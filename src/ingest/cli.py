@@ -1,5 +1,10 @@
 """`ingest`: the command line. Settings are read here, once, and passed down.
 
+This is the library's side of it. The installed `ingest` command is flows.cli, which calls
+`main` with a `FlowLauncher` for the Prefect engine of `run` and `backfill` (the library
+never imports the flows); `python -m ingest.cli` has every command, and runs flows with
+`--engine plain` only.
+
     ingest parse FILE --url URL              one saved release page -> JSON
     ingest run [--source NAME|FILE] [--base-url U] [--lake D] [--languages en,fr]   daily flow
     ingest backfill --since D --until D [same options]                  backfill flow, locally
@@ -24,16 +29,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.errors import ConfigError, IngestError
 from ingest.storage import ObjectLake
 
 if TYPE_CHECKING:
     from ingest.settings import Settings
+
+RunRow = dict[str, Any]  # a run's ingest_runs row
 
 EXIT_ERROR = 1
 EXIT_NOT_A_RELEASE = 2
@@ -199,7 +205,7 @@ def _settings(args: argparse.Namespace, *, create: bool) -> Settings:
     from ingest import lake as lk
     from ingest.settings import load_settings
 
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if getattr(args, "rate", None) is not None:
         overrides["requests_per_second"] = args.rate
     settings = load_settings(
@@ -213,7 +219,7 @@ def _settings(args: argparse.Namespace, *, create: bool) -> Settings:
     return settings
 
 
-def _run_plain(settings: Settings, flow: str, mode: str, **options: object) -> dict:
+def _run_plain(settings: Settings, flow: str, mode: str, **options: Any) -> RunRow:
     import logging
 
     from ingest import runner
@@ -221,31 +227,28 @@ def _run_plain(settings: Settings, flow: str, mode: str, **options: object) -> d
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
-    row = runner.run(settings, flow, mode, **options)  # type: ignore[arg-type]
+    row = runner.run(settings, flow, mode, **options)
     row.pop("report", None)
     return row
 
 
-def run_flow(load: Callable[[], Callable[..., dict]], **params: object) -> dict:
-    """Run a Prefect flow in this process (a temporary API server unless PREFECT_API_URL
-    is set) with the project's Prefect settings (prefect.toml) as defaults, from any
-    directory. `load` imports the flow inside those settings."""
-    from flows.prefect_settings import project_defaults
+class FlowLauncher(Protocol):
+    """Runs the Prefect flow `flow` ("daily" | "backfill") with one Settings and the flow's
+    other parameters; returns the run's ingest_runs row. The orchestrator passes one to
+    `main` (flows.cli, the installed `ingest` command): the library never imports it."""
 
-    with project_defaults():
-        return load()(**params)
+    def __call__(self, flow: str, settings: Settings, **params: Any) -> RunRow: ...
 
 
-def _daily() -> Callable[..., dict]:
-    from flows.daily import daily
-
-    return daily  # type: ignore[return-value]
-
-
-def _backfill() -> Callable[..., dict]:
-    from flows.backfill import backfill
-
-    return backfill  # type: ignore[return-value]
+def _launch(args: argparse.Namespace, flow: str, settings: Settings, **params: Any) -> RunRow:
+    launch: FlowLauncher | None = getattr(args, "launch", None)
+    if launch is None:
+        raise ConfigError(
+            f"`{flow}` with --engine prefect runs the Prefect flow, which this entry point "
+            "cannot start: use the `ingest` command (or `python -m flows.cli`), or pass "
+            "--engine plain"
+        )
+    return launch(flow, settings, **params)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -253,7 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.engine == "plain":
         row = _run_plain(settings, "daily", "daily")
     else:
-        row = run_flow(_daily, settings=settings)
+        row = _launch(args, "daily", settings)
     _print_run(row)
     return _exit_code(row)
 
@@ -262,24 +265,16 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     if args.since > args.until:
         raise ConfigError(f"--since {args.since} is after --until {args.until}")
     settings = _settings(args, create=True)
+    options = {"since": args.since, "until": args.until, "parallel": args.parallel}
     if args.engine == "plain":
-        row = _run_plain(
-            settings,
-            "backfill",
-            "backfill",
-            since=args.since,
-            until=args.until,
-            parallel=args.parallel,
-        )
+        row = _run_plain(settings, "backfill", "backfill", **options)
     else:
-        row = run_flow(
-            _backfill, since=args.since, until=args.until, parallel=args.parallel, settings=settings
-        )
+        row = _launch(args, "backfill", settings, **options)
     _print_run(row)
     return _exit_code(row)
 
 
-def _exit_code(row: dict) -> int:
+def _exit_code(row: RunRow) -> int:
     """0 completed, 3 partial (resumable), 1 failed (the reason on stderr, one line)."""
     if row["status"] == "failed":
         print(
@@ -290,7 +285,7 @@ def _exit_code(row: dict) -> int:
     return 0 if row["status"] == "completed" else EXIT_PARTIAL
 
 
-def _print_run(row: dict) -> None:
+def _print_run(row: RunRow) -> None:
     keys = (
         "discovered",
         "fetched",
@@ -415,8 +410,11 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, launch: FlowLauncher | None = None) -> int:
+    """The library's commands; `run` and `backfill` with the Prefect engine (the default)
+    need `launch`, which the installed `ingest` command (flows.cli) passes."""
     args = build_parser().parse_args(argv)
+    args.launch = launch
     try:
         return COMMANDS[args.command](args)
     except IngestError as exc:

@@ -43,13 +43,15 @@ from __future__ import annotations
 class IngestError(Exception):
     """Base of every error this package raises on purpose."""
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[object, ...]:
         # Errors cross process boundaries (fetch workers, Dask). Default pickling calls
         # cls(*args) with the formatted message, which our constructors do not take.
         return _rebuild, (type(self), self.args, dict(self.__dict__))
 
 
-def _rebuild(cls: type[IngestError], args: tuple, state: dict) -> IngestError:
+def _rebuild(
+    cls: type[IngestError], args: tuple[object, ...], state: dict[str, object]
+) -> IngestError:
     exc = cls.__new__(cls)
     Exception.__init__(exc, *args)
     exc.__dict__.update(state)

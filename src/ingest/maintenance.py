@@ -15,55 +15,62 @@ Both record themselves in ingest_runs and rebuild the views, like a flow run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from ingest import lake as lk
-from ingest import pipeline, views
 from ingest import schemas as sc
-from ingest.pipeline import BatchReport, PagePlan
+from ingest import views
+from ingest.lake_writer import load_pages_state, new_run_id, record_run, utcnow
 from ingest.settings import Settings, load_settings, parse_languages
+from ingest.stages.batch import BatchReport
+from ingest.stages.fetching import pages_from_raw
+from ingest.stages.landing import land_pages
+from ingest.stages.plan import PagePlan, batches
 from ingest.storage import ObjectLake
 
 
 def _header_charsets(settings: Settings) -> dict[str, str]:
     """The charset each page's HTTP header gave (the raw zone keeps only the body)."""
-    state = pipeline.load_pages_state(settings.lake, source=settings.source)
+    state = load_pages_state(settings.lake, source=settings.source)
     rows = state.filter(pl.col("encoding_source") == "http-header")
     return dict(rows.select("path", "encoding").iter_rows())
 
 
 def _run(
-    settings: Settings, flow: str, plans: Sequence[PagePlan], raw: dict[str, str], parameters: dict
-) -> dict:
-    started = pipeline.utcnow()
+    settings: Settings,
+    flow: str,
+    plans: Sequence[PagePlan],
+    raw: dict[str, str],
+    parameters: dict[str, object],
+) -> dict[str, Any]:
+    started = utcnow()
     charsets = _header_charsets(settings)
-    run_id = pipeline.new_run_id(started)
+    run_id = new_run_id(started)
     report = BatchReport()
     error = None
     try:
-        for i, chunk in enumerate(pipeline.batches(plans, settings.batch_size), 1):
-            now = pipeline.utcnow()
-            pages = pipeline.pages_from_raw(chunk, raw, settings, now, charsets)
+        for i, chunk in enumerate(batches(plans, settings.batch_size), 1):
+            now = utcnow()
+            pages = pages_from_raw(chunk, raw, settings, now, charsets)
             report.merge(
-                pipeline.land_pages(
-                    pages, settings, run_id=run_id, now=now, unit=f"{run_id}/batch-{i}"
-                )
+                land_pages(pages, settings, run_id=run_id, now=now, unit=f"{run_id}/batch-{i}")
             )
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        row = pipeline.record_run(
+        row = record_run(
             settings.lake,
             run_id=run_id,
             flow=flow,
             parameters=parameters,
             started_at=started,
-            finished_at=pipeline.utcnow(),
+            finished_at=utcnow(),
             discovered=len(plans),
             report=report,
             requests=0,
@@ -73,9 +80,9 @@ def _run(
     return {**row, "reparsed": report.counts["reparsed"], "pages": len(plans)}
 
 
-def _plan(row: dict) -> PagePlan:
+def _plan(row: Mapping[str, Any]) -> PagePlan:
     # The page's stored sitemap lastmod and Last-Modified travel with it: they are the
-    # pipeline's last-resort dates for a page that names none (pipeline.page_dates).
+    # pipeline's last-resort dates for a page that names none (stages.extracting.page_dates).
     return PagePlan(
         path=row["path"],
         url=row["url"],
@@ -86,15 +93,20 @@ def _plan(row: dict) -> PagePlan:
     )
 
 
-def _settings(target: Settings | Path | ObjectLake, **values: object) -> Settings:
+def _settings(
+    target: Settings | Path | ObjectLake, *, languages: Sequence[str] | None = None
+) -> Settings:
     """The caller's Settings (the CLI builds them at the edge), or plain ones for a lake
-    given by itself (library use): no environment is read here."""
+    given by itself (library use): no environment is read here. `languages` narrows them."""
+    chosen = parse_languages(languages) if languages is not None else None
     if isinstance(target, Settings):
-        return dataclasses.replace(target, **values) if values else target  # type: ignore[arg-type]
-    return load_settings(lake=target, env={}, **values)
+        return dataclasses.replace(target, languages=chosen) if chosen is not None else target
+    if chosen is None:
+        return load_settings(lake=target, env={})
+    return load_settings(lake=target, env={}, languages=chosen)
 
 
-def replay(target: Settings | Path | ObjectLake, *, reason: str | None = None) -> dict:
+def replay(target: Settings | Path | ObjectLake, *, reason: str | None = None) -> dict[str, Any]:
     """Re-parse quarantined pages from the raw zone; returns the run's counts."""
     settings = _settings(target)
     manifest = lk.read_manifest(settings.lake)
@@ -107,7 +119,7 @@ def replay(target: Settings | Path | ObjectLake, *, reason: str | None = None) -
     )
     if reason:
         rows = rows.filter(pl.col("reason") == reason)
-    state = pipeline.load_pages_state(settings.lake, source=settings.source).select(
+    state = load_pages_state(settings.lake, source=settings.source).select(
         "path", "last_modified", "sitemap_lastmod"
     )
     picked = rows.join(state, on="path", how="left").to_dicts()
@@ -126,16 +138,14 @@ def reprocess(
     since: date | None = None,
     languages: Sequence[str] | None = None,
     methods: Sequence[str] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Re-parse every raw page behind the lake (in range) with the current parser.
 
     `methods` keeps only releases whose body came from those extraction paths (e.g.
     `["trafilatura"]` after the structural pass improved); the returned counts include
     the releases by extraction method after the run (`methods`)."""
-    settings = _settings(
-        target, **({"languages": parse_languages(languages)} if languages is not None else {})
-    )
-    state = pipeline.load_pages_state(settings.lake, source=settings.source)
+    settings = _settings(target, languages=languages)
+    state = load_pages_state(settings.lake, source=settings.source)
     rows = state.filter(
         pl.col("raw_path").is_not_null()
         & pl.col("status").is_in(["ok", "quarantined"])

@@ -27,22 +27,33 @@ import multiprocessing as mp
 import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ingest import encoding, rawzone
 from ingest.analysis.rows import worker_payload
 from ingest.errors import FetchError
 from ingest.extract import Outcome, Rejection, Release, extract
-from ingest.fetch import Fetcher, FetchResult, HostBook, RateLimiter, build_session
+from ingest.fetch import Fetcher, FetchResult, HostBook, RateLimiter, RobotsRules, build_session
 from ingest.settings import Settings
 
 # Below this many pages a batch works inline: starting workers costs more than it saves.
 MIN_PAGES_FOR_POOL = 64
 
 TextInfo = tuple[str, str, bool]  # (encoding, how it was decided, encoding_suspect)
-# The outcome, the seconds extraction (and analysis) took, for the run report, how the
-# body decoded, and the analyst layer's rows (analysis_payload).
-Timed = tuple[Outcome, float, TextInfo | None, dict | None]
+Payload = dict[str, Any]  # the analyst layer's rows of one release (analysis_payload)
+LogRow = dict[str, object]  # one fetch_log row (fetch.FetchLog)
+Robots = dict[str, RobotsRules]  # origin -> parsed robots.txt (fetch.RobotsCache.loaded)
+
+
+class Timed(NamedTuple):
+    """One body's extraction: the outcome, the seconds extraction (and analysis) took, for
+    the run report, how the body decoded, and the analyst layer's rows."""
+
+    outcome: Outcome
+    parse_s: float
+    text: TextInfo | None
+    analysis: Payload | None
+
 
 # What a page body may be: HTML (or no Content-Type at all, as old servers send).
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
@@ -66,7 +77,7 @@ class PageDone(NamedTuple):
     parse_s: float
     error: FetchError | None
     text: TextInfo | None = None
-    analysis: dict | None = None
+    analysis: Payload | None = None
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -80,7 +91,7 @@ def extract_outcome(body: bytes | str, url: str) -> Outcome:
     return extract(body, url)
 
 
-def analysis_payload(outcome: Outcome) -> dict | None:
+def analysis_payload(outcome: Outcome) -> Payload | None:
     """The analyst layer's rows for an extracted release, computed next to extraction so
     it is spread over the workers; the transform checks them against the text it stores
     and redoes any that differ (or are missing: None here after an analysis error, which
@@ -99,7 +110,7 @@ def timed_outcome(body: bytes, url: str, content_type: str | None = None) -> Tim
     decoded = encoding.decode_html(body, content_type)
     outcome = extract_outcome(decoded.markup, url)
     payload = analysis_payload(outcome)
-    return outcome, time.perf_counter() - started, decoded.info, payload
+    return Timed(outcome, time.perf_counter() - started, decoded.info, payload)
 
 
 def not_html(result: FetchResult) -> Outcome | None:
@@ -148,10 +159,10 @@ def submit(
 
 def submit_fetches(
     settings: Settings,
-    robots: dict,
+    robots: Robots,
     jobs: list[PageJob],
     hosts: HostBook,
-) -> Future[tuple[list[PageDone], int, list[dict]]] | None:
+) -> Future[tuple[list[PageDone], int, list[LogRow]]] | None:
     """Fetch, store and extract a slice of pages in a worker (the unpaced mode).
 
     `robots` is the parent's parsed robots.txt per origin, so workers never fetch it again;
@@ -163,8 +174,8 @@ def submit_fetches(
 
 
 def fetch_slice(
-    settings: Settings, robots: dict, jobs: list[PageJob], hosts: HostBook | None = None
-) -> tuple[list[PageDone], int, list[dict]]:
+    settings: Settings, robots: Robots, jobs: list[PageJob], hosts: HostBook | None = None
+) -> tuple[list[PageDone], int, list[LogRow]]:
     """Runs in a worker: each page fetched, kept raw and extracted; a lake error raises
     (the unit fails and is retried whole), a fetch error is that page's outcome."""
     fetcher = _fetcher_for(settings, robots, hosts)
@@ -207,7 +218,7 @@ def fetch_one(fetcher: Fetcher, settings: Settings, job: PageJob) -> PageDone:
     )
 
 
-def _fetcher_for(settings: Settings, robots: dict, hosts: HostBook | None) -> Fetcher:
+def _fetcher_for(settings: Settings, robots: Robots, hosts: HostBook | None) -> Fetcher:
     key = repr(settings)
     fetcher = _worker_fetchers.get(key)
     if fetcher is None:

@@ -14,26 +14,41 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ingest import lake as lk
-from ingest import pipeline, views
-from ingest.discover import Discovery, classify
+from ingest import views
+from ingest.discover import Discovery
 from ingest.errors import ChunkError, ConfigError
 from ingest.fetch import Fetcher, build_session
-from ingest.pipeline import BatchReport, PagePlan
+from ingest.lake_writer import (
+    load_pages_state,
+    new_run_id,
+    record_run,
+    save_fetch_log,
+    save_sitemap_state,
+    utcnow,
+)
 from ingest.settings import Settings
+from ingest.stages.batch import BatchReport
+from ingest.stages.fetching import fetch_pages
+from ingest.stages.landing import land_pages
+from ingest.stages.plan import PagePlan, cap_plans, discover_releases, plan_fetches
 
 log = logging.getLogger("ingest")
+Logger = logging.Logger | logging.LoggerAdapter[logging.Logger]
 
 DiscoverStep = Callable[[Fetcher, Settings, str, date | None, date | None], Discovery]
 BatchStep = Callable[[Sequence[PagePlan], Fetcher, Settings, str, str], BatchReport]
-FinishStep = Callable[[Settings, dict, Discovery | None, BatchReport], dict]
+# A run's ingest_runs row (record_run), plus what the caller adds (report, verdict).
+RunRow = dict[str, Any]
+FinishStep = Callable[[Settings, RunRow, Discovery | None, BatchReport], RunRow]
 
 
 def discover_step(
     fetcher: Fetcher, settings: Settings, mode: str, since: date | None, until: date | None
 ) -> Discovery:
-    return pipeline.discover_releases(fetcher, settings, mode=mode, since=since, until=until)
+    return discover_releases(fetcher, settings, mode=mode, since=since, until=until)
 
 
 def batch_step(
@@ -43,14 +58,14 @@ def batch_step(
 
     `fetcher` is this unit's own (see Fetcher.sibling); its request count is reported.
     """
-    pages = pipeline.fetch_pages(plans, fetcher, settings)
+    pages = fetch_pages(plans, fetcher, settings)
     rows = fetcher.log.drain()  # this unit's requests (and any a shared log holds) land with it
     try:
-        report = pipeline.land_pages(
+        report = land_pages(
             pages,
             settings,
             run_id=run_id,
-            now=pipeline.utcnow(),
+            now=utcnow(),
             unit=f"{run_id}/{label}",
             fetch_log=rows,
         )
@@ -62,22 +77,22 @@ def batch_step(
 
 
 def finish_step(
-    settings: Settings, run: dict, discovery: Discovery | None, result: BatchReport
-) -> dict:
+    settings: Settings, run: RunRow, discovery: Discovery | None, result: BatchReport
+) -> RunRow:
     """Store sitemap lastmods (only after a clean run), the requests made outside batches,
     record the run, rebuild the views."""
     run = dict(run)
     log_rows = run.pop("fetch_log", ())
     if discovery is not None and run.get("error") is None and run.get("status") != "failed":
-        pipeline.save_sitemap_state(
+        save_sitemap_state(
             settings.lake,
             discovery.sitemap_lastmods,
             run_id=run["run_id"],
             languages=settings.languages,
             source=settings.source,
         )
-    pipeline.save_fetch_log(settings.lake, log_rows, run_id=run["run_id"], now=run["finished_at"])
-    row = pipeline.record_run(settings.lake, report=result, **run)
+    save_fetch_log(settings.lake, log_rows, run_id=run["run_id"], now=run["finished_at"])
+    row = record_run(settings.lake, report=result, **run)
     views.build_views_db(settings.lake)
     return row
 
@@ -102,8 +117,7 @@ def plan_units(plans: Sequence[PagePlan], settings: Settings) -> list[Unit]:
     """
     chunks: dict[str, list[PagePlan]] = {}
     for plan in plans:
-        hit = classify(plan.url, settings)
-        key = f"{plan.language}-{hit[1] if hit and hit[1] is not None else 'other'}"
+        key = f"{plan.language}-{plan.year if plan.year is not None else 'other'}"
         chunks.setdefault(key, []).append(plan)
     size = settings.batch_size
     groups: list[tuple[list[str], list[PagePlan]]] = []
@@ -148,8 +162,8 @@ def run_units_plain(
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="chunk") as pool:
         futures = {pool.submit(work, u): u for u in units}
         for fut in as_completed(futures):
-            exc = fut.exception()
-            yield futures[fut], (exc if exc is not None else fut.result())
+            failure = fut.exception()
+            yield futures[fut], (failure if failure is not None else fut.result())
 
 
 @dataclass(frozen=True)
@@ -289,6 +303,68 @@ def failed_chunks(results: Iterable[tuple[Unit, BatchReport | BaseException]]) -
     return sorted({c for u, r in results if isinstance(r, BaseException) for c in u.chunks})
 
 
+def _plan_run(
+    discovery: Discovery,
+    fetcher: Fetcher,
+    settings: Settings,
+    result: BatchReport,
+    *,
+    mode: str,
+    today: date,
+    since: date | None,
+    until: date | None,
+) -> tuple[list[PagePlan], Verdict | None]:
+    """The run's plans after discovery (capped), and the verdict discovery already gives."""
+    result.warnings.extend(discovery.warnings)
+    for cand in discovery.candidates.values():
+        result.count(cand.language, "discovered")
+    state = load_pages_state(settings.lake, source=settings.source)
+    early = judge_discovery(discovery, fetcher, settings, state.height)
+    plans: list[PagePlan] = []
+    if early is None or early.status != "failed":  # else nothing to do that would be right
+        plans = plan_fetches(
+            discovery.candidates, state, settings, mode=mode, today=today, since=since, until=until
+        )
+        if plans:
+            early = None  # robots.txt unavailable / a paused host: the pages say so
+    plans, capped = cap_plans(plans, settings.max_planned_fetches)
+    if capped:
+        result.warnings.append(capped)
+    return plans, early
+
+
+def _work_units(
+    steps: Steps,
+    units: Sequence[Unit],
+    fetcher: Fetcher,
+    settings: Settings,
+    run_id: str,
+    parallel: int,
+    result: BatchReport,
+    logger: Logger,
+) -> list[tuple[Unit, BatchReport | BaseException]]:
+    """Every unit through `steps.units`, merged into `result` and logged as it ends."""
+    total = sum(len(u.plans) for u in units)
+    t0 = time.perf_counter()
+    done = 0
+    outcomes: list[tuple[Unit, BatchReport | BaseException]] = []
+    for unit, outcome in steps.units(units, fetcher, settings, run_id, parallel):
+        outcomes.append((unit, outcome))
+        done += len(unit.plans)
+        if isinstance(outcome, BaseException):
+            logger.error("%s failed: %s", unit.label, outcome)
+        else:
+            result.merge(outcome)
+        logger.info(
+            "progress: %d/%d pages (%.0f pages/s), %s done",
+            done,
+            total,
+            done / max(time.perf_counter() - t0, 1e-9),
+            unit.label,
+        )
+    return outcomes
+
+
 def run(
     settings: Settings,
     flow: str,
@@ -298,16 +374,16 @@ def run(
     until: date | None = None,
     steps: Steps = PLAIN,
     parallel: int = 1,
-    logger: logging.Logger | logging.LoggerAdapter = log,
-) -> dict:
+    logger: Logger = log,
+) -> RunRow:
     """Run once and return the run's ingest_runs row (plus the batch report as `report`).
 
     A unit (one batch of one language-year chunk) that fails after its retries does not
     stop the others: the run ends `failed` naming the chunks to re-run, and nothing the
     other units committed is lost.
     """
-    started = pipeline.utcnow()
-    run_id = pipeline.new_run_id(started)
+    started = utcnow()
+    run_id = new_run_id(started)
     params = {
         "source": settings.source,
         "base_url": settings.base_url,
@@ -329,28 +405,16 @@ def run(
     early: Verdict | None = None
     try:
         discovery = steps.discover(fetcher, settings, mode, since, until)
-        result.warnings.extend(discovery.warnings)
-        for cand in discovery.candidates.values():
-            result.count(cand.language, "discovered")
-        state = pipeline.load_pages_state(settings.lake, source=settings.source)
-        early = judge_discovery(discovery, fetcher, settings, state.height)
-        if early is not None and early.status == "failed":
-            plans: list[PagePlan] = []  # nothing to do that would not be empty or wrong
-        else:
-            plans = pipeline.plan_fetches(
-                discovery.candidates,
-                state,
-                settings,
-                mode=mode,
-                today=started.date(),
-                since=since,
-                until=until,
-            )
-            if plans:
-                early = None  # robots.txt unavailable / a paused host: the pages say so
-        plans, capped = pipeline.cap_plans(plans, settings.max_planned_fetches)
-        if capped:
-            result.warnings.append(capped)
+        plans, early = _plan_run(
+            discovery,
+            fetcher,
+            settings,
+            result,
+            mode=mode,
+            today=started.date(),
+            since=since,
+            until=until,
+        )
         units = plan_units(plans, settings)
         logger.info(
             "run %s: %d candidates, %d pages to fetch in %d units (%d chunks)",
@@ -360,23 +424,7 @@ def run(
             len(units),
             len({c for u in units for c in u.chunks}),
         )
-        t0 = time.perf_counter()
-        done = 0
-        outcomes = []
-        for unit, outcome in steps.units(units, fetcher, settings, run_id, parallel):
-            outcomes.append((unit, outcome))
-            done += len(unit.plans)
-            if isinstance(outcome, BaseException):
-                logger.error("%s failed: %s", unit.label, outcome)
-            else:
-                result.merge(outcome)
-            logger.info(
-                "progress: %d/%d pages (%.0f pages/s), %s done",
-                done,
-                len(plans),
-                done / max(time.perf_counter() - t0, 1e-9),
-                unit.label,
-            )
+        outcomes = _work_units(steps, units, fetcher, settings, run_id, parallel, result, logger)
         bad = failed_chunks(outcomes)
         if bad:
             first = next(o for _, o in outcomes if isinstance(o, BaseException))
@@ -391,7 +439,7 @@ def run(
             "flow": flow,
             "parameters": params,
             "started_at": started,
-            "finished_at": pipeline.utcnow(),
+            "finished_at": utcnow(),
             "discovered": len(discovery.candidates) if discovery else 0,
             "requests": fetcher.requests_made + result.counts["requests"],
             "error": error or (verdict.reason if verdict.status != "completed" else None),

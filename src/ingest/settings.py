@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ingest import __version__
@@ -19,11 +20,11 @@ LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar")
 DEFAULT_LAKE = "data/lake"
 
 
-def _default(attr: str):
+def _default(attr: str) -> Any:
     """A Settings default taken from the default source definition (INTERPOL, shipped as
     ingest/sources/interpol.toml): the newsroom's shape lives in that file, not in code."""
 
-    def factory():
+    def factory() -> Any:
         from ingest.source import default_source
 
         return getattr(default_source(), attr)
@@ -277,7 +278,8 @@ def env_names() -> dict[str, str]:
 def _from_env(name: str, raw: str) -> object:
     """An environment string as the type of the setting's default."""
     spec = Settings.__dataclass_fields__[name]
-    default = spec.default if spec.default is not MISSING else spec.default_factory()  # type: ignore[misc]
+    factory = spec.default_factory
+    default = factory() if spec.default is MISSING and callable(factory) else spec.default
     var = f"{ENV_PREFIX}{name.upper()}"
     try:
         if isinstance(default, bool):

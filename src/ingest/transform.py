@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import polars as pl
@@ -391,7 +392,7 @@ def analysis_tables(
     from ingest.analysis import rows as ar
 
     payloads = payloads or {}
-    out: dict[str, list[tuple]] = {t: [] for t in ANALYSIS_TABLES}
+    out: dict[str, list[tuple[object, ...]]] = {t: [] for t in ANALYSIS_TABLES}
     errors: dict[str, str] = {}
     cols = (
         "release_id",
@@ -411,7 +412,7 @@ def analysis_tables(
         if got is not None and got.get("key") == ar.fields_key(
             lang, title, subtitle, dateline, body
         ):
-            rows = got["rows"]
+            rows: Mapping[str, Any] = got["rows"]  # type: ignore[assignment]
         else:
             try:
                 rows = ar.analyze_fields(
@@ -425,7 +426,7 @@ def analysis_tables(
             except Exception as exc:  # one release's bug must not stop the batch
                 errors[rid] = f"{type(exc).__name__}: {exc}"
                 continue
-        for table, table_rows in rows.items():  # type: ignore[union-attr]
+        for table, table_rows in rows.items():
             out[table].extend((rid, lang, year, *r) for r in table_rows)
     frames = {}
     for table, (schema, _model) in ANALYSIS_TABLES.items():
