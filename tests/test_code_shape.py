@@ -34,7 +34,6 @@ EXEMPT_FUNCTIONS: set[str] = {
     "src/ingest/discover.py:_walk_feed",
     "src/ingest/extract.py:_fields",
     "src/ingest/extract.py:_find_published",
-    "src/ingest/extract_body.py:locate_body",
     "src/ingest/extract_dom.py:Walker._walk",
     "src/ingest/fetch.py:Fetcher._exchange",
     "src/ingest/pipeline.py:plan_fetches",

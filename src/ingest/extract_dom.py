@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -199,7 +200,7 @@ def hint_of(hint: str) -> tuple[float, bool]:
     return max(0.0, max(boiler, meta) - content), boiler == 0.0
 
 
-def _class_words(attrs: dict) -> str:
+def _class_words(attrs: Mapping[str, str | None]) -> str:
     """ "class id" of an element's attributes, lower-cased ("" when it has neither)."""
     cls, ident = attrs.get("class"), attrs.get("id")
     return f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
@@ -212,13 +213,20 @@ def is_standfirst_hint(hint: str) -> bool:
 class WalkThresholds(Protocol):
     """The walker's share of ExtractionSettings (ingest.extract)."""
 
-    boilerplate_score: float
-    prose_min_chars: int
-    walker_wrapper_share: float
-    bold_heading_max_chars: int
-    standfirst_box_max_chars: int
-    caption_max_blocks: int
-    caption_max_chars: int
+    @property
+    def boilerplate_score(self) -> float: ...
+    @property
+    def prose_min_chars(self) -> int: ...
+    @property
+    def walker_wrapper_share(self) -> float: ...
+    @property
+    def bold_heading_max_chars(self) -> int: ...
+    @property
+    def standfirst_box_max_chars(self) -> int: ...
+    @property
+    def caption_max_blocks(self) -> int: ...
+    @property
+    def caption_max_chars(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -324,7 +332,16 @@ class Walker:
         if text:
             self.blocks.append(Blk(kind, text, path, hints, sf, links))
 
-    def _flush(self, run: list[str], links: int, path, hints, sf, kind, bold=None) -> None:
+    def _flush(
+        self,
+        run: list[str],
+        links: int,
+        path: tuple[int, ...],
+        hints: tuple[int, ...],
+        sf: bool,
+        kind: str,
+        bold: list[bool] | None = None,
+    ) -> None:
         if not run:
             return
         raw = "".join(run)
