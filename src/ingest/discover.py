@@ -227,7 +227,7 @@ def parse_sitemap(
     """
     if body[:2] == b"\x1f\x8b":
         body, _cut = inflate_bounded(body, max_bytes)
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     entries: list[SitemapEntry] = []
     is_index: bool | None = None
     more = False
@@ -237,7 +237,10 @@ def parse_sitemap(
     try:
         for i in range(0, len(body), 1 << 16):
             parser.feed(body[i : i + (1 << 16)])
-            for event, node in parser.read_events():
+            for item in parser.read_events():
+                event, node = item[0], item[-1]
+                if not isinstance(node, ET.Element):
+                    continue  # start and end events carry elements; nothing else is asked for
                 if event == "start":
                     depth += 1
                     if depth == 1:
@@ -645,7 +648,7 @@ def _walk_listing(
                 continue
             articles += 1
             cand = Candidate(*hit, href=site_form(link, hit[0]))
-            if since and cand.year < since.year:
+            if since and cand.year is not None and cand.year < since.year:
                 older += 1
             if not _in_range(cand, since, until):
                 continue
