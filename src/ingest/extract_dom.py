@@ -457,9 +457,25 @@ class Walker:
                 self._flush(run, run_links, path, hints, sf, kind, bold)
                 run_links = 0
 
-            c_hints_sf = self._enter(child, tag, hints, sf)
-            if c_hints_sf is not None:
-                self._block(child, tag, path, *c_hints_sf, kind)
+            entered = self._enter(child, tag, hints, sf)
+            if entered is None:
+                continue
+            c_hints, c_sf = entered
+            # a block of its own (p, headings, a plain li), or a container to walk
+            if tag == "p" or tag == "pre" or tag == "address":
+                as_kind = self._p_kind(child, kind)
+            elif tag in HEADINGS:
+                as_kind = "heading"
+            elif tag == "h1":
+                as_kind = "h1"
+            elif tag == "li" and not any(c.tag in BLOCKISH for c in child.iter()):
+                as_kind = "list_item"
+            else:
+                sub_kind = "list_item" if tag == "li" else kind
+                self._walk(child, (*path, child.mem_id), c_hints, c_sf, sub_kind)
+                continue
+            links = 0 if as_kind == "h1" else self._link_chars(child)
+            self._emit(as_kind, child.text(deep=True, separator=""), path, c_hints, c_sf, links)
         self._flush(run, run_links, path, hints, sf, kind, bold)
         if has_img and len(self.blocks) > start:
             self._drop_caption(node, start)
@@ -511,51 +527,6 @@ class Walker:
             elif prop == "datepublished":
                 self.stamped.append(child)
         return c_hints, c_sf
-
-    def _block(
-        self,
-        child: LexborNode,
-        tag: str | None,
-        path: tuple[int, ...],
-        c_hints: tuple[int, ...],
-        c_sf: bool,
-        kind: str,
-    ) -> None:
-        """A block-level element: a block of its own (p, headings, a plain li), or walked."""
-        if tag == "p" or tag == "pre" or tag == "address":
-            self._emit(
-                self._p_kind(child, kind),
-                child.text(deep=True, separator=""),
-                path,
-                c_hints,
-                c_sf,
-                self._link_chars(child),
-            )
-        elif tag in HEADINGS:
-            self._emit(
-                "heading",
-                child.text(deep=True, separator=""),
-                path,
-                c_hints,
-                c_sf,
-                self._link_chars(child),
-            )
-        elif tag == "h1":
-            self._emit("h1", child.text(deep=True, separator=""), path, c_hints, c_sf, 0)
-        elif tag == "li":
-            if any(c.tag in BLOCKISH for c in child.iter()):
-                self._walk(child, (*path, child.mem_id), c_hints, c_sf, "list_item")
-            else:
-                self._emit(
-                    "list_item",
-                    child.text(deep=True, separator=""),
-                    path,
-                    c_hints,
-                    c_sf,
-                    self._link_chars(child),
-                )
-        else:
-            self._walk(child, (*path, child.mem_id), c_hints, c_sf, kind)
 
     def _drop_caption(self, node: LexborNode, start: int) -> None:
         """An image with a line or two of text beside it in its own box is a figure without
