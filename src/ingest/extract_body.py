@@ -41,23 +41,40 @@ _SENTENCE_MARKS = tuple(_SENTENCE_ENDS | frozenset(",،、"))
 
 
 class BodyThresholds(Protocol):
-    prose_min_chars: int
-    prose_max_link_density: float
-    prose_full_chars: int
-    wrapper_share: float
-    repeat_weight: float
-    boilerplate_score: float
-    region_share: float
-    titled_region_share: float
-    candidate_levels: int
-    sibling_share: float
-    sibling_max_link_density: float
-    sibling_hint_factor: float
-    sibling_paragraph_chars: int
-    sibling_paragraph_max_link_density: float
-    repeat_min_chars: int
-    block_max_link_density: float
-    hint_damping: float
+    @property
+    def prose_min_chars(self) -> int: ...
+    @property
+    def prose_max_link_density(self) -> float: ...
+    @property
+    def prose_full_chars(self) -> int: ...
+    @property
+    def wrapper_share(self) -> float: ...
+    @property
+    def repeat_weight(self) -> float: ...
+    @property
+    def boilerplate_score(self) -> float: ...
+    @property
+    def region_share(self) -> float: ...
+    @property
+    def titled_region_share(self) -> float: ...
+    @property
+    def candidate_levels(self) -> int: ...
+    @property
+    def sibling_share(self) -> float: ...
+    @property
+    def sibling_max_link_density(self) -> float: ...
+    @property
+    def sibling_hint_factor(self) -> float: ...
+    @property
+    def sibling_paragraph_chars(self) -> int: ...
+    @property
+    def sibling_paragraph_max_link_density(self) -> float: ...
+    @property
+    def repeat_min_chars(self) -> int: ...
+    @property
+    def block_max_link_density(self) -> float: ...
+    @property
+    def hint_damping(self) -> float: ...
 
 
 _DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
@@ -239,45 +256,89 @@ def locate_body(
     region = pick_region(
         walker, goods, weight, s, frozenset(h1.path) if h1 is not None else frozenset()
     )
-    # Subtree sums (prose mass, characters, link characters, blocks) added at each block's
-    # own container, then carried up once per container: linear in the number of
-    # containers, not in blocks x depth.
-    parent: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    own: dict[int, list[float]] = {}
-    for b in blocks:
-        path = b.path
-        leaf = path[-1]
-        st = own.get(leaf)
-        if st is None:
-            st = own[leaf] = [0.0, 0, 0, 0]
-            for at in range(len(path) - 1, 0, -1):
-                node = path[at]
-                if node in parent:
-                    break
-                parent[node] = path[at - 1]
-                depth[node] = at
-        st[1] += len(b.text)
-        st[2] += b.links
-        st[3] += 1
-        if b.idx in weight:
-            st[0] += weight[b.idx]
-    for node in sorted(depth, key=depth.__getitem__, reverse=True):
-        st = own.get(node)
-        if st is None:
-            continue
-        up = parent[node]
-        acc = own.get(up)
-        if acc is None:
-            own[up] = list(st)
-        else:
-            acc[0] += st[0]
-            acc[1] += st[1]
-            acc[2] += st[2]
-            acc[3] += st[3]
-    zero = [0.0, 0, 0, 0]
-    mass = {n: v[0] for n, v in own.items()}
-    count = {n: v[3] for n, v in own.items()}
+    sums = _SubtreeSums(blocks, weight)
+    top, chain = _top_container(goods, weight, sums, region, s)
+    members, direct = _joined_siblings(walker, blocks, chain, top, sums, s)
+    loc = BodyLocation(region, top, frozenset(members), frozenset(direct), [], len(blocks))
+    total = sum(weight[b.idx] for b in goods if loc.in_region(b))
+    held = sum(weight[b.idx] for b in goods if loc.holds(b))
+    loc.share = held / total if total else 1.0
+    loc.blocks = [
+        b
+        for b in blocks
+        if loc.holds(b)
+        and not b.soft
+        and b.kind != "h1"
+        and b.link_density < s.block_max_link_density
+    ]
+    loc.first_idx = next(
+        (b.idx for b in loc.blocks if good(b)), loc.blocks[0].idx if loc.blocks else len(blocks)
+    )
+    return loc
+
+
+class _SubtreeSums:
+    """Per container: prose mass, characters, link characters and blocks of its subtree.
+
+    Added at each block's own container, then carried up once per container: linear in the
+    number of containers, not in blocks x depth."""
+
+    __slots__ = ("count", "mass", "own")
+
+    _ZERO = (0.0, 0, 0, 0)
+
+    def __init__(self, blocks: list[Blk], weight: dict[int, float]) -> None:
+        parent: dict[int, int] = {}
+        depth: dict[int, int] = {}
+        own: dict[int, list[float]] = {}
+        for b in blocks:
+            path = b.path
+            leaf = path[-1]
+            st = own.get(leaf)
+            if st is None:
+                st = own[leaf] = [0.0, 0, 0, 0]
+                for at in range(len(path) - 1, 0, -1):
+                    node = path[at]
+                    if node in parent:
+                        break
+                    parent[node] = path[at - 1]
+                    depth[node] = at
+            st[1] += len(b.text)
+            st[2] += b.links
+            st[3] += 1
+            if b.idx in weight:
+                st[0] += weight[b.idx]
+        for node in sorted(depth, key=depth.__getitem__, reverse=True):
+            st = own.get(node)
+            if st is None:
+                continue
+            up = parent[node]
+            acc = own.get(up)
+            if acc is None:
+                own[up] = list(st)
+            else:
+                acc[0] += st[0]
+                acc[1] += st[1]
+                acc[2] += st[2]
+                acc[3] += st[3]
+        self.own = own
+        self.mass = {n: v[0] for n, v in own.items()}
+        self.count = {n: v[3] for n, v in own.items()}
+
+    def link_density(self, c: int) -> float:
+        st = self.own.get(c, self._ZERO)
+        return min(1.0, st[2] / max(1, st[1]))
+
+
+def _top_container(
+    goods: list[Blk],
+    weight: dict[int, float],
+    sums: _SubtreeSums,
+    region: int | None,
+    s: BodyThresholds,
+) -> tuple[int, tuple[int, ...]]:
+    """The best-scoring container and its path from the region (or the body) down."""
+    count = sums.count
     # Score: a paragraph wrapped in containers of its own (<div><div><p>) scores for the
     # first container that holds anything else, as readability does when it replaces a
     # div holding a single <p> by the <p>.
@@ -298,10 +359,7 @@ def locate_body(
             if anc not in prefix:
                 prefix[anc] = path[: at + 1]
 
-    def ld(c: int) -> float:
-        st = own.get(c, zero)
-        return min(1.0, st[2] / max(1, st[1]))
-
+    ld = sums.link_density
     adjusted = {
         c: v * (1.0 - ld(c)) for c, v in score.items() if region is None or region in prefix[c]
     }
@@ -326,49 +384,49 @@ def locate_body(
     while len(chain) >= 2 and count.get(chain[-2]) == count.get(top):
         chain = chain[:-1]  # a wrapper around the top and nothing else
         top = chain[-1]
+    return top, chain
+
+
+def _joined_siblings(
+    walker: Walker,
+    blocks: list[Blk],
+    chain: tuple[int, ...],
+    top: int,
+    sums: _SubtreeSums,
+    s: BodyThresholds,
+) -> tuple[set[int], set[int]]:
+    """(containers of the body, single blocks that join it): the top, and the sibling
+    subtrees and blocks next to it that read as more of the article."""
     members = {top}
     direct: set[int] = set()
-    if len(chain) >= 2:
-        parent = chain[-2]
-        need = s.sibling_share * mass.get(top, 0.0)
-        subtrees: dict[int, list[Blk]] = {}
-        for b in blocks:
-            path = b.path
-            if parent not in path or top in path:
-                continue
-            at = path.index(parent)
-            if at == len(path) - 1:  # a block right under the parent: a sibling paragraph
-                if _reads_as_paragraph(b, s):
-                    direct.add(b.idx)
-                continue
-            subtrees.setdefault(path[at + 1], []).append(b)
-        for sib, members_of in subtrees.items():
-            # a sibling named as chrome ("comments") must bring more prose to join: the
-            # word and the amount weighed together
-            strength = walker.hints[sib][0] if sib in walker.hints else 0.0
-            if (
-                mass.get(sib, 0.0) >= need * (1.0 + s.sibling_hint_factor * strength)
-                and ld(sib) < s.sibling_max_link_density
-            ):
-                members.add(sib)
-            elif len(members_of) == 1 and _reads_as_paragraph(members_of[0], s):
-                direct.add(members_of[0].idx)  # a div that is one paragraph, as a <p> would be
-    loc = BodyLocation(region, top, frozenset(members), frozenset(direct), [], len(blocks))
-    total = sum(weight[b.idx] for b in goods if loc.in_region(b))
-    held = sum(weight[b.idx] for b in goods if loc.holds(b))
-    loc.share = held / total if total else 1.0
-    loc.blocks = [
-        b
-        for b in blocks
-        if loc.holds(b)
-        and not b.soft
-        and b.kind != "h1"
-        and b.link_density < s.block_max_link_density
-    ]
-    loc.first_idx = next(
-        (b.idx for b in loc.blocks if good(b)), loc.blocks[0].idx if loc.blocks else len(blocks)
-    )
-    return loc
+    if len(chain) < 2:
+        return members, direct
+    mass = sums.mass
+    parent = chain[-2]
+    need = s.sibling_share * mass.get(top, 0.0)
+    subtrees: dict[int, list[Blk]] = {}
+    for b in blocks:
+        path = b.path
+        if parent not in path or top in path:
+            continue
+        at = path.index(parent)
+        if at == len(path) - 1:  # a block right under the parent: a sibling paragraph
+            if _reads_as_paragraph(b, s):
+                direct.add(b.idx)
+            continue
+        subtrees.setdefault(path[at + 1], []).append(b)
+    for sib, members_of in subtrees.items():
+        # a sibling named as chrome ("comments") must bring more prose to join: the
+        # word and the amount weighed together
+        strength = walker.hints[sib][0] if sib in walker.hints else 0.0
+        if (
+            mass.get(sib, 0.0) >= need * (1.0 + s.sibling_hint_factor * strength)
+            and sums.link_density(sib) < s.sibling_max_link_density
+        ):
+            members.add(sib)
+        elif len(members_of) == 1 and _reads_as_paragraph(members_of[0], s):
+            direct.add(members_of[0].idx)  # a div that is one paragraph, as a <p> would be
+    return members, direct
 
 
 def pick_region(

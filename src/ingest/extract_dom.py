@@ -8,13 +8,14 @@ list, which keeps the heuristics independent of any one site's markup.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ingest.extract_hints import BOILER, META, class_words, hint_of, is_standfirst_hint
 
 BR = "\ue000"  # stands in for <br> so that line breaks survive text() calls
 
@@ -118,46 +119,6 @@ BLOCKISH = frozenset(
 )
 _BLOCK_SEL = "p,div,ul,ol,table,section,article,h1,h2,h3,h4,h5,h6,blockquote"
 
-# Generic class/id words: weak evidence, never a veto. Every element whose class or id
-# carries one is walked like any other; the words only add to a score that decides,
-# together with its text and links, whether the element is boilerplate (see
-# ingest.extract_body). BOILER names chrome (share bars, related news, menus, cookie
-# banners); META names page furniture that is walked for the date or byline but is rarely
-# body (bylines, dates, kickers, labels); CONTENT names the text of an article and weighs
-# against the other two ("field--name-body field--label-hidden" is body).
-# French and Spanish words too (partager, compartir, relacionadas, a-lire-aussi...).
-_OTHER_LANG_HINTS = (
-    r"partag\w*|compartir\w*|relacionad\w*|lies|lire-aussi|a-lire|ver-tambien|"
-    r"redes-sociales|reseaux-sociaux|etiquetas|mots-cles|fil-d-ariane|migas\w*|"
-)
-_BOILER_HINT = re.compile(
-    r"(?<![a-z])(?:"
-    + _OTHER_LANG_HINTS
-    + r"related\w*|share\w*|sharing|social\w*|cookie\w*|consent|gdpr|"
-    r"breadcrumbs?|newsletter\w*|subscri\w*|comments?|sidebar|widget\w*|promo\w*|advert\w*|"
-    r"ads?|sponsor\w*|menu\w*|megamenu|nav|navbar|navigation|pagination|pager|skip|"
-    r"sr-only|visually-hidden|screen-reader\w*|print|tags?|tagcloud|taxonomy|keywords|"
-    r"captions?|wp-caption-text|credits?|copyright|lang-?switch\w*|language\w*|languages|"
-    r"search\w*|login|toolbar|modal|popup|footer|more-news|read-more|see-also|"
-    r"recommended|trending|most-read|popular)(?![a-z])"
-)
-_META_HINT = re.compile(
-    r"(?<![a-z])(?:meta|byline|author\w*|date\w*|time|published|posted|info|details|"
-    r"kicker|eyebrow|overline|surtitre|antetitulo|category|categories|topic|label)(?![a-z])"
-)
-_CONTENT_HINT = re.compile(
-    r"(?<![a-z])(?:article-?body|articletext|article-text|article-content|entry-content|"
-    r"post-content|post-body|story-body|story-content|body-text|bodytext|field--name-body|"
-    r"text-editor|rich-?text|article__body|article__content|content-body|main-content|"
-    r"body|text|content|story|entry|prose)(?![a-z])"
-)
-_SF_HINT = re.compile(
-    r"(?<![a-z])(?:standfirst|lead|lede|intro|introduction|summary|chapo|chapeau|subtitle|"
-    r"sub-title|subtitulo|subheading|strapline|deck|dek|teaser|excerpt|abstract|"
-    r"entradilla|bajada|sumario|resumen|resume|description)(?![a-z])"
-)
-# Strength of each kind of word in the boilerplate score (ingest.extract_body).
-BOILER, META, CONTENT = 1.0, 0.5, 0.5
 _HARD_ROLES = frozenset(
     ["navigation", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu"]
 )
@@ -167,58 +128,23 @@ _ENDS = ".!?;。！？؟"  # sentence marks: what makes a block prose (ingest.ex
 _BR_SPLIT = re.compile(BR + r"\s*(?:" + BR + r"\s*)+")
 
 
-@functools.lru_cache(maxsize=16384)
-def _token_hint(token: str) -> int:
-    """The kinds of word one class token (or id) carries, as bits: 1 chrome, 2 meta,
-    4 content, 8 standfirst. Cached per token: pages differ in their class strings far more
-    than in their tokens (a CSS-in-JS build hashes strings, not words)."""
-    return (
-        (1 if _BOILER_HINT.search(token) else 0)
-        | (2 if _META_HINT.search(token) else 0)
-        | (4 if _CONTENT_HINT.search(token) else 0)
-        | (8 if _SF_HINT.search(token) else 0)
-    )
-
-
-@functools.lru_cache(maxsize=8192)
-def _hint_bits(hint: str) -> int:
-    bits = 0
-    for token in hint.split():
-        bits |= _token_hint(token)
-    return bits
-
-
-def hint_of(hint: str) -> tuple[float, bool]:
-    """(boilerplate strength, names a meta element) of a lower-cased "class id" string."""
-    bits = _hint_bits(hint)
-    if not bits & 3:
-        return 0.0, False
-    boiler = BOILER if bits & 1 else 0.0
-    meta = META if bits & 2 else 0.0
-    content = CONTENT if bits & 4 else 0.0
-    return max(0.0, max(boiler, meta) - content), boiler == 0.0
-
-
-def _class_words(attrs: dict) -> str:
-    """ "class id" of an element's attributes, lower-cased ("" when it has neither)."""
-    cls, ident = attrs.get("class"), attrs.get("id")
-    return f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
-
-
-def is_standfirst_hint(hint: str) -> bool:
-    return bool(_hint_bits(hint) & 8)
-
-
 class WalkThresholds(Protocol):
     """The walker's share of ExtractionSettings (ingest.extract)."""
 
-    boilerplate_score: float
-    prose_min_chars: int
-    walker_wrapper_share: float
-    bold_heading_max_chars: int
-    standfirst_box_max_chars: int
-    caption_max_blocks: int
-    caption_max_chars: int
+    @property
+    def boilerplate_score(self) -> float: ...
+    @property
+    def prose_min_chars(self) -> int: ...
+    @property
+    def walker_wrapper_share(self) -> float: ...
+    @property
+    def bold_heading_max_chars(self) -> int: ...
+    @property
+    def standfirst_box_max_chars(self) -> int: ...
+    @property
+    def caption_max_blocks(self) -> int: ...
+    @property
+    def caption_max_chars(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -324,7 +250,16 @@ class Walker:
         if text:
             self.blocks.append(Blk(kind, text, path, hints, sf, links))
 
-    def _flush(self, run: list[str], links: int, path, hints, sf, kind, bold=None) -> None:
+    def _flush(
+        self,
+        run: list[str],
+        links: int,
+        path: tuple[int, ...],
+        hints: tuple[int, ...],
+        sf: bool,
+        kind: str,
+        bold: list[bool] | None = None,
+    ) -> None:
         if not run:
             return
         raw = "".join(run)
@@ -426,7 +361,7 @@ class Walker:
         prop = attrs.get("itemprop")
         if prop and prop.lower() == "datepublished":
             self.stamped.append(node)
-        return _class_words(attrs)
+        return class_words(attrs)
 
     def _p_kind(self, node: LexborNode, kind: str) -> str:
         if kind != "paragraph":
@@ -522,85 +457,76 @@ class Walker:
                 self._flush(run, run_links, path, hints, sf, kind, bold)
                 run_links = 0
 
-            attrs = child.attributes
-            mid = child.mem_id
-            role = (attrs.get("role") or "").lower() if attrs else ""
-            if attrs and (
-                ("hidden" in attrs and not (attrs.get("id") or "").startswith("S:"))
-                or attrs.get("aria-hidden") == "true"
-                or ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or ""))
-            ):
-                # (React's streaming server rendering sends page segments in
-                # <div hidden id="S:n"> for a script to move into place: that is content)
-                self.skipped.add(mid)
+            entered = self._enter(child, tag, hints, sf)
+            if entered is None:
                 continue
-            if tag in SKIP_ALWAYS or role in _HARD_ROLES:
-                self.skipped.add(mid)
-                continue
-            # A form is chrome (search, login, newsletter) unless its text says otherwise:
-            # some CMSs wrap the whole page in one.
-            cls = _class_words(attrs) if attrs else ""
-            if cls or tag == "form":
-                c_hints = self._hinted(child, hints, cls, META if tag == "form" else 0.0)
-                if c_hints is not hints and self._plainly_chrome(child, mid):
-                    continue
-                c_sf = sf or (
-                    bool(cls)
-                    and is_standfirst_hint(cls)
-                    and len(child.text(deep=True)) < self.standfirst_box_max_chars
-                )
-            else:
-                c_hints, c_sf = hints, sf
-            cpath = (*path, mid)
-            if tag == "article":
-                self.articles.append(mid)
-            elif tag == "main" or role == "main":
-                self.mains.append(mid)
-            prop = attrs.get("itemprop") if attrs else None
-            if prop:
-                prop = prop.lower()
-                if prop == "articlebody":
-                    self.article_bodies.append(mid)
-                elif prop == "datepublished":
-                    self.stamped.append(child)
-
+            c_hints, c_sf = entered
+            # a block of its own (p, headings, a plain li), or a container to walk
             if tag == "p" or tag == "pre" or tag == "address":
-                self._emit(
-                    self._p_kind(child, kind),
-                    child.text(deep=True, separator=""),
-                    path,
-                    c_hints,
-                    c_sf,
-                    self._link_chars(child),
-                )
+                as_kind = self._p_kind(child, kind)
             elif tag in HEADINGS:
-                self._emit(
-                    "heading",
-                    child.text(deep=True, separator=""),
-                    path,
-                    c_hints,
-                    c_sf,
-                    self._link_chars(child),
-                )
+                as_kind = "heading"
             elif tag == "h1":
-                self._emit("h1", child.text(deep=True, separator=""), path, c_hints, c_sf, 0)
-            elif tag == "li":
-                if any(c.tag in BLOCKISH for c in child.iter()):
-                    self._walk(child, cpath, c_hints, c_sf, "list_item")
-                else:
-                    self._emit(
-                        "list_item",
-                        child.text(deep=True, separator=""),
-                        path,
-                        c_hints,
-                        c_sf,
-                        self._link_chars(child),
-                    )
+                as_kind = "h1"
+            elif tag == "li" and not any(c.tag in BLOCKISH for c in child.iter()):
+                as_kind = "list_item"
             else:
-                self._walk(child, cpath, c_hints, c_sf, kind)
+                sub_kind = "list_item" if tag == "li" else kind
+                self._walk(child, (*path, child.mem_id), c_hints, c_sf, sub_kind)
+                continue
+            links = 0 if as_kind == "h1" else self._link_chars(child)
+            self._emit(as_kind, child.text(deep=True, separator=""), path, c_hints, c_sf, links)
         self._flush(run, run_links, path, hints, sf, kind, bold)
         if has_img and len(self.blocks) > start:
             self._drop_caption(node, start)
+
+    def _enter(
+        self, child: LexborNode, tag: str | None, hints: tuple[int, ...], sf: bool
+    ) -> tuple[tuple[int, ...], bool] | None:
+        """A block-level element about to be walked: None when it is skipped (hidden, a
+        landmark that never holds a body, plainly chrome), else its (hints, standfirst
+        flag); semantic landmarks and [itemprop] markers are noted on the way."""
+        attrs = child.attributes
+        mid = child.mem_id
+        role = (attrs.get("role") or "").lower() if attrs else ""
+        if attrs and (
+            ("hidden" in attrs and not (attrs.get("id") or "").startswith("S:"))
+            or attrs.get("aria-hidden") == "true"
+            or ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or ""))
+        ):
+            # (React's streaming server rendering sends page segments in
+            # <div hidden id="S:n"> for a script to move into place: that is content)
+            self.skipped.add(mid)
+            return None
+        if tag in SKIP_ALWAYS or role in _HARD_ROLES:
+            self.skipped.add(mid)
+            return None
+        # A form is chrome (search, login, newsletter) unless its text says otherwise:
+        # some CMSs wrap the whole page in one.
+        cls = class_words(attrs) if attrs else ""
+        if cls or tag == "form":
+            c_hints = self._hinted(child, hints, cls, META if tag == "form" else 0.0)
+            if c_hints is not hints and self._plainly_chrome(child, mid):
+                return None
+            c_sf = sf or (
+                bool(cls)
+                and is_standfirst_hint(cls)
+                and len(child.text(deep=True)) < self.standfirst_box_max_chars
+            )
+        else:
+            c_hints, c_sf = hints, sf
+        if tag == "article":
+            self.articles.append(mid)
+        elif tag == "main" or role == "main":
+            self.mains.append(mid)
+        prop = attrs.get("itemprop") if attrs else None
+        if prop:
+            prop = prop.lower()
+            if prop == "articlebody":
+                self.article_bodies.append(mid)
+            elif prop == "datepublished":
+                self.stamped.append(child)
+        return c_hints, c_sf
 
     def _drop_caption(self, node: LexborNode, start: int) -> None:
         """An image with a line or two of text beside it in its own box is a figure without

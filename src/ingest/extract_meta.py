@@ -13,6 +13,9 @@ from selectolax.lexbor import LexborNode
 from ingest.dates import find_date, normalize_for_match
 from ingest.extract_dom import clean_text
 
+# One JSON-LD object as json.loads gives it: values are whatever the page wrote.
+LdObject = dict[str, object]
+
 # --- decoding ------------------------------------------------------------------------------
 
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -58,8 +61,8 @@ def is_ld_json(script: LexborNode) -> bool:
     return (script.attributes.get("type") or "").strip().lower() == "application/ld+json"
 
 
-def ld_objects(scripts: list[LexborNode]) -> list[dict]:
-    out: list[dict] = []
+def ld_objects(scripts: list[LexborNode]) -> list[LdObject]:
+    out: list[LdObject] = []
 
     def visit(obj: object, depth: int = 0) -> None:
         if depth > 6:
@@ -90,7 +93,7 @@ def ld_objects(scripts: list[LexborNode]) -> list[dict]:
     return out
 
 
-def ld_types(obj: dict) -> set[str]:
+def ld_types(obj: LdObject) -> set[str]:
     t = obj.get("@type")
     if isinstance(t, str):
         return {t.lower()}
@@ -99,11 +102,11 @@ def ld_types(obj: dict) -> set[str]:
     return set()
 
 
-def is_article_ld(obj: dict) -> bool:
+def is_article_ld(obj: LdObject) -> bool:
     return any(_ARTICLE_TYPE.search(t) for t in ld_types(obj))
 
 
-def is_listing_ld(obj: dict) -> bool:
+def is_listing_ld(obj: LdObject) -> bool:
     return bool(ld_types(obj) & _LISTING_TYPES)
 
 
@@ -117,7 +120,7 @@ def ld_str(v: object) -> str | None:
     return None
 
 
-def _ld_url(obj: dict) -> str:
+def _ld_url(obj: LdObject) -> str:
     for key in ("url", "mainEntityOfPage", "@id"):
         v = obj.get(key)
         if isinstance(v, dict):
@@ -127,7 +130,7 @@ def _ld_url(obj: dict) -> str:
     return ""
 
 
-def pick_article_ld(objects: list[dict], url: str) -> dict | None:
+def pick_article_ld(objects: list[LdObject], url: str) -> LdObject | None:
     """The JSON-LD object of this page's article: among the article-typed objects (a page
     may also describe related stories), the one whose URL is this page's, else the one
     with a body or a date, else the first."""
@@ -142,7 +145,7 @@ def pick_article_ld(objects: list[dict], url: str) -> dict | None:
     return next((o for o in arts if o.get("articleBody") or o.get("datePublished")), arts[0])
 
 
-def dated_ld(objects: list[dict], article: dict | None, url: str) -> list[dict]:
+def dated_ld(objects: list[LdObject], article: LdObject | None, url: str) -> list[LdObject]:
     """JSON-LD objects that may date this page when its article object does not: the
     objects about this URL (a WebPage, a ClaimReview), then any page-like or review object,
     never an organisation, a person or a media file."""

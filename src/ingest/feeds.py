@@ -123,7 +123,7 @@ def _split(name: str) -> tuple[str, str]:
 
 
 def _http(url: str | None) -> bool:
-    return bool(url) and url.lower().startswith(("http://", "https://"))  # type: ignore[union-attr]
+    return url is not None and url.lower().startswith(("http://", "https://"))
 
 
 class _Reader:
@@ -137,7 +137,11 @@ class _Reader:
         self.item_depth: int | None = None
         self.field: str | None = None
         self.text: list[str] = []
-        self.item: dict[str, object] = {}
+        # the entry being read: its text fields, its alternates, and whether its guid is a
+        # permalink (RSS isPermaLink, true unless it says false)
+        self.item: dict[str, str] = {}
+        self.alternates: dict[str, str] = {}
+        self.permalink = True
         self.entries: list[FeedEntry] = []
         self.next_url: str | None = None
         self.generator: str | None = None
@@ -181,7 +185,7 @@ class _Reader:
         if self.item_depth is None:
             if key in _ITEMS:
                 self.item_depth = self.depth
-                self.item = {"alternates": {}}
+                self.item, self.alternates, self.permalink = {}, {}, True
             elif key in _LINKS and self._paging(attrs):
                 self.next_url = urljoin(self.bases[-1], attrs["href"])
             elif key in _FEED_TEXT:
@@ -196,7 +200,7 @@ class _Reader:
             self.field = _ITEM_TEXT[key]
             self.text = []
             if self.field == "guid":
-                self.item["permalink"] = attrs.get("isPermaLink", "true").lower() != "false"
+                self.permalink = attrs.get("isPermaLink", "true").lower() != "false"
 
     @staticmethod
     def _paging(attrs: Mapping[str, str]) -> bool:
@@ -210,9 +214,8 @@ class _Reader:
         href = urljoin(self.bases[-1], href.strip())
         lang = (attrs.get("hreflang") or "").split("-")[0].lower()
         html = attrs.get("type", "text/html").lower() in ("text/html", "application/xhtml+xml")
-        alternates: dict[str, str] = self.item["alternates"]  # type: ignore[assignment]
-        if lang and lang not in alternates:
-            alternates[lang] = href
+        if lang and lang not in self.alternates:
+            self.alternates[lang] = href
         if html and "link" not in self.item:
             self.item["link"] = href
 
@@ -239,9 +242,9 @@ class _Reader:
         link = item.get("link")
         if isinstance(link, str) and link and self.kind != "atom":
             link = urljoin(base, link)
-        if not link and item.get("permalink", True) and _http(item.get("guid")):  # type: ignore[arg-type]
+        if not link and self.permalink and _http(item.get("guid")):
             link = item["guid"]  # RSS: a permalink guid is the item's URL
-        if not link and _http(item.get("id")):  # type: ignore[arg-type]
+        if not link and _http(item.get("id")):
             link = item["id"]
         if not isinstance(link, str) or not link:
             return  # an item that names no page announces nothing we can fetch
@@ -251,11 +254,11 @@ class _Reader:
         self.entries.append(
             FeedEntry(
                 link=link,
-                alternates=dict(item["alternates"]),  # type: ignore[call-overload]
-                published=iso_date(item.get("published")),  # type: ignore[arg-type]
+                alternates=dict(self.alternates),
+                published=iso_date(item.get("published")),
                 updated=iso_date(item.get("updated")),
             )
-        )  # type: ignore[arg-type]
+        )
 
 
 def parse_feed(

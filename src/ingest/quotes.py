@@ -295,7 +295,7 @@ def _speaker(pre: str, post: str) -> str | None:
 
 def _find_spans(text: str) -> list[tuple[int, int, int, int]]:
     """(open_start, inner_start, inner_end, close_end) per quote; inner_end == len if unclosed."""
-    spans = []
+    spans: list[tuple[int, int, int, int]] = []
     pos = 0
     while True:
         m = _OPEN_RE.search(text, pos)

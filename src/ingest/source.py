@@ -152,7 +152,7 @@ class _Checker:
                     + f": the keys here are {', '.join(known)}",
                 )
 
-    def table(self, doc: Mapping[str, object], key: str, prefix: str = "") -> dict:
+    def table(self, doc: Mapping[str, object], key: str, prefix: str = "") -> dict[str, object]:
         value = doc.get(key, {})
         if not isinstance(value, dict):
             raise self.fail(prefix + key, f"must be a table ([{prefix}{key}]), got {_kind(value)}")
