@@ -42,7 +42,8 @@ _CLAUSE = frozenset(
 )
 _COMPLEMENT = frozenset(["of", "de", "d'", "del", "des", "du", "من"])
 _GENERIC_ITEMS = frozenset({"pills", "medicines", "drugs", "devices", "documents"})
-_PUNCT = re.compile(r"[.!?؟;؛\n]")
+# A sentence ends at these marks, but not at the point of a decimal (9.7).
+_SENTENCE_END = re.compile(r"[!?؟;؛\n]|(?<!\d)\.|\.(?!\d)")
 _SYMBOL_BEFORE = re.compile(r"(US\$|R\$|C\$|A\$|\$|€|£)\s?\Z")
 _SYMBOLS = {"US$": "USD", "$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "€": "EUR", "£": "GBP"}
 _PERCENT_AFTER = re.compile(r"^\s?(?:%|٪)")
@@ -152,17 +153,7 @@ class _Sentences:
 
     def at(self, pos: int) -> tuple[int, int]:
         if self.ends is None:
-            t = self.text
-            self.ends = [
-                m.start()
-                for m in _PUNCT.finditer(t)
-                if not (
-                    t[m.start()] == "."
-                    and 0 < m.start() < self.n - 1
-                    and t[m.start() - 1].isdigit()
-                    and t[m.start() + 1].isdigit()
-                )
-            ]
+            self.ends = [m.start() for m in _SENTENCE_END.finditer(self.text)]
             self.starts = [e + 1 for e in self.ends]
         i = bisect.bisect_left(self.ends, pos)
         start = self.starts[i - 1] if i > 0 else 0

@@ -18,6 +18,7 @@ full name used earlier in the release, and inherits its role and organisation.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -58,6 +59,13 @@ _AR_COMPOUND = frozenset(
         "عبد ابو أبو نور سيف صلاح علاء جمال عز شمس بدر حسام كمال فخر نصر سعد بن بنت ولد "
     ).split()
 )
+
+
+@functools.cache
+def _ar_compound() -> frozenset[str]:
+    return frozenset(fold_pattern(x) for x in _AR_COMPOUND)
+
+
 _AR_STOP = frozenset(
     (  # noqa: SIM905 (a word list reads better as text)
         "في لدى من عن مع و أن إن على قائلا قائلة بشأن حول خلال "
@@ -238,7 +246,7 @@ def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match
         blocked.append((m.start - len(m.prefix), m.end))
     words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s,،:؛()]+", text)]
     name_words: list[tuple[int, int, str]] = []
-    compound = {fold_pattern(x) for x in _AR_COMPOUND}
+    compound = _ar_compound()
     idx = len(words) - 1
     while idx >= 0 and len(name_words) < MAX_NAME_WORDS:
         s, e, w = words[idx]
