@@ -28,8 +28,6 @@ EXEMPT_MODULES: set[str] = {
     "src/ingest/schemas.py",
 }
 EXEMPT_FUNCTIONS: set[str] = {
-    "src/ingest/analysis/quantities.py:find_quantities",
-    "src/ingest/analyst_report.py:_specs",
     "src/ingest/discover.py:discover",
     "src/ingest/discover.py:_walk_feed",
     "src/ingest/extract.py:_fields",

@@ -73,11 +73,11 @@ def _pattern(entry: Entry) -> tuple[str, int]:
     return pat, flags
 
 
-class Found(list):
+class Found(list[Match]):
     """Matches of one text, with a per-kind index built on first use."""
 
     def of(self, *kinds: str) -> list[Match]:
-        by = self.__dict__.get("_by")
+        by: dict[str, list[Match]] | None = self.__dict__.get("_by")
         if by is None:
             by = {}
             for m in self:

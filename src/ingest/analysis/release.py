@@ -18,7 +18,7 @@ from ingest.analysis import speakers as sp
 from ingest.analysis import topics as tp
 from ingest.analysis.gazetteer import LANGS, matcher
 from ingest.analysis.matcher import Match, longest, of
-from ingest.analysis.text import fold, fold_pattern, is_arabic
+from ingest.analysis.text import Folded, fold, fold_pattern, is_arabic
 
 _CAP_RUN = re.compile(
     r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+)(?:\s+(?:(?:de|da|del|van|von|bin|al|el|dos)"
@@ -104,7 +104,7 @@ def _quote_spans(body: str, quotes: Sequence[tuple[str, str | None]]) -> list[tu
 
 
 def _person_mentions(
-    folded, matches: Sequence[Match], speakers: Sequence[sp.Speaker], lang: str
+    folded: Folded, matches: Sequence[Match], speakers: Sequence[sp.Speaker], lang: str
 ) -> list[mn.Mention]:
     """Speakers' names where the body writes them (full, or the surname after a title),
     and, in Latin scripts, capitalised names right after a role or courtesy title."""

@@ -112,6 +112,10 @@ MAX_NAME_WORDS = 5
 _ARTICLES = frozenset({"the", "la", "le", "les", "el", "los", "las", "l'", "l’"})
 
 
+# (name, role, role_en, organisation, organisation_code) of one attribution
+Parsed = tuple[str | None, str | None, str | None, str | None, str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Speaker:
     quote_ordinal: int
@@ -124,9 +128,7 @@ class Speaker:
     resolved_from: str | None = None  # the surname-only form, when resolved
 
 
-def parse_attribution(
-    text: str, matcher: Matcher
-) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+def parse_attribution(text: str, matcher: Matcher) -> Parsed:
     """(name, role, role_en, organisation, organisation_code) of one attribution string."""
     text = text.strip(" ,.:;،")
     if not text:
@@ -150,7 +152,9 @@ def _covered(s: int, e: int, spans: Sequence[Match]) -> bool:
     return any(m.start < e and s < m.end for m in spans)
 
 
-def _parse_latin(text: str, roles: list[Match], orgs: list[Match], countries: list[Match]) -> tuple:
+def _parse_latin(
+    text: str, roles: list[Match], orgs: list[Match], countries: list[Match]
+) -> Parsed:
     honorific = [m for m in roles if m.entry.form == "honorific"]
     titles = [m for m in roles if m.entry.form != "honorific"]
     # name candidates: runs of capitalised tokens outside roles, organisations, countries
@@ -238,7 +242,7 @@ def _parse_latin(text: str, roles: list[Match], orgs: list[Match], countries: li
     return name, role or None, role_en if role else None, org, org_code
 
 
-def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match]) -> tuple:
+def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match]) -> Parsed:
     honorific = [m for m in roles if m.entry.form == "honorific"]
     titles = [m for m in roles if m.entry.form != "honorific"]
     blocked: list[tuple[int, int]] = []
@@ -288,7 +292,7 @@ def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match
     return name, role or None, role_en if role else None, org, org_code
 
 
-def _parse_arabic_chunks(text: str, matcher: Matcher) -> tuple:
+def _parse_arabic_chunks(text: str, matcher: Matcher) -> Parsed:
     """ "العميد سامي الخطيب، مدير إدارة مكافحة التزوير": the name from the shortest chunk
     that holds one, the role from another chunk that has a title."""
     parsed = []
@@ -326,7 +330,7 @@ def attribute(
     quotes: Sequence[tuple[str, str | None]], body: str, matcher: Matcher
 ) -> list[Speaker]:
     """One Speaker per attributed quote (quote ordinal as in the quotes table)."""
-    parsed: list[tuple[int, str, tuple]] = []
+    parsed: list[tuple[int, str, Parsed]] = []
     for i, (qtext, spk) in enumerate(quotes):
         if spk:
             spk = _extend(spk, qtext, body, matcher)
@@ -339,11 +343,11 @@ def attribute(
             if found:
                 parsed.append((i, found, parse_attribution(found, matcher)))
     parsed.sort(key=lambda t: t[0])
-    full: dict[str, tuple] = {}
+    full: dict[str, Parsed] = {}
     for _i, _spk, p in parsed:
         if p[0] and len(p[0].split()) >= 2:
             full.setdefault(_last(p[0]), p)
-    by_role: dict[str, tuple] = {}
+    by_role: dict[str, Parsed] = {}
     for _i, _spk, p in parsed:
         if p[0] and p[2]:
             by_role.setdefault(p[2], p)
@@ -352,7 +356,7 @@ def attribute(
         resolved_from = None
         if name and len(name.split()) == 1 and _last(name) in full:
             ref = full[_last(name)]
-            if fold_pattern(ref[0]) != fold_pattern(name):
+            if ref[0] and fold_pattern(ref[0]) != fold_pattern(name):
                 resolved_from = name
                 name = ref[0]
                 role, role_en = role or ref[1], role_en or ref[2]
