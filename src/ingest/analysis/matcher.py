@@ -150,6 +150,7 @@ class Matcher:
         span = folded.span if folded.has_gaps else None
         seen: set[tuple[int, int, str, str, str]] = set()
         append = out.append
+        new = tuple.__new__  # a NamedTuple's own __new__ is Python code: skipped here
         for idx, fs, fe in self._ac.find_matches_as_indexes(text, overlapping=True):
             right_word = fe < n and text[fe].isalnum()
             if right_word and not stem_of[idx]:
@@ -190,7 +191,7 @@ class Matcher:
                 if key in seen:
                     continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
                 seen.add(key)
-                append(Match(s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)]))
+                append(new(Match, (s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)])))
         out.sort(key=_order)
         return out
 

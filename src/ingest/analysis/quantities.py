@@ -42,8 +42,7 @@ _CLAUSE = frozenset(
 )
 _COMPLEMENT = frozenset(["of", "de", "d'", "del", "des", "du", "من"])
 _GENERIC_ITEMS = frozenset({"pills", "medicines", "drugs", "devices", "documents"})
-# A sentence ends at these marks, but not at the point of a decimal (9.7).
-_SENTENCE_END = re.compile(r"[!?؟;؛\n]|(?<!\d)\.|\.(?!\d)")
+_PUNCT = re.compile(r"[.!?؟;؛\n]")
 _SYMBOL_BEFORE = re.compile(r"(US\$|R\$|C\$|A\$|\$|€|£)\s?\Z")
 _SYMBOLS = {"US$": "USD", "$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "€": "EUR", "£": "GBP"}
 _PERCENT_AFTER = re.compile(r"^\s?(?:%|٪)")
@@ -153,8 +152,14 @@ class _Sentences:
 
     def at(self, pos: int) -> tuple[int, int]:
         if self.ends is None:
-            self.ends = [m.start() for m in _SENTENCE_END.finditer(self.text)]
-            self.starts = [e + 1 for e in self.ends]
+            t, n, ends = self.text, self.n, []
+            for m in _PUNCT.finditer(t):
+                i = m.start()
+                if t[i] == "." and 0 < i < n - 1 and t[i - 1].isdigit() and t[i + 1].isdigit():
+                    continue  # the point of a decimal (9.7)
+                ends.append(i)
+            self.ends = ends
+            self.starts = [e + 1 for e in ends]
         i = bisect.bisect_left(self.ends, pos)
         start = self.starts[i - 1] if i > 0 else 0
         end = self.ends[i] if i < len(self.ends) else self.n

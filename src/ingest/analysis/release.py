@@ -26,6 +26,9 @@ _CAP_RUN = re.compile(
 )
 
 
+_FIELD_ORDER = {"title": 0, "subtitle": 1, "dateline": 2}
+
+
 @dataclass(slots=True)
 class ReleaseAnalysis:
     mentions: list[mn.Mention] = field(default_factory=list)
@@ -88,9 +91,7 @@ def analyze(
     if body_folded is not None:
         out.mentions += _person_mentions(body_folded, body_matches, out.speakers, lang)
     out.topics = tp.score_topics(evidence)
-    out.mentions.sort(
-        key=lambda m: ({"title": 0, "subtitle": 1, "dateline": 2}.get(m.field, 3), m.start, m.kind)
-    )
+    out.mentions.sort(key=lambda m: (_FIELD_ORDER.get(m.field, 3), m.start, m.kind))
     return out
 
 

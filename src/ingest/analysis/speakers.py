@@ -128,8 +128,12 @@ class Speaker:
     resolved_from: str | None = None  # the surname-only form, when resolved
 
 
+# Attributions repeat from release to release ("INTERPOL Secretary General Jürgen Stock"):
+# each is read once per process.
+@functools.lru_cache(maxsize=8192)
 def parse_attribution(text: str, matcher: Matcher) -> Parsed:
-    """(name, role, role_en, organisation, organisation_code) of one attribution string."""
+    """(name, role, role_en, organisation, organisation_code) of one attribution string
+    (a pure function of the two: cached)."""
     text = text.strip(" ,.:;،")
     if not text:
         return None, None, None, None, None
