@@ -107,7 +107,7 @@ def pipeline_with_and_without(n: int, families: int) -> None:
 
     for lang in ("en", "fr", "es", "ar"):
         analyze(lang, title="warm", subtitle=None, dateline=None, body="warm up")
-    real_payload, real_tables = pagepool._analysis_payload, tf.analysis_tables
+    real_payload, real_tables = pagepool.analysis_payload, tf.analysis_tables
 
     def no_tables(structured, payloads=None):
         frames, _ = real_tables(structured.clear(), {})
@@ -116,7 +116,7 @@ def pipeline_with_and_without(n: int, families: int) -> None:
     results = {}
     runs = (("with analysis", False), ("without", True)) * 3
     for label, off in runs:
-        pagepool._analysis_payload = (lambda rec: None) if off else real_payload
+        pagepool.analysis_payload = (lambda rec: None) if off else real_payload
         tf.analysis_tables = no_tables if off else real_tables
         with tempfile.TemporaryDirectory() as d:
             settings = load_settings(lake=Path(d), base_url="http://127.0.0.1", env={})
@@ -140,7 +140,7 @@ def pipeline_with_and_without(n: int, families: int) -> None:
                 if k not in ("fetch", "land_total")
             )
         )
-    pagepool._analysis_payload, tf.analysis_tables = real_payload, real_tables
+    pagepool.analysis_payload, tf.analysis_tables = real_payload, real_tables
     extra = results["with analysis"] / results["without"] - 1
     print(
         f"analysis adds {extra * 100:.1f}% to the per-page CPU of extract+transform+"

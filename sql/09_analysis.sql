@@ -5,26 +5,34 @@
 -- Rows of releases that are no longer current (gone) are left out, as in every view.
 
 -- Countries (ISO 3166-1 alpha-2), places (code = their country), organisations (code = a
--- short name where the lexicon knows it), named operations and persons, one row per mention.
+-- short name where the lexicon knows it), named operations and persons, one row per mention,
+-- in every field of the release: `field` says which ('title', 'subtitle', 'dateline' or
+-- 'body') and the offsets index that field.
 -- form: name | alias | demonym (countries), cldr | table (places), table | pattern (orgs).
-CREATE OR REPLACE VIEW mentions AS
+CREATE OR REPLACE VIEW field_mentions AS
 SELECT m.release_id, m.kind, m.text, m.code, m.start, m."end", m.field, m.form, m.ordinal,
        m.language, m.year
 FROM read_parquet('{{lake}}/mentions/*/*/*.parquet', hive_partitioning = true,
                   union_by_name = true, hive_types = {'language': VARCHAR, 'year': INTEGER}) AS m
 WHERE m.release_id IN (SELECT release_id FROM releases);
 
+-- The mentions in the body: offsets into releases.body_text, so body_text[start:end] = text
+-- (title, standfirst and dateline mentions are in field_mentions).
+CREATE OR REPLACE VIEW mentions AS
+SELECT * FROM field_mentions WHERE field = 'body';
+
 -- Arrests, seizures (amount, unit t | kg | l | m3 | units | ISO 4217, item), rescued,
 -- victims_identified, suspects_identified, victims, money, and counts of countries,
 -- officials and participants. `number` is the number as printed ("3,2", "١٢٠", "1 900"),
--- `value` its value (DOUBLE), `qualifier` more_than | about | up_to | less_than.
+-- `value` its value (DOUBLE), `qualifier` more_than | about | up_to | less_than. Read from
+-- the body only: offsets into releases.body_text.
 CREATE OR REPLACE VIEW quantities AS
 SELECT q.release_id, q.kind, q.value, q.unit, q.item, q.text, q.start, q."end", q.number,
        q.qualifier, q.field, q.ordinal, q.language, q.year,
        CASE q.unit WHEN 't' THEN q.value * 1000 WHEN 'kg' THEN q.value END AS mass_kg
 FROM read_parquet('{{lake}}/quantities/*/*/*.parquet', hive_partitioning = true,
                   union_by_name = true, hive_types = {'language': VARCHAR, 'year': INTEGER}) AS q
-WHERE q.release_id IN (SELECT release_id FROM releases);
+WHERE q.release_id IN (SELECT release_id FROM releases) AND q.field = 'body';
 
 -- One row per attributed quote: the person (as written in the release's language), the
 -- role and organisation as written, with role_en / organisation_code to compare across
@@ -78,9 +86,9 @@ SELECT r.release_id, r.language, r.published_date, r.translation_key, r.dateline
        nullif(trim(coalesce(nullif(regexp_extract(r.dateline, '\(([^)]+)\)', 1), ''),
                             regexp_extract(r.dateline, ',\s*(.+)$', 1))), '') AS country,
        coalesce(
-           (SELECT m.code FROM mentions m WHERE m.release_id = r.release_id
+           (SELECT m.code FROM field_mentions m WHERE m.release_id = r.release_id
               AND m.field = 'dateline' AND m.kind = 'country' ORDER BY m.start LIMIT 1),
-           (SELECT m.code FROM mentions m WHERE m.release_id = r.release_id
+           (SELECT m.code FROM field_mentions m WHERE m.release_id = r.release_id
               AND m.field = 'dateline' AND m.kind = 'place' ORDER BY m.start LIMIT 1)
        ) AS country_code
 FROM releases AS r
@@ -94,7 +102,7 @@ CREATE OR REPLACE VIEW country_by_year AS
 SELECT r.year, m.code AS country_code, count(DISTINCT r.translation_key) AS stories,
        count(DISTINCT r.release_id) AS releases, count(*) AS mentions,
        list(DISTINCT r.language ORDER BY r.language) AS languages
-FROM mentions AS m JOIN releases AS r USING (release_id)
+FROM field_mentions AS m JOIN releases AS r USING (release_id)
 WHERE m.kind = 'country'
 GROUP BY ALL;
 
@@ -105,7 +113,7 @@ SELECT t.topic, r.year, m.code AS country_code, count(DISTINCT r.translation_key
        count(DISTINCT r.release_id) AS releases
 FROM topics AS t
 JOIN releases AS r USING (release_id)
-JOIN mentions AS m ON m.release_id = t.release_id AND m.kind = 'country'
+JOIN field_mentions AS m ON m.release_id = t.release_id AND m.kind = 'country'
 GROUP BY ALL;
 
 -- Topics per month across languages: stories (families) and releases, per language too.
@@ -137,7 +145,7 @@ CREATE OR REPLACE VIEW operation_results AS
 WITH named AS (
     SELECT DISTINCT r.translation_key, coalesce(m.code, lower(m.text)) AS operation,
            m.code IS NOT NULL AS latin
-    FROM mentions AS m JOIN releases AS r USING (release_id)
+    FROM field_mentions AS m JOIN releases AS r USING (release_id)
     WHERE m.kind = 'operation'
 ),
 -- a family that names the operation in Latin script ("Jade Tide") counts under that name

@@ -295,3 +295,25 @@ def test_the_lexicon_cache_is_private_and_equal_to_a_fresh_build(tmp_path, monke
     folder.chmod(0o777)  # a folder others can write to is never read from
     (next(folder.glob("*.pickle"))).write_bytes(b"not a pickle")
     assert g.cached_entries("fr") == fresh
+
+
+def test_a_matcher_from_its_cached_state_finds_what_a_fresh_one_finds(tmp_path, monkeypatch):
+    import pickle
+    import tempfile
+
+    from ingest.analysis import gazetteer as g
+    from ingest.analysis.matcher import Matcher
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    body = "تم ضبط 3,2 أطنان من الكوكايين في نيوزيلندا والإمارات العربية المتحدة"
+    fresh = Matcher(g.entries_for("ar"))
+    again = Matcher.from_state(pickle.loads(pickle.dumps(fresh.state())))
+    assert again.patterns == fresh.patterns and again.entries == fresh.entries
+    assert list(again.find(fold(body))) == list(fresh.find(fold(body)))
+    g.matcher.cache_clear()
+    try:
+        assert list(g.matcher("ar").find(fold(body))) == list(fresh.find(fold(body)))  # miss
+        g.matcher.cache_clear()
+        assert list(g.matcher("ar").find(fold(body))) == list(fresh.find(fold(body)))  # hit
+    finally:
+        g.matcher.cache_clear()

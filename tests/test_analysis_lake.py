@@ -49,18 +49,28 @@ def test_the_seed_dateline_is_abu_dhabi_in_ae(con):
 def test_the_seed_names_new_zealand_and_the_emirates_with_offsets(con):
     for rid in seed_ids(con):
         rows = con.execute(
-            'SELECT m.code, m.text, m.field, m.start, m."end", r.body_text, r.dateline '
+            'SELECT m.code, m.text, m.start, m."end", r.body_text '
             "FROM mentions m JOIN releases r USING (release_id) "
             "WHERE m.release_id = ? AND m.kind = 'country'",
             [rid],
         ).fetchall()
         by_code = {}
-        for code, text, field, start, end, body, dateline in rows:
-            source = body if field == "body" else dateline
-            assert source[start:end] == text
+        for code, text, start, end, body in rows:
+            assert body[start:end] == text
             by_code.setdefault(code, []).append(text)
         assert "نيوزيلندا" in by_code["NZ"]
-        assert "الإمارات العربية المتحدة" in by_code["AE"]
+        # the Emirates are named in the dateline only ("أبوظبي (الإمارات العربية المتحدة)"),
+        # which extraction keeps out of body_text: a field_mentions row whose offsets
+        # index releases.dateline, never a `mentions` row with offsets into another string
+        assert "AE" not in by_code
+        dateline = con.execute(
+            'SELECT m.kind, m.code, m.text, m.start, m."end", r.dateline FROM field_mentions m '
+            "JOIN releases r USING (release_id) WHERE m.release_id = ? AND m.field = 'dateline'",
+            [rid],
+        ).fetchall()
+        assert all(d[5][d[3] : d[4]] == d[2] for d in dateline)
+        assert ("country", "AE", "الإمارات العربية المتحدة") in {d[:3] for d in dateline}
+        assert ("place", "AE", "أبوظبي") in {d[:3] for d in dateline}
 
 
 def test_the_seed_quantities(con):
@@ -100,7 +110,7 @@ def test_the_seed_topics(con):
 
 
 def test_every_offset_points_at_its_text(con):
-    for table in ("mentions", "quantities", "topic_evidence"):
+    for table in ("field_mentions", "topic_evidence"):
         bad = con.sql(
             f"SELECT count(*) FROM {table} t JOIN releases r USING (release_id) WHERE "
             "substr(CASE t.field WHEN 'body' THEN r.body_text WHEN 'title' THEN r.title "
@@ -109,6 +119,27 @@ def test_every_offset_points_at_its_text(con):
         ).fetchall()[0][0]
         total = con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         assert total > 0 and bad == 0, table
+
+
+def test_every_mention_and_quantity_indexes_body_text(con):
+    """The issue's contract, in Python: body_text[start:end] == text for every row."""
+    fields = {r[0] for r in con.sql("SELECT DISTINCT field FROM field_mentions").fetchall()}
+    assert {"body", "dateline", "title"} <= fields  # there are others to keep out
+    for view in ("mentions", "quantities"):
+        rows = con.sql(
+            f'SELECT v.text, v.start, v."end", r.body_text FROM {view} v '
+            "JOIN releases r USING (release_id)"
+        ).fetchall()
+        assert len(rows) > 20, view
+        bad = [(t, s, e) for t, s, e, body in rows if body is None or body[s:e] != t]
+        assert not bad, (view, bad[:5])
+        # and the view has every such row there is: none of the body is left out
+        n_body = con.sql(
+            f"SELECT count(*) FROM field_{view} WHERE field = 'body'"
+            if view == "mentions"
+            else "SELECT count(*) FROM quantities"
+        ).fetchall()[0][0]
+        assert n_body == len(rows)
 
 
 def test_the_views_have_the_columns_the_issue_lists(con):

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import analysis_lake  # tests/ is on the path (rootdir conftest)
+import polars as pl
 import pytest
 
 from ingest import pipeline
@@ -156,3 +157,24 @@ def test_a_screenshot_of_the_report(report, tmp_path):
     assert shot.exists() and shot.stat().st_size > 50_000, run.stderr[-2000:]
     # kept for a person to look at: the path is printed with -s
     print(f"report screenshot: {shot}")
+
+
+def test_the_largest_seizures_count_each_story_once(report):
+    from ingest import analyst_report
+    from ingest.views import connect
+
+    con = connect(report.parent / "lake")
+    try:
+        seizures = analyst_report._queries(con)["seizures"]
+        per_version = con.sql(
+            "SELECT count(*) FROM quantities q JOIN releases r USING (release_id) "
+            "WHERE q.kind = 'seizure' AND q.mass_kg = 12000 AND q.item = 'cocaine'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    jade = seizures.filter((pl.col("item") == "cocaine") & (pl.col("mass_kg") == 12000))
+    assert per_version == 4  # the Jade Tide story reports it in en, fr, es and ar
+    assert jade.height == 1 and jade["languages"][0] == "en fr es ar"
+    assert jade["versions"][0] == 4 and jade["language"][0] == "en"
+    text = report.read_text(encoding="utf-8")
+    assert text.count("cocaine · 2024") == text.count("cocaine · 2024-") >= 1

@@ -9,15 +9,25 @@ Why this and not plotly with its JavaScript inlined (measured on the same seven 
 a 20-year, 4-language archive, headless Chromium on this machine): 245 KB vs 4.9 MB per
 file, drawn 80-310 ms after opening vs 1.36-1.62 s, and nothing to execute. The cost:
 no hover tooltips; the numbers behind each chart are printed under it instead.
+
+Top countries are a bar chart, not a map: a world map needs country shapes, and no package
+we can install offline ships them (vega_datasets bundles only its small tables, and its
+world-110m TopoJSON is fetched from a CDN; geodatasets downloads at run time), while the
+file must open without a network. The largest seizures count each story's seizure once,
+however many language versions report it (one bar per story, item and mass, labelled with
+the versions' languages).
 (`markdown` run reports of the flows are `ingest.report`, a different thing.)
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import polars as pl
 
 from ingest import lake as lk
@@ -27,6 +37,7 @@ WIDTH = 640
 TOP = 15
 LANG_ORDER = ["en", "fr", "es", "ar"]
 LANG_COLOURS = ["#1f77b4", "#d62728", "#ff7f0e", "#2ca02c"]
+_LANGS_SQL = "[" + ", ".join(f"'{lang}'" for lang in LANG_ORDER) + "]"
 
 
 def _country_names() -> dict[str, str]:
@@ -35,13 +46,13 @@ def _country_names() -> dict[str, str]:
     return dict(Locale.parse("en").territories)
 
 
-def _svg(spec: dict) -> str:
+def _svg(spec: dict[str, Any]) -> str:
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(spec)
+    return str(vlc.vegalite_to_svg(spec))
 
 
-def _empty(title: str, message: str) -> dict:
+def _empty(title: str, message: str) -> dict[str, Any]:
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": title,
@@ -53,19 +64,22 @@ def _empty(title: str, message: str) -> dict:
     }
 
 
-def _chart(frame: pl.DataFrame, build, title: str, empty: str) -> dict:
+def _chart(
+    frame: pl.DataFrame, build: Callable[[pl.DataFrame], Any], title: str, empty: str
+) -> dict[str, Any]:
     if frame.is_empty():
         return _empty(title, empty)
-    return build(frame).to_dict()  # the section heading is the title
+    spec: dict[str, Any] = build(frame).to_dict()  # the section heading is the title
+    return spec
 
 
-def _queries(con) -> dict[str, pl.DataFrame]:
+def _queries(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     q = {
         "per_month": "SELECT date_trunc('month', published_date)::DATE AS month, language, "
         "count(*) AS releases FROM releases GROUP BY ALL ORDER BY 1, 2",
         "topics": "SELECT month, topic, stories FROM topic_by_month ORDER BY month, topic",
         "countries": "SELECT m.code AS country_code, count(DISTINCT r.translation_key) AS "
-        "stories FROM mentions m JOIN releases r USING (release_id) WHERE "
+        "stories FROM field_mentions m JOIN releases r USING (release_id) WHERE "
         "m.kind = 'country' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT " + str(TOP),
         "coverage": "WITH f AS (SELECT translation_key, min(published_date) AS first "
         "FROM releases GROUP BY 1) SELECT r.language, count(*) AS stories, "
@@ -73,10 +87,17 @@ def _queries(con) -> dict[str, pl.DataFrame]:
         "avg(date_diff('day', f.first, r.published_date)) AS mean_lag_days "
         "FROM releases r JOIN f USING (translation_key) GROUP BY 1",
         "families": "SELECT count(*) AS n FROM release_families",
-        "seizures": "SELECT coalesce(q.item, 'unspecified') AS item, q.mass_kg, q.text, "
-        "r.language, r.published_date, r.title FROM quantities q JOIN releases r "
-        "USING (release_id) WHERE q.kind = 'seizure' AND q.mass_kg IS NOT NULL "
-        "ORDER BY q.mass_kg DESC LIMIT " + str(TOP),
+        # one row per seizure of a story: its language versions report the same seizure
+        "seizures": "WITH s AS (SELECT r.translation_key, coalesce(q.item, 'unspecified') "
+        "AS item, q.mass_kg, q.text, r.language, r.published_date, r.title, "
+        "list_position(" + _LANGS_SQL + ", r.language) AS pref FROM quantities q "
+        "JOIN releases r USING (release_id) WHERE q.kind = 'seizure' AND q.mass_kg IS NOT "
+        "NULL) SELECT item, mass_kg, arg_min(text, pref) AS text, arg_min(language, pref) "
+        "AS language, min(published_date) AS published_date, arg_min(title, pref) AS title, "
+        "array_to_string(list_transform(list_sort(list_distinct(list(pref))), "
+        "lambda p: " + _LANGS_SQL + "[p]), ' ') AS languages, "
+        "count(DISTINCT language) AS versions FROM s GROUP BY translation_key, item, mass_kg "
+        "ORDER BY mass_kg DESC, published_date, item LIMIT " + str(TOP),
         "quoted": "SELECT name, role, quotes, stories FROM people ORDER BY quotes DESC, "
         "name LIMIT " + str(TOP),
         "quarantine": "SELECT stage || ': ' || reason AS reason, count(*) AS pages "
@@ -87,167 +108,187 @@ def _queries(con) -> dict[str, pl.DataFrame]:
     return {k: con.sql(v).pl() for k, v in q.items()}
 
 
-def _specs(d: dict[str, pl.DataFrame]) -> list[tuple[str, str, dict, str]]:
+Section = tuple[str, str, dict[str, Any], str]  # id, heading, Vega-Lite spec, note
+
+
+def _specs(d: dict[str, pl.DataFrame]) -> list[Section]:
     """(id, heading, Vega-Lite spec, note) for every chart, in reading order."""
+    cov = _coverage(d)
+    return [
+        _per_month(d["per_month"]),
+        _topics(d["topics"]),
+        _countries(d["countries"]),
+        _coverage_chart(cov, int(d["families"]["n"][0]) if len(d["families"]) else 0),
+        _lag(cov),
+        _seizures(d["seizures"]),
+        _quoted(d["quoted"]),
+        _quarantine(d["quarantine"]),
+        _runs(d["runs"]),
+    ]
+
+
+def _lang_scale() -> Any:
     import altair as alt
 
+    return alt.Scale(domain=LANG_ORDER, range=LANG_COLOURS)
+
+
+def _hbar(f: pl.DataFrame, x: str, y: str, colour: str, row_px: int = 18) -> Any:
+    """Horizontal bars, longest first: the shape of every top-N chart here."""
+    import altair as alt
+
+    return (
+        alt.Chart(f)
+        .mark_bar(color=colour)
+        .encode(x=alt.X(x), y=alt.Y(y, sort="-x", title=None))
+        .properties(width=WIDTH, height=max(60, row_px * len(f)))
+    )
+
+
+def _per_month(f: pl.DataFrame) -> Section:
+    import altair as alt
+
+    def build(f: pl.DataFrame) -> Any:
+        return (
+            alt.Chart(f)
+            .mark_line(point=len(f) < 60)
+            .encode(
+                x=alt.X("month:T", title=None),
+                y=alt.Y("releases:Q", title="releases"),
+                color=alt.Color("language:N", scale=_lang_scale()),
+            )
+            .properties(width=WIDTH, height=220)
+        )
+
+    heading = "Releases per month, by language"
+    total = int(f["releases"].sum()) if len(f) else 0
+    return ("per-month", heading, _chart(f, build, heading, "no releases yet"), f"{total} releases")
+
+
+def _topics(f: pl.DataFrame) -> Section:
+    import altair as alt
+
+    def build(f: pl.DataFrame) -> Any:
+        return (
+            alt.Chart(f)
+            .mark_bar()
+            .encode(
+                x=alt.X("yearmonth(month):T", title=None),
+                y=alt.Y("sum(stories):Q", title="stories"),
+                color=alt.Color("topic:N", scale=alt.Scale(scheme="tableau20")),
+            )
+            .properties(width=WIDTH, height=260)
+        )
+
+    return (
+        "topics",
+        "Topics over time (stories: a release family counts once)",
+        _chart(f, build, "Topics over time", "no topics tagged yet"),
+        "Crime areas from the reviewed keyword table (src/ingest/analysis/data/topics.csv).",
+    )
+
+
+def _countries(f: pl.DataFrame) -> Section:
     names = _country_names()
-    lang_scale = alt.Scale(domain=LANG_ORDER, range=LANG_COLOURS)
-    out = []
-    out.append(
-        (
-            "per-month",
-            "Releases per month, by language",
-            _chart(
-                d["per_month"],
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_line(point=len(f) < 60)
-                    .encode(
-                        x=alt.X("month:T", title=None),
-                        y=alt.Y("releases:Q", title="releases"),
-                        color=alt.Color("language:N", scale=lang_scale),
-                    )
-                    .properties(width=WIDTH, height=220)
-                ),
-                "Releases per month, by language",
-                "no releases yet",
-            ),
-            f"{int(d['per_month']['releases'].sum()) if len(d['per_month']) else 0} releases",
-        )
-    )
-    out.append(
-        (
-            "topics",
-            "Topics over time (stories: a release family counts once)",
-            _chart(
-                d["topics"],
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_bar()
-                    .encode(
-                        x=alt.X("yearmonth(month):T", title=None),
-                        y=alt.Y("sum(stories):Q", title="stories"),
-                        color=alt.Color("topic:N", scale=alt.Scale(scheme="tableau20")),
-                    )
-                    .properties(width=WIDTH, height=260)
-                ),
-                "Topics over time",
-                "no topics tagged yet",
-            ),
-            "Crime areas from the reviewed keyword table (src/ingest/analysis/data/topics.csv).",
-        )
-    )
-    countries = d["countries"].with_columns(
+    countries = f.with_columns(
         pl.col("country_code")
         .replace_strict(names, default=pl.col("country_code"))
         .alias("country")
     )
-    out.append(
-        (
-            "countries",
-            f"Top {TOP} countries named (stories)",
-            _chart(
-                countries,
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_bar(color="#4c78a8")
-                    .encode(x=alt.X("stories:Q"), y=alt.Y("country:N", sort="-x", title=None))
-                    .properties(width=WIDTH, height=max(60, 18 * len(f)))
-                ),
-                "Top countries",
-                "no countries found yet",
-            ),
-            ", ".join(f"{r['country']} {r['stories']}" for r in countries.iter_rows(named=True)),
-        )
+    return (
+        "countries",
+        f"Top {TOP} countries named (stories)",
+        _chart(
+            countries,
+            lambda f: _hbar(f, "stories:Q", "country:N", "#4c78a8"),
+            "Top countries",
+            "no countries found yet",
+        ),
+        ", ".join(f"{r['country']} {r['stories']}" for r in countries.iter_rows(named=True)),
     )
+
+
+def _coverage(d: dict[str, pl.DataFrame]) -> pl.DataFrame:
     families = int(d["families"]["n"][0]) if len(d["families"]) else 0
-    cov = d["coverage"].with_columns(
+    return d["coverage"].with_columns(
         (pl.col("stories") / max(families, 1) * 100).round(1).alias("coverage_pct"),
         pl.col("median_lag_days").fill_null(0).alias("median_lag_days"),
     )
-    out.append(
-        (
-            "coverage",
-            "Translation coverage: share of stories in each language",
-            _chart(
-                cov,
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_bar()
-                    .encode(
-                        x=alt.X("language:N", sort=LANG_ORDER, title=None),
-                        y=alt.Y(
-                            "coverage_pct:Q", title="% of stories", scale=alt.Scale(domain=[0, 100])
-                        ),
-                        color=alt.Color("language:N", scale=lang_scale, legend=None),
-                    )
-                    .properties(width=WIDTH // 2, height=200)
-                ),
-                "Translation coverage",
-                "no releases yet",
-            ),
-            f"{families} stories (release families).",
+
+
+def _by_language(f: pl.DataFrame, y: Any) -> Any:
+    import altair as alt
+
+    return (
+        alt.Chart(f)
+        .mark_bar()
+        .encode(
+            x=alt.X("language:N", sort=LANG_ORDER, title=None),
+            y=y,
+            color=alt.Color("language:N", scale=_lang_scale(), legend=None),
         )
+        .properties(width=WIDTH // 2, height=200)
     )
-    out.append(
-        (
-            "lag",
-            "Translation lag: days after a story's first version (median)",
-            _chart(
-                cov,
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_bar()
-                    .encode(
-                        x=alt.X("language:N", sort=LANG_ORDER, title=None),
-                        y=alt.Y("median_lag_days:Q", title="days (median)"),
-                        color=alt.Color("language:N", scale=lang_scale, legend=None),
-                    )
-                    .properties(width=WIDTH // 2, height=200)
-                ),
-                "Translation lag",
-                "no releases yet",
-            ),
-            "; ".join(
-                f"{r['language']}: median {r['median_lag_days']:g} d, mean "
-                f"{(r['mean_lag_days'] or 0):.1f} d"
-                for r in cov.iter_rows(named=True)
-            ),
-        )
+
+
+def _coverage_chart(cov: pl.DataFrame, families: int) -> Section:
+    import altair as alt
+
+    y = alt.Y("coverage_pct:Q", title="% of stories", scale=alt.Scale(domain=[0, 100]))
+    return (
+        "coverage",
+        "Translation coverage: share of stories in each language",
+        _chart(cov, lambda f: _by_language(f, y), "Translation coverage", "no releases yet"),
+        f"{families} stories (release families).",
     )
-    seiz = d["seizures"].with_columns(
+
+
+def _lag(cov: pl.DataFrame) -> Section:
+    import altair as alt
+
+    y = alt.Y("median_lag_days:Q", title="days (median)")
+    return (
+        "lag",
+        "Translation lag: days after a story's first version (median)",
+        _chart(cov, lambda f: _by_language(f, y), "Translation lag", "no releases yet"),
+        "; ".join(
+            f"{r['language']}: median {r['median_lag_days']:g} d, mean "
+            f"{(r['mean_lag_days'] or 0):.1f} d"
+            for r in cov.iter_rows(named=True)
+        ),
+    )
+
+
+def _seizures(f: pl.DataFrame) -> Section:
+    # one bar per seizure of a story, whatever the number of its language versions
+    seiz = f.with_row_index("rank", offset=1).with_columns(
         (
-            pl.col("item")
+            pl.col("rank").cast(pl.String)
+            + ". "
+            + pl.col("item")
             + " · "
-            + pl.col("language")
-            + " "
             + pl.col("published_date").cast(pl.String)
+            + " ("
+            + pl.col("languages")
+            + ")"
         ).alias("seizure")
     )
-    out.append(
-        (
-            "seizures",
-            f"The {TOP} largest seizures by mass (kg)",
-            _chart(
-                seiz,
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_bar(color="#e45756")
-                    .encode(
-                        x=alt.X("mass_kg:Q", title="kg"),
-                        y=alt.Y("seizure:N", sort="-x", title=None),
-                    )
-                    .properties(width=WIDTH, height=max(60, 18 * len(f)))
-                ),
-                "Largest seizures",
-                "no seizures found yet",
-            ),
-            # each quoted text isolated (FSI...PDI), so Arabic and Latin do not reorder each other
-            "; ".join(f"\u2068{r['text']}\u2069" for r in seiz.head(5).iter_rows(named=True)),
-        )
+    return (
+        "seizures",
+        f"The {TOP} largest seizures by mass (kg), each story once",
+        _chart(
+            seiz,
+            lambda f: _hbar(f, "mass_kg:Q", "seizure:N", "#e45756"),
+            "Largest seizures",
+            "no seizures found yet",
+        ),
+        # each quoted text isolated (FSI...PDI), so Arabic and Latin do not reorder each other
+        "; ".join(f"\u2068{r['text']}\u2069" for r in seiz.head(5).iter_rows(named=True)),
     )
-    quoted = d["quoted"].with_columns(
+
+
+def _quoted(f: pl.DataFrame) -> Section:
+    quoted = f.with_columns(
         (
             pl.col("name")
             + pl.when(pl.col("role").is_not_null())
@@ -255,87 +296,68 @@ def _specs(d: dict[str, pl.DataFrame]) -> list[tuple[str, str, dict, str]]:
             .otherwise(pl.lit(""))
         ).alias("person")
     )
-    out.append(
-        (
-            "quoted",
-            f"Who is quoted most (top {TOP})",
-            _chart(
-                quoted,
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_bar(color="#72b7b2")
-                    .encode(x=alt.X("quotes:Q"), y=alt.Y("person:N", sort="-x", title=None))
-                    .properties(width=WIDTH, height=max(60, 18 * len(f)))
-                ),
-                "Who is quoted most",
-                "no attributed quotes yet",
-            ),
-            "Names as written in each "
-            "release's language; roles in English where the role table knows them.",
-        )
+    return (
+        "quoted",
+        f"Who is quoted most (top {TOP})",
+        _chart(
+            quoted,
+            lambda f: _hbar(f, "quotes:Q", "person:N", "#72b7b2"),
+            "Who is quoted most",
+            "no attributed quotes yet",
+        ),
+        "Names as written in each "
+        "release's language; roles in English where the role table knows them.",
     )
-    out.append(
-        (
-            "quarantine",
-            "Quarantine: pages and rows rejected, by reason",
-            _chart(
-                d["quarantine"],
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_bar(color="#b279a2")
-                    .encode(x=alt.X("pages:Q"), y=alt.Y("reason:N", sort="-x", title=None))
-                    .properties(width=WIDTH, height=max(60, 20 * len(f)))
-                ),
-                "Quarantine",
-                "nothing in quarantine",
-            ),
-            f"{int(d['quarantine']['pages'].sum()) if len(d['quarantine']) else 0} in quarantine; "
-            "`ingest replay` re-parses them.",
-        )
+
+
+def _quarantine(f: pl.DataFrame) -> Section:
+    total = int(f["pages"].sum()) if len(f) else 0
+    return (
+        "quarantine",
+        "Quarantine: pages and rows rejected, by reason",
+        _chart(
+            f,
+            lambda f: _hbar(f, "pages:Q", "reason:N", "#b279a2", row_px=20),
+            "Quarantine",
+            "nothing in quarantine",
+        ),
+        f"{total} in quarantine; `ingest replay` re-parses them.",
     )
-    runs = (
-        d["runs"]
-        .with_row_index("run", offset=1)
-        .unpivot(
-            index=["run", "run_id", "flow", "status", "started_at"],
-            on=["new", "updated", "unchanged", "quarantined", "failed"],
-            variable_name="outcome",
-            value_name="pages",
-        )
+
+
+_OUTCOMES = ["new", "updated", "unchanged", "quarantined", "failed"]
+
+
+def _runs(f: pl.DataFrame) -> Section:
+    import altair as alt
+
+    runs = f.with_row_index("run", offset=1).unpivot(
+        index=["run", "run_id", "flow", "status", "started_at"],
+        on=_OUTCOMES,
+        variable_name="outcome",
+        value_name="pages",
     )
-    out.append(
-        (
-            "runs",
-            "Run health: what each run did",
-            _chart(
-                runs,
-                lambda f: (
-                    alt.Chart(f)
-                    .mark_bar()
-                    .encode(
-                        x=alt.X("run:O", title="run (oldest first)"),
-                        y=alt.Y("sum(pages):Q", title="pages"),
-                        color=alt.Color(
-                            "outcome:N",
-                            scale=alt.Scale(
-                                domain=["new", "updated", "unchanged", "quarantined", "failed"],
-                                range=["#54a24b", "#4c78a8", "#bab0ac", "#b279a2", "#e45756"],
-                            ),
-                        ),
-                    )
-                    .properties(width=WIDTH, height=200)
-                ),
-                "Run health",
-                "no runs recorded yet",
-            ),
-            ", ".join(
-                f"{s} {n}" for s, n in d["runs"].group_by("status").len().sort("status").iter_rows()
+
+    def build(f: pl.DataFrame) -> Any:
+        colours = ["#54a24b", "#4c78a8", "#bab0ac", "#b279a2", "#e45756"]
+        return (
+            alt.Chart(f)
+            .mark_bar()
+            .encode(
+                x=alt.X("run:O", title="run (oldest first)"),
+                y=alt.Y("sum(pages):Q", title="pages"),
+                color=alt.Color("outcome:N", scale=alt.Scale(domain=_OUTCOMES, range=colours)),
             )
-            if len(d["runs"])
-            else "no runs",
+            .properties(width=WIDTH, height=200)
         )
+
+    by_status = f.group_by("status").len().sort("status").iter_rows()
+    return (
+        "runs",
+        "Run health: what each run did",
+        _chart(runs, build, "Run health", "no runs recorded yet"),
+        ", ".join(f"{s} {n}" for s, n in by_status) if len(f) else "no runs",
     )
-    return out
 
 
 _CSS = """

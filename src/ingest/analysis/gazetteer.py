@@ -20,13 +20,15 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar, cast
 
 from ingest.analysis.matcher import ARTOPT, CASED, EXACT, NO_CLITIC, STEM, WEAK, Entry, Matcher
 from ingest.analysis.text import fold_pattern, is_arabic
 
 DATA = Path(__file__).parent / "data"
+_T = TypeVar("_T")
 LANGS = ("en", "fr", "es", "ar")
 EXTRA_CODES = {"XK"}  # Kosovo: user-assigned in ISO 3166, named by CLDR and INTERPOL
 
@@ -351,8 +353,11 @@ def currency_entries(lang: str) -> list[Entry]:
 
 @functools.cache
 def matcher(lang: str) -> Matcher:
-    """The automaton of one language, built once per process from `cached_entries`."""
-    return Matcher(cached_entries(lang))
+    """The automaton of one language, built once per process (its patterns and entries
+    kept between processes, see `cached_entries`)."""
+    return Matcher.from_state(
+        _cached(f"matcher-{_cache_key(lang)}", lambda: Matcher(entries_for(lang)).state())
+    )
 
 
 def _cache_key(lang: str) -> str:
@@ -384,26 +389,31 @@ def cached_entries(lang: str) -> list[Entry]:
     built from, so an edited table or a new Babel builds it again. The folder is this
     user's own (0700, checked), since a pickle another user planted would run code. A
     cache that cannot be read or written is only a miss."""
+    return _cached(_cache_key(lang), lambda: entries_for(lang))
+
+
+def _cached(name: str, build: Callable[[], _T]) -> _T:
+    """`build()`, or what it returned in an earlier process (see `cached_entries`)."""
     folder = Path(tempfile.gettempdir()) / f"press-lake-lexicons-{os.getuid()}"
-    path = folder / f"{_cache_key(lang)}.pickle"
+    path = folder / f"{name}.pickle"
     if _private(folder):
         try:
             with open(path, "rb") as fh:
-                return pickle.load(fh)
+                return cast(_T, pickle.load(fh))
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
             pass
-    entries = entries_for(lang)
+    value = build()
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         if not _private(folder):
-            return entries
+            return value
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump(entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # whole or not at all, for workers starting side by side
     except OSError:
         pass
-    return entries
+    return value
 
 
 def coverage() -> list[dict[str, object]]:

@@ -73,11 +73,11 @@ def _pattern(entry: Entry) -> tuple[str, int]:
     return pat, flags
 
 
-class Found(list):
+class Found(list[Match]):
     """Matches of one text, with a per-kind index built on first use."""
 
     def of(self, *kinds: str) -> list[Match]:
-        by = self.__dict__.get("_by")
+        by: dict[str, list[Match]] | None = self.__dict__.get("_by")
         if by is None:
             by = {}
             for m in self:
@@ -85,9 +85,7 @@ class Found(list):
             self.__dict__["_by"] = by
         if len(kinds) == 1:
             return by.get(kinds[0], [])
-        return sorted(
-            (m for k in kinds for m in by.get(k, [])), key=lambda m: (m.fstart, -m.length)
-        )
+        return sorted((m for k in kinds for m in by.get(k, [])), key=_order)
 
 
 def of(matches: Sequence[Match], *kinds: str) -> list[Match]:
@@ -114,11 +112,30 @@ class Matcher:
             key = (e.kind, e.code, e.flags, e.form, e.value)
             if all((b.kind, b.code, b.flags, b.form, b.value) != key for b in bucket):
                 bucket.append(e)
-        self.patterns = list(by_pattern)
-        self.entries: list[list[Entry]] = [by_pattern[p] for p in self.patterns]
+        self._setup(list(by_pattern), [by_pattern[p] for p in by_pattern])
+
+    def _setup(self, patterns: list[str], entries: list[list[Entry]]) -> None:
+        self.patterns = patterns
+        self.entries = entries
         self._arabic = [is_arabic(p[0]) for p in self.patterns]
         self._stem = [any(e.flags & STEM for e in b) for b in self.entries]
         self._ac = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
+
+    def state(self) -> tuple[list[str], list[list[tuple[str, str, str, int, float, str]]]]:
+        """The folded patterns and their entries as plain data (a pickle of this loads
+        several times faster than one of the entries, and skips folding them again)."""
+        return self.patterns, [
+            [(e.kind, e.code, e.surface, e.flags, e.value, e.form) for e in b] for b in self.entries
+        ]
+
+    @classmethod
+    def from_state(
+        cls, state: tuple[list[str], list[list[tuple[str, str, str, int, float, str]]]]
+    ) -> Matcher:
+        patterns, buckets = state
+        self = cls.__new__(cls)
+        self._setup(list(patterns), [[Entry(*t) for t in b] for b in buckets])
+        return self
 
     def find(self, folded: Folded, kinds: Sequence[str] | None = None) -> Found:
         """Every match that stands as a word, in order of start (overlaps kept)."""
@@ -129,7 +146,11 @@ class Matcher:
         orig = folded.original
         n = len(text)
         arabic_of, stem_of, entries_of = self._arabic, self._stem, self.entries
-        seen: set[tuple] = set()
+        # without dropped characters, folded offsets are original offsets
+        span = folded.span if folded.has_gaps else None
+        seen: set[tuple[int, int, str, str, str]] = set()
+        append = out.append
+        new = tuple.__new__  # a NamedTuple's own __new__ is Python code: skipped here
         for idx, fs, fe in self._ac.find_matches_as_indexes(text, overlapping=True):
             right_word = fe < n and text[fe].isalnum()
             if right_word and not stem_of[idx]:
@@ -141,45 +162,48 @@ class Matcher:
             elif fs and text[fs - 1].isalnum():
                 continue
             for e in entries_of[idx]:
+                flags = e.flags
                 if kinds is not None and e.kind not in kinds:
                     continue
-                if right_word and not e.flags & STEM:
+                if right_word and not flags & STEM:
                     continue
+                ms = fs
                 if arabic:
-                    if e.flags & ARTICLE:
+                    if flags & ARTICLE:
                         if prefix not in ARABIC_ARTICLE_PROCLITICS:
                             continue
-                    elif e.flags & NO_CLITIC:
+                        # report the article with the name: الإمارات, لإمارات in للإمارات
+                        ms = fs - (2 if prefix.endswith("ال") else 1)
+                    elif flags & NO_CLITIC:
                         if prefix:
                             continue
-                    elif prefix not in ARABIC_PROCLITICS and not (
-                        e.flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS
-                    ):
-                        continue
-                ms = fs
-                if e.flags & ARTICLE or (
-                    arabic and e.flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS
-                ):
-                    # report the article with the name: الإمارات, لإمارات in للإمارات
-                    ms = fs - (2 if prefix.endswith("ال") else 1)
-                s, t = folded.span(ms, fe)
-                if e.flags & EXACT:
+                    elif prefix not in ARABIC_PROCLITICS:
+                        if not (flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS):
+                            continue
+                        ms = fs - (2 if prefix.endswith("ال") else 1)
+                s, t = span(ms, fe) if span is not None else (ms, fe)
+                if flags & EXACT:
                     if orig[s:t] != e.surface:
                         continue
-                elif e.flags & CASED and not orig[s].isupper():
+                elif flags & CASED and not orig[s].isupper():
                     continue
                 key = (s, t, e.kind, e.code, e.form)
                 if key in seen:
                     continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
                 seen.add(key)
-                out.append(Match(s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)]))
-        out.sort(key=lambda m: (m.fstart, -m.length))
+                append(new(Match, (s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)])))
+        out.sort(key=_order)
         return out
+
+
+def _order(m: Match) -> tuple[int, int]:
+    """Leftmost first, then longest first."""
+    return m[2], m[2] - m[3]
 
 
 def longest(matches: Iterable[Match]) -> list[Match]:
     """Leftmost-longest non-overlapping matches (ties at one span all kept)."""
-    ordered = sorted(matches, key=lambda m: (m.fstart, -m.length))
+    ordered = sorted(matches, key=_order)
     kept: list[Match] = []
     end = -1
     last: tuple[int, int] | None = None

@@ -152,18 +152,14 @@ class _Sentences:
 
     def at(self, pos: int) -> tuple[int, int]:
         if self.ends is None:
-            t = self.text
-            self.ends = [
-                m.start()
-                for m in _PUNCT.finditer(t)
-                if not (
-                    t[m.start()] == "."
-                    and 0 < m.start() < self.n - 1
-                    and t[m.start() - 1].isdigit()
-                    and t[m.start() + 1].isdigit()
-                )
-            ]
-            self.starts = [e + 1 for e in self.ends]
+            t, n, ends = self.text, self.n, []
+            for m in _PUNCT.finditer(t):
+                i = m.start()
+                if t[i] == "." and 0 < i < n - 1 and t[i - 1].isdigit() and t[i + 1].isdigit():
+                    continue  # the point of a decimal (9.7)
+                ends.append(i)
+            self.ends = ends
+            self.starts = [e + 1 for e in ends]
         i = bisect.bisect_left(self.ends, pos)
         start = self.starts[i - 1] if i > 0 else 0
         end = self.ends[i] if i < len(self.ends) else self.n
@@ -182,137 +178,190 @@ def _gap_ok(gap: str, max_words: int) -> bool:
     return len(words) <= max_words and not any(c.isdigit() for w in words for c in w)
 
 
+@dataclass(slots=True)
+class _Field:
+    """The matches of one field that quantities are read from, indexed once."""
+
+    folded: Folded
+    heads: list[Match]  # what may follow a number: units, counted nouns, items, currencies
+    head_starts: list[int]
+    cues: list[Match]
+    quals: list[Match]
+    items: list[Match]
+    currency_ends: dict[int, Match]
+    sentences: _Sentences
+
+    @classmethod
+    def of(cls, folded: Folded, words: Sequence[Match]) -> _Field:
+        heads = of(words, "unit", "noun", "item", "currency")
+        return cls(
+            folded,
+            heads,
+            [h.fstart for h in heads],
+            of(words, "cue"),
+            of(words, "qual"),
+            of(words, "item"),
+            {w.fend: w for w in of(words, "currency")},
+            _Sentences(folded.text),
+        )
+
+
+# What one reading yields: kind, value, unit, item, folded end of the printed span.
+_Reading = tuple[str, float, str | None, str | None, int]
+
+
 def find_quantities(
     folded: Folded, words: Sequence[Match], field: str, lang: str
 ) -> list[Quantity]:
     """Every quantity in one field, in order."""
-    text, orig = folded.text, folded.original
-    heads = of(words, "unit", "noun", "item", "currency")
-    cues = of(words, "cue")
-    quals = of(words, "qual")
-    items = of(words, "item")
+    f = _Field.of(folded, words)
     out: list[Quantity] = []
     used_heads: set[int] = set()
-    sentences = _Sentences(text)
-    currencies = of(words, "currency")
-    head_starts = [h.fstart for h in heads]
-    cur_ends = {w.fend: w for w in currencies}
     for n in _numbers(folded, words, lang):
-        if _PERCENT_AFTER.match(text[n.fe : n.fe + 2]):
-            continue
-        head = None
-        for k in range(bisect.bisect_left(head_starts, n.fe), len(heads)):
-            h = heads[k]
-            if h.fstart - n.fe > 60:
-                break
-            max_words = 0 if h.entry.kind in ("unit", "currency") else MAX_GAP_WORDS
-            if _gap_ok(text[n.fe : h.fstart], max_words):
-                head = h
-                break
-        o_fs = folded.start(n.fs)
-        short = _SHORT_UNIT.match(orig, folded.end(n.fe))
-        if short is not None and (head is None or head.fstart > n.fe + 3):
-            head = None
-            short_unit = _SHORT_UNITS[short.group(1)]
-        else:
-            short_unit = None
-        sym = _SYMBOL_BEFORE.search(orig, max(0, o_fs - 4), o_fs)
-        before = cur_ends.get(n.fs) or cur_ends.get(n.fs - 1)
-        if head is None and short_unit is None and sym is None and before is None:
-            continue  # a year, a date, an ordinal: nothing is counted
-        s_sent, e_sent = sentences.at(n.fs)
-        code_before = [before] if before is not None else []
-        currency = None
-        if sym:
-            currency = _SYMBOLS[sym.group(1)]
-        elif code_before:
-            currency = code_before[-1].entry.code
-        elif head is not None and head.entry.kind == "currency":
-            currency = head.entry.code
-        qual = next((q.entry.code for q in quals if 0 <= n.fs - q.fend <= 1), None)
-        # the printed span
-        start = n.fs
-        if sym:
-            start_orig = folded.start(n.fs) - len(sym.group(0))
-        elif code_before:
-            start_orig = folded.start(code_before[-1].fstart)
-        else:
-            start_orig = folded.start(start)
-        number = orig[folded.start(n.fs) : folded.end(n.digits_end)]
-        sentence_cues = [c for c in cues if s_sent <= c.fstart < e_sent]
-        kind, unit, item, end = None, None, None, n.fe
-        value = n.value
-        if currency is not None:
-            unit = currency
-            end = head.fend if head is not None and head.entry.kind == "currency" else n.fe
-            cash = _item_after(items, text, end, e_sent)
-            item = cash.entry.code if cash is not None and cash.entry.code == "cash" else None
-            if item == "cash" and cash is not None:
-                end = cash.fend
-            kind = "seizure" if _nearest(sentence_cues, n, ("seizure",)) else "money"
-        elif short_unit is not None:
-            unit, factor = short_unit
-            value *= factor
-            end = n.fe + len(short.group(0))
-            it = _item_after(items, text, end, e_sent)
-            if it is not None:
-                item, end = it.entry.code, it.fend
-            kind = "seizure"
-        elif head is None:
-            continue
-        elif head.entry.kind == "unit":
-            unit = head.entry.code
-            value *= head.entry.value or 1.0
-            end = head.fend
-            it = _item_after(items, text, end, e_sent)
-            if it is not None:
-                item, end = it.entry.code, it.fend
-            kind = "seizure"
-        elif head.entry.kind == "item":
-            if not _nearest(sentence_cues, n, ("seizure",)):
-                continue
-            kind, unit, item, end = "seizure", "units", head.entry.code, head.fend
-            more = _item_after(items, text, end, e_sent)  # "800 ألف قرص من الكبتاغون"
-            if (
-                more is not None
-                and more.entry.code not in _GENERIC_ITEMS
-                and text[end : more.fstart].strip() in _COMPLEMENT
-            ):
-                item, end = more.entry.code, more.fend
-        else:  # a counted noun
-            cls = head.entry.code
-            end = head.fend
-            if cls in ("time", "percent"):
-                continue
-            if cls in ("officials", "participants"):
-                # people at a meeting or in an operation, not "two police officers" killed
-                if _nearest(sentence_cues, n, ("gather",)) is not None:
-                    kind = cls
-            elif cls in _COUNT_KINDS:
-                kind = _COUNT_KINDS[cls]
-            elif cls in _PEOPLE:
-                cue = _nearest(sentence_cues, n, ("arrest", "rescue", "identify", "seizure"))
-                event = cue.entry.code if cue is not None else None
-                if event == "arrest" and cls != "migrants":
-                    kind = "arrests"
-                elif event == "rescue":
-                    kind = "rescued"
-                elif event == "identify" and cls != "migrants":
-                    kind = "suspects_identified" if cls == "persons" else "victims_identified"
-                elif cls == "victims":
-                    kind = "victims"
-            if kind is None:
-                continue
-        if value != value or value <= 0:  # NaN or nothing counted
-            continue
-        if head is not None:
-            used_heads.add(head.fstart)
-        s_o, e_o = start_orig, folded.end(end)
-        out.append(
-            Quantity(kind, float(value), unit, item, number, orig[s_o:e_o], field, s_o, e_o, qual)
-        )
-    out.extend(_duals(folded, heads, items, sentences, field, used_heads))
+        got = _quantity(f, n, field)
+        if got is not None:
+            out.append(got[0])
+            if got[1] is not None:
+                used_heads.add(got[1].fstart)
+    out.extend(_duals(folded, f.heads, f.items, f.sentences, field, used_heads))
     return sorted(out, key=lambda q: q.start)
+
+
+def _head(f: _Field, n: _Num) -> Match | None:
+    """The unit, counted noun, item or currency that follows number `n`, if any."""
+    text = f.folded.text
+    for k in range(bisect.bisect_left(f.head_starts, n.fe), len(f.heads)):
+        h = f.heads[k]
+        if h.fstart - n.fe > 60:
+            break
+        max_words = 0 if h.entry.kind in ("unit", "currency") else MAX_GAP_WORDS
+        if _gap_ok(text[n.fe : h.fstart], max_words):
+            return h
+    return None
+
+
+def _quantity(f: _Field, n: _Num, field: str) -> tuple[Quantity, Match | None] | None:
+    """The quantity number `n` starts (and the head it used), or None."""
+    folded = f.folded
+    text, orig = folded.text, folded.original
+    if _PERCENT_AFTER.match(text[n.fe : n.fe + 2]):
+        return None
+    head = _head(f, n)
+    o_fs = folded.start(n.fs)
+    short = _SHORT_UNIT.match(orig, folded.end(n.fe))
+    short_unit = None
+    if short is not None and (head is None or head.fstart > n.fe + 3):
+        head = None
+        short_unit = _SHORT_UNITS[short.group(1)]
+    sym = _SYMBOL_BEFORE.search(orig, max(0, o_fs - 4), o_fs)
+    before = f.currency_ends.get(n.fs) or f.currency_ends.get(n.fs - 1)
+    if head is None and short_unit is None and sym is None and before is None:
+        return None  # a year, a date, an ordinal: nothing is counted
+    s_sent, e_sent = f.sentences.at(n.fs)
+    currency = None
+    if sym:
+        currency = _SYMBOLS[sym.group(1)]
+        start_orig = o_fs - len(sym.group(0))
+    elif before is not None:
+        currency = before.entry.code
+        start_orig = folded.start(before.fstart)
+    else:
+        start_orig = o_fs
+        if head is not None and head.entry.kind == "currency":
+            currency = head.entry.code
+    cues = [c for c in f.cues if s_sent <= c.fstart < e_sent]
+    reading: _Reading | None
+    if currency is not None:
+        reading = _money(f, n, head, currency, cues, e_sent)
+    elif short is not None and short_unit is not None:
+        short_code, factor = short_unit
+        reading = _measured(f, n.value * factor, short_code, n.fe + len(short.group(0)), e_sent)
+    elif head is None:
+        return None
+    elif head.entry.kind == "unit":
+        value = n.value * (head.entry.value or 1.0)
+        reading = _measured(f, value, head.entry.code, head.fend, e_sent)
+    elif head.entry.kind == "item":
+        reading = _counted_items(f, n, head, cues, e_sent)
+    else:
+        reading = _counted(n, head, cues)
+    if reading is None:
+        return None
+    kind, value, unit, item, end = reading
+    if value != value or value <= 0:  # NaN or nothing counted
+        return None
+    qual = next((q.entry.code for q in f.quals if 0 <= n.fs - q.fend <= 1), None)
+    number = orig[o_fs : folded.end(n.digits_end)]
+    e_o = folded.end(end)
+    text_o = orig[start_orig:e_o]
+    q = Quantity(kind, float(value), unit, item, number, text_o, field, start_orig, e_o, qual)
+    return q, head
+
+
+def _money(
+    f: _Field, n: _Num, head: Match | None, currency: str, cues: Sequence[Match], limit: int
+) -> _Reading:
+    end = head.fend if head is not None and head.entry.kind == "currency" else n.fe
+    cash = _item_after(f.items, f.folded.text, end, limit)
+    item = None
+    if cash is not None and cash.entry.code == "cash":
+        item, end = "cash", cash.fend
+    kind = "seizure" if _nearest(cues, n, ("seizure",)) else "money"
+    return kind, n.value, currency, item, end
+
+
+def _measured(f: _Field, value: float, unit: str, end: int, limit: int) -> _Reading:
+    """A mass, volume or count in a unit: a seizure, with its item when one follows."""
+    it = _item_after(f.items, f.folded.text, end, limit)
+    item = None
+    if it is not None:
+        item, end = it.entry.code, it.fend
+    return "seizure", value, unit, item, end
+
+
+def _counted_items(
+    f: _Field, n: _Num, head: Match, cues: Sequence[Match], limit: int
+) -> _Reading | None:
+    """Items counted one by one ("800 ألف قرص من الكبتاغون"), in a sentence of seizing."""
+    if not _nearest(cues, n, ("seizure",)):
+        return None
+    item, end = head.entry.code, head.fend
+    more = _item_after(f.items, f.folded.text, end, limit)
+    if (
+        more is not None
+        and more.entry.code not in _GENERIC_ITEMS
+        and f.folded.text[end : more.fstart].strip() in _COMPLEMENT
+    ):
+        item, end = more.entry.code, more.fend
+    return "seizure", n.value, "units", item, end
+
+
+def _counted(n: _Num, head: Match, cues: Sequence[Match]) -> _Reading | None:
+    """A counted noun: countries, officials, arrests, or people whose event says the kind."""
+    cls = head.entry.code
+    kind = None
+    if cls in ("time", "percent"):
+        return None
+    if cls in ("officials", "participants"):
+        # people at a meeting or in an operation, not "two police officers" killed
+        if _nearest(cues, n, ("gather",)) is not None:
+            kind = cls
+    elif cls in _COUNT_KINDS:
+        kind = _COUNT_KINDS[cls]
+    elif cls in _PEOPLE:
+        cue = _nearest(cues, n, ("arrest", "rescue", "identify", "seizure"))
+        event = cue.entry.code if cue is not None else None
+        if event == "arrest" and cls != "migrants":
+            kind = "arrests"
+        elif event == "rescue":
+            kind = "rescued"
+        elif event == "identify" and cls != "migrants":
+            kind = "suspects_identified" if cls == "persons" else "victims_identified"
+        elif cls == "victims":
+            kind = "victims"
+    if kind is None:
+        return None
+    return kind, n.value, None, None, head.fend
 
 
 def _item_after(items: Sequence[Match], text: str, pos: int, limit: int) -> Match | None:

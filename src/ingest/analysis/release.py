@@ -18,12 +18,15 @@ from ingest.analysis import speakers as sp
 from ingest.analysis import topics as tp
 from ingest.analysis.gazetteer import LANGS, matcher
 from ingest.analysis.matcher import Match, longest, of
-from ingest.analysis.text import fold, fold_pattern, is_arabic
+from ingest.analysis.text import Folded, fold, fold_pattern, is_arabic
 
 _CAP_RUN = re.compile(
     r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+)(?:\s+(?:(?:de|da|del|van|von|bin|al|el|dos)"
     r"\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+){1,3}"
 )
+
+
+_FIELD_ORDER = {"title": 0, "subtitle": 1, "dateline": 2}
 
 
 @dataclass(slots=True)
@@ -88,9 +91,7 @@ def analyze(
     if body_folded is not None:
         out.mentions += _person_mentions(body_folded, body_matches, out.speakers, lang)
     out.topics = tp.score_topics(evidence)
-    out.mentions.sort(
-        key=lambda m: ({"title": 0, "subtitle": 1, "dateline": 2}.get(m.field, 3), m.start, m.kind)
-    )
+    out.mentions.sort(key=lambda m: (_FIELD_ORDER.get(m.field, 3), m.start, m.kind))
     return out
 
 
@@ -104,7 +105,7 @@ def _quote_spans(body: str, quotes: Sequence[tuple[str, str | None]]) -> list[tu
 
 
 def _person_mentions(
-    folded, matches: Sequence[Match], speakers: Sequence[sp.Speaker], lang: str
+    folded: Folded, matches: Sequence[Match], speakers: Sequence[sp.Speaker], lang: str
 ) -> list[mn.Mention]:
     """Speakers' names where the body writes them (full, or the surname after a title),
     and, in Latin scripts, capitalised names right after a role or courtesy title."""

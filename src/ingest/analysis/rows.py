@@ -92,7 +92,7 @@ def fields_key(
     return h.hexdigest()
 
 
-def table_rows(a: ReleaseAnalysis) -> dict[str, list[tuple]]:
+def table_rows(a: ReleaseAnalysis) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of one release for each analysis table (without release_id/language/year)."""
     topics = []
     k = 0
@@ -147,7 +147,7 @@ def analyze_fields(
     dateline: str | None,
     body: str | None,
     quotes: Sequence[tuple[str, str | None]],
-) -> dict[str, list[tuple]]:
+) -> dict[str, list[tuple[Any, ...]]]:
     return table_rows(
         analyze(
             language, title=title, subtitle=subtitle, dateline=dateline, body=body, quotes=quotes

@@ -18,6 +18,7 @@ full name used earlier in the release, and inherits its role and organisation.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -58,6 +59,13 @@ _AR_COMPOUND = frozenset(
         "عبد ابو أبو نور سيف صلاح علاء جمال عز شمس بدر حسام كمال فخر نصر سعد بن بنت ولد "
     ).split()
 )
+
+
+@functools.cache
+def _ar_compound() -> frozenset[str]:
+    return frozenset(fold_pattern(x) for x in _AR_COMPOUND)
+
+
 _AR_STOP = frozenset(
     (  # noqa: SIM905 (a word list reads better as text)
         "في لدى من عن مع و أن إن على قائلا قائلة بشأن حول خلال "
@@ -104,6 +112,10 @@ MAX_NAME_WORDS = 5
 _ARTICLES = frozenset({"the", "la", "le", "les", "el", "los", "las", "l'", "l’"})
 
 
+# (name, role, role_en, organisation, organisation_code) of one attribution
+Parsed = tuple[str | None, str | None, str | None, str | None, str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Speaker:
     quote_ordinal: int
@@ -116,10 +128,12 @@ class Speaker:
     resolved_from: str | None = None  # the surname-only form, when resolved
 
 
-def parse_attribution(
-    text: str, matcher: Matcher
-) -> tuple[str | None, str | None, str | None, str | None, str | None]:
-    """(name, role, role_en, organisation, organisation_code) of one attribution string."""
+# Attributions repeat from release to release ("INTERPOL Secretary General Jürgen Stock"):
+# each is read once per process.
+@functools.lru_cache(maxsize=8192)
+def parse_attribution(text: str, matcher: Matcher) -> Parsed:
+    """(name, role, role_en, organisation, organisation_code) of one attribution string
+    (a pure function of the two: cached)."""
     text = text.strip(" ,.:;،")
     if not text:
         return None, None, None, None, None
@@ -142,7 +156,9 @@ def _covered(s: int, e: int, spans: Sequence[Match]) -> bool:
     return any(m.start < e and s < m.end for m in spans)
 
 
-def _parse_latin(text: str, roles: list[Match], orgs: list[Match], countries: list[Match]) -> tuple:
+def _parse_latin(
+    text: str, roles: list[Match], orgs: list[Match], countries: list[Match]
+) -> Parsed:
     honorific = [m for m in roles if m.entry.form == "honorific"]
     titles = [m for m in roles if m.entry.form != "honorific"]
     # name candidates: runs of capitalised tokens outside roles, organisations, countries
@@ -230,7 +246,7 @@ def _parse_latin(text: str, roles: list[Match], orgs: list[Match], countries: li
     return name, role or None, role_en if role else None, org, org_code
 
 
-def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match]) -> tuple:
+def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match]) -> Parsed:
     honorific = [m for m in roles if m.entry.form == "honorific"]
     titles = [m for m in roles if m.entry.form != "honorific"]
     blocked: list[tuple[int, int]] = []
@@ -238,7 +254,7 @@ def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match
         blocked.append((m.start - len(m.prefix), m.end))
     words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s,،:؛()]+", text)]
     name_words: list[tuple[int, int, str]] = []
-    compound = {fold_pattern(x) for x in _AR_COMPOUND}
+    compound = _ar_compound()
     idx = len(words) - 1
     while idx >= 0 and len(name_words) < MAX_NAME_WORDS:
         s, e, w = words[idx]
@@ -280,7 +296,7 @@ def _parse_arabic(text: str, original: str, roles: list[Match], orgs: list[Match
     return name, role or None, role_en if role else None, org, org_code
 
 
-def _parse_arabic_chunks(text: str, matcher: Matcher) -> tuple:
+def _parse_arabic_chunks(text: str, matcher: Matcher) -> Parsed:
     """ "العميد سامي الخطيب، مدير إدارة مكافحة التزوير": the name from the shortest chunk
     that holds one, the role from another chunk that has a title."""
     parsed = []
@@ -318,7 +334,7 @@ def attribute(
     quotes: Sequence[tuple[str, str | None]], body: str, matcher: Matcher
 ) -> list[Speaker]:
     """One Speaker per attributed quote (quote ordinal as in the quotes table)."""
-    parsed: list[tuple[int, str, tuple]] = []
+    parsed: list[tuple[int, str, Parsed]] = []
     for i, (qtext, spk) in enumerate(quotes):
         if spk:
             spk = _extend(spk, qtext, body, matcher)
@@ -331,11 +347,11 @@ def attribute(
             if found:
                 parsed.append((i, found, parse_attribution(found, matcher)))
     parsed.sort(key=lambda t: t[0])
-    full: dict[str, tuple] = {}
+    full: dict[str, Parsed] = {}
     for _i, _spk, p in parsed:
         if p[0] and len(p[0].split()) >= 2:
             full.setdefault(_last(p[0]), p)
-    by_role: dict[str, tuple] = {}
+    by_role: dict[str, Parsed] = {}
     for _i, _spk, p in parsed:
         if p[0] and p[2]:
             by_role.setdefault(p[2], p)
@@ -344,7 +360,7 @@ def attribute(
         resolved_from = None
         if name and len(name.split()) == 1 and _last(name) in full:
             ref = full[_last(name)]
-            if fold_pattern(ref[0]) != fold_pattern(name):
+            if ref[0] and fold_pattern(ref[0]) != fold_pattern(name):
                 resolved_from = name
                 name = ref[0]
                 role, role_en = role or ref[1], role_en or ref[2]
