@@ -60,9 +60,9 @@ def test_the_seed_names_new_zealand_and_the_emirates_with_offsets(con):
             by_code.setdefault(code, []).append(text)
         assert "نيوزيلندا" in by_code["NZ"]
         # the Emirates are named in the dateline only ("أبوظبي (الإمارات العربية المتحدة)"),
-        # which extraction keeps out of body_text: a field_mentions row whose offsets
-        # index releases.dateline, never a `mentions` row with offsets into another string
-        assert "AE" not in by_code
+        # which stays in the first paragraph as printed: a body mention with body offsets
+        assert "الإمارات العربية المتحدة" in by_code["AE"]
+        # ... and the dateline field's own mentions index releases.dateline
         dateline = con.execute(
             'SELECT m.kind, m.code, m.text, m.start, m."end", r.dateline FROM field_mentions m '
             "JOIN releases r USING (release_id) WHERE m.release_id = ? AND m.field = 'dateline'",

@@ -87,7 +87,7 @@ __all__ = [
     "main",
 ]
 
-PARSER_VERSION = "2.0.0"
+PARSER_VERSION = "2.1.0"
 
 
 def extract(

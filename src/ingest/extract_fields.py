@@ -266,14 +266,15 @@ def _without_repeated_boxes(
 
 
 def _with_dateline(blocks: Sequence[Blk | Block]) -> tuple[list[Block], str | None]:
-    """Blocks as `Block`s, a leading "LYON, France –" of the first paragraph split off."""
+    """Blocks as `Block`s, a leading "LYON, France –" of the first paragraph recorded."""
     out: list[Block] = []
     dateline = None
     for b in blocks:
         text = b.text
         if dateline is None and not out and b.kind == "paragraph":
-            dateline, text = meta.split_dateline(text)
-            text = text.strip()
+            # The dateline is recorded on its own and stays in the paragraph as the page
+            # prints it: body offsets (the analyst layer's mentions) then reach its place.
+            dateline = meta.split_dateline(text)[0]
         if text and any(ch.isalnum() for ch in text):
             out.append(Block(b.kind, text))
     return out, dateline
