@@ -77,6 +77,8 @@ def test_parse_missing_file_is_a_clear_error(tmp_path):
     assert done.returncode == 1 and "cannot read" in done.stderr
 
 
+# slow: one `ingest` process per command it tries (9-12 s), make test only
+@pytest.mark.slow
 def test_init_makes_a_valid_empty_lake_with_every_view(tmp_path):
     lake = tmp_path / "new" / "lake"
     done = ingest("init", "--lake", str(lake))
@@ -111,6 +113,8 @@ def _one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None
         assert word in lines[0], lines[0]
 
 
+# slow: one `ingest` process per command it tries (9-12 s), make test only
+@pytest.mark.slow
 def test_wrong_lake_paths_are_one_line_errors_and_create_nothing(tmp_path):
     missing = tmp_path / "no-such-lake"
     for command in (

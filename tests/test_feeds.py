@@ -201,6 +201,8 @@ def _huge(items: int) -> bytes:
     return b"<rss><channel>" + b"".join(item % (i, i) for i in range(items)) + b"</channel></rss>"
 
 
+# slow: parses a feed far past the entry cap (8 s), make test only
+@pytest.mark.slow
 def test_a_huge_feed_is_read_up_to_the_cap_and_never_as_a_tree():
     body = _huge(120_000)
     assert len(body) > 40_000_000
