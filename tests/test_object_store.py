@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
 
 import duckdb
@@ -19,63 +16,21 @@ from ingest.errors import LeaseError
 from ingest.settings import load_settings
 from ingest.storage import ObjectLake, parse_lake
 from newsrooms.interpol import NewsroomServer, NewsroomSite
+from tests.moto_server import moto_s3
 
 BUCKET = "press-lake"
 # "undated" pages land: their date comes from the sitemap <lastmod> (date_source says so)
 NOT_RELEASES = ("truncated-html", "listed-404")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3(monkeypatch_module, tmp_path_factory):
     """moto's S3 server (its own process, so it does not compete with the pipeline for the
     GIL) on 127.0.0.1, a bucket, and the env a run reads its endpoint from."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "INGEST_S3_ENDPOINT_URL": endpoint,
-            "NO_PROXY": "127.0.0.1,localhost",
-        }.items():
-            monkeypatch_module.setenv(name, value)
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=endpoint)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.create_bucket(Bucket=BUCKET)
-                break
-            except Exception as exc:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(
-                        f"moto server did not start: {log.read_text()[-2000:]}"
-                    ) from exc
-                time.sleep(0.1)
+    with moto_s3(log, BUCKET, monkeypatch_module.setenv) as endpoint:
+        monkeypatch_module.setenv("INGEST_S3_ENDPOINT_URL", endpoint)
         yield endpoint
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,6 @@ those cases are integration tests, the local ones are unit tests)."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -21,57 +18,17 @@ from ingest import views
 from ingest.errors import LeaseError
 from ingest.storage import ObjectLake
 from ingest.store import LocalStore, ObjectStore, Store, open_store
+from tests.moto_server import moto_s3
 
 BUCKET = "store-contract"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def moto(monkeypatch_module, tmp_path_factory):
     """moto's S3 server on 127.0.0.1 with one bucket; yields the endpoint."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "NO_PROXY": "127.0.0.1,localhost",
-        }.items():
-            monkeypatch_module.setenv(name, value)
-        import boto3
-
-        endpoint = f"http://127.0.0.1:{port}"
-        client = boto3.client("s3", endpoint_url=endpoint)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.create_bucket(Bucket=BUCKET)
-                break
-            except Exception as exc:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"moto did not start: {log.read_text()[-2000:]}") from exc
-                time.sleep(0.1)
+    with moto_s3(log, BUCKET, monkeypatch_module.setenv) as endpoint:
         yield endpoint
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 @pytest.fixture(params=["local", pytest.param("object", marks=pytest.mark.integration)])

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
+from newsrooms.interpol.langs import MONTHS  # the same month names, one table
+
 SITE = {"en": "North Sea Customs Agency", "fr": "Agence des douanes de la mer du Nord"}
 TAGLINE = {"en": "Newsroom", "fr": "Salle de presse"}
 LOCALE = {"en": "en-GB", "fr": "fr-FR"}
@@ -59,36 +61,6 @@ UI = {
         "nf": "Rien ici",
         "nf_text": "Il semble que rien n’ait été trouvé à cette adresse. Essayez une recherche ?",
     },
-}
-MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
 }
 QUOTES = {"en": ("“", "”"), "fr": ("« ", " »")}
 GENERATOR = "6.4.3"
