@@ -15,6 +15,7 @@ from datetime import datetime
 
 from ingest import lake as lk
 from ingest.lake_writer import Landing, publish
+from ingest.polars_engine import in_memory_engine
 from ingest.settings import Settings
 from ingest.stages.batch import BatchReport
 from ingest.stages.extracting import extract_pages
@@ -38,6 +39,19 @@ def land_pages(
     retry writes nothing again. `fetch_log` rows (every request made for the batch) commit
     with it.
     """
+    with in_memory_engine():
+        return _land(pages, settings, run_id=run_id, now=now, unit=unit, fetch_log=fetch_log)
+
+
+def _land(
+    pages: Sequence[Fetched],
+    settings: Settings,
+    *,
+    run_id: str,
+    now: datetime,
+    unit: str | None,
+    fetch_log: Sequence[Mapping[str, object]],
+) -> BatchReport:
     report = BatchReport()
     t0 = time.perf_counter()
     extracted = extract_pages(pages, settings, report, now=now)
