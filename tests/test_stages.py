@@ -3,6 +3,7 @@ and the library CLI starts flows only through the launcher the orchestrator hand
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -59,6 +60,23 @@ def test_units_are_chunked_by_the_plans_year_without_reading_urls(settings):
     ]
     units = runner.plan_units(plans, settings)
     assert [c for u in units for c in u.chunks] == ["en-2020", "en-2021", "fr-other"]
+
+
+def test_units_are_full_and_name_every_chunk_they_hold(settings):
+    """Chunks of 7 pages into units of 5: each unit but the last is full, a chunk goes on
+    in the next unit, every page is in exactly one unit, in chunk order."""
+    plans = [
+        PagePlan(path=f"/{lang}/{year}/{i}", url="u", language=lang, reason="new", year=year)
+        for lang in ("en", "fr")
+        for year in (2020, 2021)
+        for i in range(7)
+    ]
+    units = runner.plan_units(plans, replace(settings, batch_size=5))
+    assert [len(u.plans) for u in units] == [5, 5, 5, 5, 5, 3]
+    assert [p.path for u in units for p in u.plans] == [p.path for p in plans]
+    assert units[1].chunks == ("en-2020", "en-2021")
+    for unit in units:
+        assert {f"{p.language}-{p.year}" for p in unit.plans} == set(unit.chunks)
 
 
 def test_the_library_cli_starts_flows_only_through_a_launcher(tmp_path, capsys):

@@ -100,7 +100,7 @@ def finish_step(
 @dataclass(frozen=True, slots=True)
 class Unit:
     """One batch of work: the unit of commit and retry. `chunks` are the language x year
-    chunks it covers (small chunks share a unit; a big one is split over several)."""
+    chunks it holds pages of (units are filled in order, so a chunk may go on in the next)."""
 
     chunks: tuple[str, ...]
     label: str
@@ -108,27 +108,31 @@ class Unit:
 
 
 def plan_units(plans: Sequence[PagePlan], settings: Settings) -> list[Unit]:
-    """Split plans into chunks by language and URL year, then pack them into units of at
-    most `batch_size` pages: a big chunk spans several units, small ones share one (each
-    unit costs a validation and a commit, so fifty 3-page units would be slow).
+    """Split plans into chunks by language and URL year, then pack them, in order, into
+    units of `batch_size` pages: a chunk fills what room the unit has left and goes on in
+    the next one, so every unit but the last is full (each unit costs a validation of every
+    table and a commit: half-empty units would pay it for nothing, and write smaller files).
 
     A chunk is exactly what a backfill for one language and one year fetches, so a failed
-    chunk is re-run alone with `--languages xx --since YYYY-01-01 --until YYYY-12-31`.
+    chunk is re-run alone with `--languages xx --since YYYY-01-01 --until YYYY-12-31`; a
+    unit names every chunk it holds part of.
     """
     chunks: dict[str, list[PagePlan]] = {}
     for plan in plans:
         key = f"{plan.language}-{plan.year if plan.year is not None else 'other'}"
         chunks.setdefault(key, []).append(plan)
-    size = settings.batch_size
+    size = max(1, settings.batch_size)
     groups: list[tuple[list[str], list[PagePlan]]] = []
     for key in sorted(chunks):
         part = chunks[key]
-        if groups and len(groups[-1][1]) + len(part) <= size:
-            groups[-1][0].append(key)
-            groups[-1][1].extend(part)
-            continue
-        for i in range(0, len(part), size):
-            groups.append(([key], part[i : i + size]))
+        while part:
+            if not groups or len(groups[-1][1]) >= size:
+                groups.append(([], []))
+            keys, group = groups[-1]
+            room = size - len(group)
+            keys.append(key)
+            group.extend(part[:room])
+            part = part[room:]
     units = []
     for n, (keys, group) in enumerate(groups, 1):
         span = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
