@@ -197,8 +197,10 @@ class Blk:
 
 def clean_text(s: str) -> str:
     """Collapse whitespace (incl. NBSP and our <br> marker), strip, NFC."""
-    s = " ".join(s.replace(BR, " ").split())
-    return unicodedata.normalize("NFC", s) if not s.isascii() else s
+    if BR in s:
+        s = s.replace(BR, " ")
+    s = " ".join(s.split())
+    return s if s.isascii() else unicodedata.normalize("NFC", s)
 
 
 class Walker:
@@ -263,14 +265,20 @@ class Walker:
         if not run:
             return
         raw = "".join(run)
+        if BR not in raw:
+            # whitespace between two blocks makes no block (clean_text would empty it)
+            if not raw.isspace():
+                flags = bold if bold is not None else [False] * len(run)
+                self._emit(self._kind_for(kind, run, flags), raw, path, hints, sf, links)
+            run.clear()
+            if bold is not None:
+                bold.clear()
+            return
         flags = list(bold) if bold is not None else [False] * len(run)
         pieces = list(run)
         run.clear()
         if bold is not None:
             bold.clear()
-        if BR not in raw:
-            self._emit(self._kind_for(kind, pieces, flags), raw, path, hints, sf, links)
-            return
         # split on two or more <br>: old markup separates paragraphs that way
         segs: list[tuple[list[str], list[bool]]] = [([], [])]
         brs = 0
@@ -385,6 +393,9 @@ class Walker:
     def _link_chars(node: LexborNode) -> int:
         if node.tag == "a":
             return len(node.text(deep=True).strip())
+        first = node.child
+        if first is None or (first.tag == "-text" and first.next is None):
+            return 0  # text alone holds no link (and spares a selector pass)
         anchors = node.css("a")
         if not anchors:
             return 0
@@ -447,7 +458,9 @@ class Walker:
                     bold.append(tag in ("b", "strong"))
                     if tag == "a":
                         run_links += len(txt.strip())
-                    elif child.css_first("a") is not None:
+                    elif (first.tag != "-text" or first.next is not None) and child.css_first(
+                        "a"
+                    ) is not None:
                         run_links += self._link_chars(child)
                     continue
             if child.child is None:

@@ -3,6 +3,7 @@ error-page vocabulary, datelines. Pure functions over strings and parsed nodes."
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -374,8 +375,14 @@ def is_error_heading(texts: Iterable[str]) -> bool:
 # --- text comparisons ----------------------------------------------------------------------
 
 
+_NON_WORD = re.compile(r"[^\w\s]")
+
+
+@functools.lru_cache(maxsize=4096)
 def norm_key(s: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", s.casefold()).split())
+    # cached: the title finders compare the same few lines (title, headline, the blocks
+    # under the title) many times per page
+    return " ".join(_NON_WORD.sub(" ", s.casefold()).split())
 
 
 # Two texts are the same line when equal after normalisation, or when the shorter (at least
