@@ -189,7 +189,7 @@ def _without_echoes(
             and meta.is_date_only(b.text, lang)
             and (b.idx < first_body_idx + 1 or parse_date(b.text, lang) == published)
         )
-        and any(ch.isalnum() for ch in b.text)
+        and _has_alnum(b.text)
     ]
     # a line that is all the text of a <time> element is a date, whatever its form
     stamps = {clean_text(t.text(deep=True)) for t in page.late.get("time", ())}
@@ -265,6 +265,11 @@ def _without_repeated_boxes(
     return [b for b in body if b.path[-1] not in dropped or seen.get(b.text, 0) <= 1]
 
 
+def _has_alnum(text: str) -> bool:
+    # the first character settles it for nearly every block
+    return text[:1].isalnum() or any(ch.isalnum() for ch in text)
+
+
 def _with_dateline(blocks: Sequence[Blk | Block]) -> tuple[list[Block], str | None]:
     """Blocks as `Block`s, a leading "LYON, France –" of the first paragraph recorded."""
     out: list[Block] = []
@@ -275,7 +280,7 @@ def _with_dateline(blocks: Sequence[Blk | Block]) -> tuple[list[Block], str | No
             # The dateline is recorded on its own and stays in the paragraph as the page
             # prints it: body offsets (the analyst layer's mentions) then reach its place.
             dateline = meta.split_dateline(text)[0]
-        if text and any(ch.isalnum() for ch in text):
+        if text and _has_alnum(text):
             out.append(Block(b.kind, text))
     return out, dateline
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ingest import extract_meta as meta
 from ingest.extract_body import judge_boilerplate
@@ -53,6 +53,28 @@ def _text_only(node: LexborNode) -> bool:
     return True
 
 
+def _page_title_node(tree: LexborHTMLParser) -> LexborNode | None:
+    """The first <title> in document order: the head's own child when it has one (nothing
+    before it in the head can hold an element once the code is out), else a selector pass."""
+    head = tree.head
+    child = head.child if head is not None else None
+    while child is not None:
+        if child.tag == "title":
+            return child
+        child = child.next
+    return tree.css_first("title")
+
+
+def _joined_head(texts: list[str], limit: int) -> str:
+    """`" ".join(texts)[:limit]`, joining no more texts than the limit needs."""
+    n = 0
+    for i, t in enumerate(texts):
+        n += len(t) + 1
+        if n > limit:
+            return " ".join(texts[: i + 1])[:limit]
+    return " ".join(texts)[:limit]
+
+
 def read_page(html: str | bytes, url: str, settings: ExtractionSettings) -> Page | Extraction:
     """The page's shared facts, or an Extraction with the problem when it is not HTML."""
     markup = meta.markup(html)
@@ -85,7 +107,7 @@ def read_page(html: str | bytes, url: str, settings: ExtractionSettings) -> Page
     blocks = walker.run()
     boiler = judge_boilerplate(blocks, walker, settings)
 
-    html_node = tree.css_first("html")
+    html_node = tree.root  # the document element: the first <html> in document order
     lang_attr = html_node.attributes.get("lang") if html_node is not None else None
     raw_lang = (
         lang_attr
@@ -94,17 +116,19 @@ def read_page(html: str | bytes, url: str, settings: ExtractionSettings) -> Page
         or (meta.ld_str(article_ld.get("inLanguage")) if article_ld else None)
     )
     language = meta.lang_code(raw_lang)
-    sample = " ".join(b.text for b in blocks if not b.soft and b.kind == "paragraph")[:3000]
+    sample = _joined_head([b.text for b in blocks if not b.soft and b.kind == "paragraph"], 3000)
     if language is None:
-        language = meta.guess_language(sample or " ".join(b.text for b in blocks)[:3000])
+        language = meta.guess_language(sample or _joined_head([b.text for b in blocks], 3000))
     else:
         # a template's lang attribute can lie about the script; only that mistake is cheap to see
-        is_ar = len(meta.AR_CHARS.findall(sample[:1000])) > min(len(sample), 1000) * 0.3
+        head = sample[:1000]
+        ar_chars = 0 if head.isascii() else meta.AR_CHARS.subn("", head)[1]
+        is_ar = ar_chars > min(len(sample), 1000) * 0.3
         if is_ar != (language == "ar"):
             language = meta.guess_language(sample)
     date_lang = (raw_lang or language).lower() if meta.lang_code(raw_lang) == language else language
 
-    title_node = tree.css_first("title")
+    title_node = _page_title_node(tree)
     page_title = clean_text((title_node.text(deep=True) if title_node is not None else "") or "")
     meta_title = clean_text(
         (meta.ld_str(article_ld.get("headline")) if article_ld else None)
