@@ -414,8 +414,11 @@ class Walker:
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
-                run.append(child.text_content or "")
-                bold.append(False)
+                text = child.text_content or ""
+                if run or (text and not text.isspace()):
+                    # (whitespace opening a run is dropped: clean_text would strip it)
+                    run.append(text)
+                    bold.append(False)
                 continue
             if tag in DROP:
                 if tag in ("img", "picture"):
@@ -501,7 +504,9 @@ class Walker:
         flag); semantic landmarks and [itemprop] markers are noted on the way."""
         attrs = child.attributes
         mid = child.mem_id
-        role = (attrs.get("role") or "").lower() if attrs else ""
+        if not attrs:
+            return self._enter_bare(child, mid, tag, hints, sf)
+        role = (attrs.get("role") or "").lower()
         if attrs and (
             ("hidden" in attrs and not (attrs.get("id") or "").startswith("S:"))
             or attrs.get("aria-hidden") == "true"
@@ -540,6 +545,24 @@ class Walker:
             elif prop == "datepublished":
                 self.stamped.append(child)
         return c_hints, c_sf
+
+    def _enter_bare(
+        self, child: LexborNode, mid: int, tag: str | None, hints: tuple[int, ...], sf: bool
+    ) -> tuple[tuple[int, ...], bool] | None:
+        """`_enter` for an element without attributes: only its tag can say anything."""
+        if tag in SKIP_ALWAYS:
+            self.skipped.add(mid)
+            return None
+        if tag == "form":
+            c_hints = self._hinted(child, hints, "", META)
+            if c_hints is not hints and self._plainly_chrome(child, mid):
+                return None
+            return c_hints, sf
+        if tag == "article":
+            self.articles.append(mid)
+        elif tag == "main":
+            self.mains.append(mid)
+        return hints, sf
 
     def _drop_caption(self, node: LexborNode, start: int) -> None:
         """An image with a line or two of text beside it in its own box is a figure without
