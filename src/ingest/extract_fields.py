@@ -41,12 +41,14 @@ def _fields(page: Page, html: str | bytes) -> Extraction:
     meta_titles = [t for t in (page.meta_title, page.page_title) if t]
     title_guess = None if h1s else match_title(blocks, meta_titles, s)
 
+    min_chars, max_links = s.prose_min_chars, s.prose_max_link_density
+
     def good(b: Blk) -> bool:
         return (
             b.kind in ("paragraph", "list_item")
             and not b.soft
-            and text_weight(b.text) >= s.prose_min_chars
-            and b.link_density < s.prose_max_link_density
+            and text_weight(b.text) >= min_chars
+            and b.links / max(1, len(b.text)) < max_links  # b.link_density
             and b is not title_guess
         )
 
