@@ -226,7 +226,11 @@ def _with_fallback(
     the page's own articleBody shows to be a fraction of the article (text hidden until a
     script shows it), that articleBody."""
     s = page.settings
-    have = sum(text_weight(b.text, cap=s.thin_body_chars) for b in out_blocks)
+    cap = s.thin_body_chars
+    have = sum(
+        n if (n := len(b.text)) >= cap or b.text.isascii() else text_weight(b.text, cap=cap)
+        for b in out_blocks
+    )
     ld_body = (
         len(meta.ld_str(page.article_ld.get("articleBody")) or "")
         if page.article_ld is not None

@@ -7,6 +7,7 @@ says the document is not HTML.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -18,6 +19,7 @@ from ingest.extract_dom import Blk, Walker, clean_text, nodes_by_tag, parse
 from ingest.extract_meta import LdObject
 from ingest.extract_settings import ExtractionSettings
 
+_AR_RUN = re.compile(meta.AR_CHARS.pattern + "+")  # counted by the run, not the letter
 _CODE = ("script", "style", "noscript", "template")
 _LATE = "base[href], link[hreflang], a[hreflang], a[lang], time"
 _LATE_TAGS = ("base", "link", "a", "time")
@@ -122,7 +124,7 @@ def read_page(html: str | bytes, url: str, settings: ExtractionSettings) -> Page
     else:
         # a template's lang attribute can lie about the script; only that mistake is cheap to see
         head = sample[:1000]
-        ar_chars = 0 if head.isascii() else meta.AR_CHARS.subn("", head)[1]
+        ar_chars = 0 if head.isascii() else len(head) - len(_AR_RUN.sub("", head))
         is_ar = ar_chars > min(len(sample), 1000) * 0.3
         if is_ar != (language == "ar"):
             language = meta.guess_language(sample)
