@@ -432,11 +432,8 @@ class Walker:
                 first = child.child
                 if first is None:
                     continue  # an empty inline element (an icon): no text, nothing to weigh
-                if (
-                    tag in ("span", "a", "font", "label")
-                    and (first.tag != "-text" or first.next is not None)
-                    and child.css_first(_BLOCK_SEL)
-                ):
+                nested = first.tag != "-text" or first.next is not None  # more than text
+                if tag in ("span", "a", "font", "label") and nested and child.css_first(_BLOCK_SEL):
                     pass  # an inline wrapper around blocks: walk it like a container
                 elif (
                     tag in ("span", "div", "a", "small", "time")
@@ -461,9 +458,7 @@ class Walker:
                     bold.append(tag in ("b", "strong"))
                     if tag == "a":
                         run_links += len(txt.strip())
-                    elif (first.tag != "-text" or first.next is not None) and child.css_first(
-                        "a"
-                    ) is not None:
+                    elif nested and child.css_first("a") is not None:
                         run_links += self._link_chars(child)
                     continue
             if child.child is None:
