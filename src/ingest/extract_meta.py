@@ -353,10 +353,13 @@ _ERROR_TITLE = re.compile(
 )
 # Phrases that only error pages carry, wherever they appear in the heading or title.
 _ERROR_PHRASE = re.compile(
+    # (the lookahead names the phrases' first letters: a position without one is passed
+    # over without trying each phrase)
+    r"(?=[pctseال])(?:"
     r"page not found|could not be served|too many requests|service unavailable|"
     r"temporarily unavailable|page you (?:requested|are looking for)|page introuvable|"
     r"page demandée|p[áa]gina no encontrada|p[áa]gina que busca|الصفحة غير موجودة|"
-    r"لم يتم العثور على الصفحة|error page|page d'erreur",
+    r"لم يتم العثور على الصفحة|error page|page d'erreur)",
     re.I,
 )
 SITE_SUFFIX = re.compile(r"\s+[|–—:-]\s+[^|–—:-]{1,60}$")
