@@ -249,7 +249,8 @@ _ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
 def _segments(url: str) -> list[str]:
     path = _URL_PARTS.match(url).group(1)  # type: ignore[union-attr]  # always matches
-    return [s for s in path.split("/") if s and not _LANG_SEGMENT.match(s)]
+    # (a language segment is at most 8 characters: the length spares most matches)
+    return [s for s in path.split("/") if s and not (len(s) <= 8 and _LANG_SEGMENT.match(s))]
 
 
 def _absolute(base: str, href: str) -> str:

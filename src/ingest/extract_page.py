@@ -7,7 +7,6 @@ says the document is not HTML.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -19,7 +18,6 @@ from ingest.extract_dom import Blk, Walker, clean_text, nodes_by_tag, parse
 from ingest.extract_meta import LdObject
 from ingest.extract_settings import ExtractionSettings
 
-_AR_RUN = re.compile(meta.AR_CHARS.pattern + "+")  # counted by the run, not the letter
 _CODE = ("script", "style", "noscript", "template")
 _LATE = "base[href], link[hreflang], a[hreflang], a[lang], time"
 _LATE_TAGS = ("base", "link", "a", "time")
@@ -65,6 +63,13 @@ def _page_title_node(tree: LexborHTMLParser) -> LexborNode | None:
             return child
         child = child.next
     return tree.css_first("title")
+
+
+def _arabic_letters(text: str) -> int:
+    """How many characters of `text` are in U+0600-U+06FF (meta.AR_CHARS): in UTF-8 each
+    is the only character whose lead byte is D8-DB, and bytes are counted in C."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return raw.count(b"\xd8") + raw.count(b"\xd9") + raw.count(b"\xda") + raw.count(b"\xdb")
 
 
 def _joined_head(texts: list[str], limit: int) -> str:
@@ -124,7 +129,7 @@ def read_page(html: str | bytes, url: str, settings: ExtractionSettings) -> Page
     else:
         # a template's lang attribute can lie about the script; only that mistake is cheap to see
         head = sample[:1000]
-        ar_chars = 0 if head.isascii() else len(head) - len(_AR_RUN.sub("", head))
+        ar_chars = 0 if head.isascii() else _arabic_letters(head)
         is_ar = ar_chars > min(len(sample), 1000) * 0.3
         if is_ar != (language == "ar"):
             language = meta.guess_language(sample)
