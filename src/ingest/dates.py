@@ -16,6 +16,7 @@ reviewed", a cookie notice) rather than a publication date.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import unicodedata
 
@@ -204,6 +205,8 @@ _SHORT_YEAR = re.compile(r"(?<![\d.,])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>\d\
 
 _ANY_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 
+_SPACES = re.compile(r"\s+")
+
 _DAY_FIRST = {"fr", "es", "ar", "en-gb", "en-ie", "en-au", "en-nz", "en-in"}
 _MONTH_FIRST = {"en-us"}
 
@@ -215,6 +218,7 @@ def _mk(y: int, m: int, d: int) -> _dt.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def find_date(text: str, language: str | None = None) -> tuple[_dt.date, int, int] | None:
     """Return the first date in `text` and its span in the matching copy (normalize_for_match).
 
@@ -233,7 +237,7 @@ def find_date(text: str, language: str | None = None) -> tuple[_dt.date, int, in
                 break
     for rx in (_DMY_NAME, _MDY_NAME):
         for mt in rx.finditer(s):
-            month = _MONTH_NUM.get(re.sub(r"\s+", "", mt["m"]))
+            month = _MONTH_NUM.get(_SPACES.sub("", mt["m"]))
             if month is None:
                 continue
             d = _mk(int(mt["y"]), month, int(mt["d"]))

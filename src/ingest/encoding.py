@@ -164,7 +164,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         # The declaration does not fit the bytes: let the detector try, keep what fits.
         text, encoding, source = _recover(data, encoding, source)
         suspect = True
-    replacements = text.count("\ufffd")
+    if encoding == "utf-8" and not suspect and b"\xbd" not in data:
+        # U+FFFD is EF BF BD in UTF-8: bytes that decoded cleanly without a BD byte hold
+        # none (one memchr instead of a count over a text of ~100k characters)
+        replacements = 0
+    else:
+        replacements = text.count("\ufffd")
     suspect = suspect or replacements > 0
     meta = meta_charset(body) if source != "meta" else encoding
     if encoding == "utf-8" and source != "bom" and not suspect and meta in (None, "utf-8"):

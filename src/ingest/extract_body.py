@@ -261,15 +261,16 @@ def locate_body(
     members, direct = _joined_siblings(walker, blocks, chain, top, sums, s)
     loc = BodyLocation(region, top, frozenset(members), frozenset(direct), [], len(blocks))
     total = sum(weight[b.idx] for b in goods if loc.in_region(b))
-    held = sum(weight[b.idx] for b in goods if loc.holds(b))
+    held_ids, members_set = loc.direct, loc.members
+    inside = [b for b in blocks if b.idx in held_ids or not members_set.isdisjoint(b.path)]
+    # the goods are the blocks with a weight, in the same order: the same sum
+    held = sum(weight[b.idx] for b in inside if b.idx in weight)
     loc.share = held / total if total else 1.0
+    max_links = s.block_max_link_density
     loc.blocks = [
         b
-        for b in blocks
-        if loc.holds(b)
-        and not b.soft
-        and b.kind != "h1"
-        and b.link_density < s.block_max_link_density
+        for b in inside
+        if not b.soft and b.kind != "h1" and b.links / max(1, len(b.text)) < max_links
     ]
     loc.first_idx = next(
         (b.idx for b in loc.blocks if good(b)), loc.blocks[0].idx if loc.blocks else len(blocks)

@@ -197,8 +197,10 @@ class Blk:
 
 def clean_text(s: str) -> str:
     """Collapse whitespace (incl. NBSP and our <br> marker), strip, NFC."""
-    s = " ".join(s.replace(BR, " ").split())
-    return unicodedata.normalize("NFC", s) if not s.isascii() else s
+    if BR in s:
+        s = s.replace(BR, " ")
+    s = " ".join(s.split())
+    return s if s.isascii() else unicodedata.normalize("NFC", s)
 
 
 class Walker:
@@ -263,14 +265,20 @@ class Walker:
         if not run:
             return
         raw = "".join(run)
+        if BR not in raw:
+            # whitespace between two blocks makes no block (clean_text would empty it)
+            if not raw.isspace():
+                flags = bold if bold is not None else [False] * len(run)
+                self._emit(self._kind_for(kind, run, flags), raw, path, hints, sf, links)
+            run.clear()
+            if bold is not None:
+                bold.clear()
+            return
         flags = list(bold) if bold is not None else [False] * len(run)
         pieces = list(run)
         run.clear()
         if bold is not None:
             bold.clear()
-        if BR not in raw:
-            self._emit(self._kind_for(kind, pieces, flags), raw, path, hints, sf, links)
-            return
         # split on two or more <br>: old markup separates paragraphs that way
         segs: list[tuple[list[str], list[bool]]] = [([], [])]
         brs = 0
@@ -385,6 +393,9 @@ class Walker:
     def _link_chars(node: LexborNode) -> int:
         if node.tag == "a":
             return len(node.text(deep=True).strip())
+        first = node.child
+        if first is None or (first.tag == "-text" and first.next is None):
+            return 0  # text alone holds no link (and spares a selector pass)
         anchors = node.css("a")
         if not anchors:
             return 0
@@ -403,8 +414,11 @@ class Walker:
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
-                run.append(child.text_content or "")
-                bold.append(False)
+                text = child.text_content or ""
+                if run or (text and not text.isspace()):
+                    # (whitespace opening a run is dropped: clean_text would strip it)
+                    run.append(text)
+                    bold.append(False)
                 continue
             if tag in DROP:
                 if tag in ("img", "picture"):
@@ -418,11 +432,8 @@ class Walker:
                 first = child.child
                 if first is None:
                     continue  # an empty inline element (an icon): no text, nothing to weigh
-                if (
-                    tag in ("span", "a", "font", "label")
-                    and (first.tag != "-text" or first.next is not None)
-                    and child.css_first(_BLOCK_SEL)
-                ):
+                nested = first.tag != "-text" or first.next is not None  # more than text
+                if tag in ("span", "a", "font", "label") and nested and child.css_first(_BLOCK_SEL):
                     pass  # an inline wrapper around blocks: walk it like a container
                 elif (
                     tag in ("span", "div", "a", "small", "time")
@@ -447,7 +458,7 @@ class Walker:
                     bold.append(tag in ("b", "strong"))
                     if tag == "a":
                         run_links += len(txt.strip())
-                    elif child.css_first("a") is not None:
+                    elif nested and child.css_first("a") is not None:
                         run_links += self._link_chars(child)
                     continue
             if child.child is None:
@@ -488,7 +499,9 @@ class Walker:
         flag); semantic landmarks and [itemprop] markers are noted on the way."""
         attrs = child.attributes
         mid = child.mem_id
-        role = (attrs.get("role") or "").lower() if attrs else ""
+        if not attrs:
+            return self._enter_bare(child, mid, tag, hints, sf)
+        role = (attrs.get("role") or "").lower()
         if attrs and (
             ("hidden" in attrs and not (attrs.get("id") or "").startswith("S:"))
             or attrs.get("aria-hidden") == "true"
@@ -527,6 +540,24 @@ class Walker:
             elif prop == "datepublished":
                 self.stamped.append(child)
         return c_hints, c_sf
+
+    def _enter_bare(
+        self, child: LexborNode, mid: int, tag: str | None, hints: tuple[int, ...], sf: bool
+    ) -> tuple[tuple[int, ...], bool] | None:
+        """`_enter` for an element without attributes: only its tag can say anything."""
+        if tag in SKIP_ALWAYS:
+            self.skipped.add(mid)
+            return None
+        if tag == "form":
+            c_hints = self._hinted(child, hints, "", META)
+            if c_hints is not hints and self._plainly_chrome(child, mid):
+                return None
+            return c_hints, sf
+        if tag == "article":
+            self.articles.append(mid)
+        elif tag == "main":
+            self.mains.append(mid)
+        return hints, sf
 
     def _drop_caption(self, node: LexborNode, start: int) -> None:
         """An image with a line or two of text beside it in its own box is a figure without

@@ -41,12 +41,14 @@ def _fields(page: Page, html: str | bytes) -> Extraction:
     meta_titles = [t for t in (page.meta_title, page.page_title) if t]
     title_guess = None if h1s else match_title(blocks, meta_titles, s)
 
+    min_chars, max_links = s.prose_min_chars, s.prose_max_link_density
+
     def good(b: Blk) -> bool:
         return (
             b.kind in ("paragraph", "list_item")
             and not b.soft
-            and text_weight(b.text) >= s.prose_min_chars
-            and b.link_density < s.prose_max_link_density
+            and text_weight(b.text) >= min_chars
+            and b.links / max(1, len(b.text)) < max_links  # b.link_density
             and b is not title_guess
         )
 
@@ -189,7 +191,7 @@ def _without_echoes(
             and meta.is_date_only(b.text, lang)
             and (b.idx < first_body_idx + 1 or parse_date(b.text, lang) == published)
         )
-        and any(ch.isalnum() for ch in b.text)
+        and _has_alnum(b.text)
     ]
     # a line that is all the text of a <time> element is a date, whatever its form
     stamps = {clean_text(t.text(deep=True)) for t in page.late.get("time", ())}
@@ -224,7 +226,11 @@ def _with_fallback(
     the page's own articleBody shows to be a fraction of the article (text hidden until a
     script shows it), that articleBody."""
     s = page.settings
-    have = sum(text_weight(b.text, cap=s.thin_body_chars) for b in out_blocks)
+    cap = s.thin_body_chars
+    have = sum(
+        n if (n := len(b.text)) >= cap or b.text.isascii() else text_weight(b.text, cap=cap)
+        for b in out_blocks
+    )
     ld_body = (
         len(meta.ld_str(page.article_ld.get("articleBody")) or "")
         if page.article_ld is not None
@@ -265,6 +271,11 @@ def _without_repeated_boxes(
     return [b for b in body if b.path[-1] not in dropped or seen.get(b.text, 0) <= 1]
 
 
+def _has_alnum(text: str) -> bool:
+    # the first character settles it for nearly every block
+    return text[:1].isalnum() or any(ch.isalnum() for ch in text)
+
+
 def _with_dateline(blocks: Sequence[Blk | Block]) -> tuple[list[Block], str | None]:
     """Blocks as `Block`s, a leading "LYON, France –" of the first paragraph recorded."""
     out: list[Block] = []
@@ -275,7 +286,7 @@ def _with_dateline(blocks: Sequence[Blk | Block]) -> tuple[list[Block], str | No
             # The dateline is recorded on its own and stays in the paragraph as the page
             # prints it: body offsets (the analyst layer's mentions) then reach its place.
             dateline = meta.split_dateline(text)[0]
-        if text and any(ch.isalnum() for ch in text):
+        if text and _has_alnum(text):
             out.append(Block(b.kind, text))
     return out, dateline
 

@@ -50,6 +50,10 @@ _SF_HINT = re.compile(
     r"sub-title|subtitulo|subheading|strapline|deck|dek|teaser|excerpt|abstract|"
     r"entradilla|bajada|sumario|resumen|resume|description)(?![a-z])"
 )
+# Matches wherever one of the four matches (the union of their words, same boundaries).
+_ANY_HINT = re.compile(
+    "|".join(rx.pattern for rx in (_BOILER_HINT, _META_HINT, _CONTENT_HINT, _SF_HINT))
+)
 # Strength of each kind of word in the boilerplate score (ingest.extract_body).
 BOILER, META, CONTENT = 1.0, 0.5, 0.5
 
@@ -59,6 +63,8 @@ def _token_hint(token: str) -> int:
     """The kinds of word one class token (or id) carries, as bits: 1 chrome, 2 meta,
     4 content, 8 standfirst. Cached per token: pages differ in their class strings far more
     than in their tokens (a CSS-in-JS build hashes strings, not words)."""
+    if not _ANY_HINT.search(token):
+        return 0  # most tokens name nothing: one search instead of four
     return (
         (1 if _BOILER_HINT.search(token) else 0)
         | (2 if _META_HINT.search(token) else 0)
@@ -75,6 +81,7 @@ def _hint_bits(hint: str) -> int:
     return bits
 
 
+@functools.lru_cache(maxsize=8192)
 def hint_of(hint: str) -> tuple[float, bool]:
     """(boilerplate strength, names a meta element) of a lower-cased "class id" string."""
     bits = _hint_bits(hint)

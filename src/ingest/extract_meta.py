@@ -3,6 +3,7 @@ error-page vocabulary, datelines. Pure functions over strings and parsed nodes."
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -178,6 +179,7 @@ def metas(nodes: list[LexborNode]) -> dict[str, str]:
 _CODE = re.compile(r"^[a-z]{2,3}$")
 
 
+@functools.lru_cache(maxsize=1024)
 def lang_code(value: str | None) -> str | None:
     """ISO 639 code of a BCP 47 tag ('es-ES' -> 'es'); None for 'x-default', junk or empty."""
     if not value:
@@ -247,7 +249,8 @@ _ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
 def _segments(url: str) -> list[str]:
     path = _URL_PARTS.match(url).group(1)  # type: ignore[union-attr]  # always matches
-    return [s for s in path.split("/") if s and not _LANG_SEGMENT.match(s)]
+    # (a language segment is at most 8 characters: the length spares most matches)
+    return [s for s in path.split("/") if s and not (len(s) <= 8 and _LANG_SEGMENT.match(s))]
 
 
 def _absolute(base: str, href: str) -> str:
@@ -352,10 +355,13 @@ _ERROR_TITLE = re.compile(
 )
 # Phrases that only error pages carry, wherever they appear in the heading or title.
 _ERROR_PHRASE = re.compile(
+    # (the lookahead names the phrases' first letters: a position without one is passed
+    # over without trying each phrase)
+    r"(?=[pctseال])(?:"
     r"page not found|could not be served|too many requests|service unavailable|"
     r"temporarily unavailable|page you (?:requested|are looking for)|page introuvable|"
     r"page demandée|p[áa]gina no encontrada|p[áa]gina que busca|الصفحة غير موجودة|"
-    r"لم يتم العثور على الصفحة|error page|page d'erreur",
+    r"لم يتم العثور على الصفحة|error page|page d'erreur)",
     re.I,
 )
 SITE_SUFFIX = re.compile(r"\s+[|–—:-]\s+[^|–—:-]{1,60}$")
@@ -374,8 +380,14 @@ def is_error_heading(texts: Iterable[str]) -> bool:
 # --- text comparisons ----------------------------------------------------------------------
 
 
+_NON_WORD = re.compile(r"[^\w\s]")
+
+
+@functools.lru_cache(maxsize=4096)
 def norm_key(s: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", s.casefold()).split())
+    # cached: the title finders compare the same few lines (title, headline, the blocks
+    # under the title) many times per page
+    return " ".join(_NON_WORD.sub(" ", s.casefold()).split())
 
 
 # Two texts are the same line when equal after normalisation, or when the shorter (at least
@@ -451,7 +463,8 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     """('LYON, France', rest) when the paragraph opens with a place (and maybe a date) and a
     dash ("LYON, France –", "BUENOS AIRES.–", "Lyon (France), le 3 mai 2024 –",
     "MADRID, 3 de mayo de 2024.-"), else (None, text)."""
-    m = _DASH_SPLIT.match(text)
+    # the match needs a dash: without one anywhere, spare its 80 tries of the place
+    m = _DASH_SPLIT.match(text) if ("-" in text or "–" in text or "—" in text) else None
     if not m:
         return None, text
     pre = m["pre"].strip().rstrip(".").rstrip()
