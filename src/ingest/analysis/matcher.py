@@ -13,7 +13,7 @@ returns character offsets directly, and builds in about the same time (4 vs 3 ms
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -119,6 +119,15 @@ class Matcher:
         self.entries = entries
         self._arabic = [is_arabic(p[0]) for p in self.patterns]
         self._stem = [any(e.flags & STEM for e in b) for b in self.entries]
+        # per Latin pattern: whether two of its entries share a meaning, and the fields
+        # `find` reads of each entry
+        self._latin = [
+            (
+                len({(e.kind, e.code, e.form) for e in b}) < len(b),
+                [(e, e.kind, e.flags, e.surface) for e in b],
+            )
+            for b in self.entries
+        ]
         self._ac = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
     def state(self) -> tuple[list[str], list[list[tuple[str, str, str, int, float, str]]]]:
@@ -145,55 +154,103 @@ class Matcher:
         text = folded.text
         orig = folded.original
         n = len(text)
-        arabic_of, stem_of, entries_of = self._arabic, self._stem, self.entries
+        arabic_of, stem_of, latin_of = self._arabic, self._stem, self._latin
         # without dropped characters, folded offsets are original offsets
         span = folded.span if folded.has_gaps else None
         seen: set[tuple[int, int, str, str, str]] = set()
         append = out.append
         new = tuple.__new__  # a NamedTuple's own __new__ is Python code: skipped here
+        order: list[int] = []  # sort keys (see _order), kept beside the matches
+        okey = order.append
+        width = n + 1
         for idx, fs, fe in self._ac.find_matches_as_indexes(text, overlapping=True):
             right_word = fe < n and text[fe].isalnum()
             if right_word and not stem_of[idx]:
                 continue
-            arabic = arabic_of[idx]
-            prefix = ""
-            if arabic:
-                prefix = arabic_prefix(text, fs)
-            elif fs and text[fs - 1].isalnum():
+            if arabic_of[idx]:
+                k = len(out)
+                self._arabic_matches(folded, idx, fs, fe, right_word, kinds, seen, append, span)
+                for m in out[k:]:
+                    okey(m[2] * width + m[2] - fe)
                 continue
-            for e in entries_of[idx]:
-                flags = e.flags
-                if kinds is not None and e.kind not in kinds:
+            if fs and text[fs - 1].isalnum():
+                continue
+            # a Latin pattern's match starts where the pattern does: one span for all its
+            # entries, and two entries can only mean the same at it within one bucket
+            s, t = span(fs, fe) if span is not None else (fs, fe)
+            key = fs * width + fs - fe
+            dup, bucket = latin_of[idx]
+            got: set[tuple[str, str, str]] | None = set() if dup else None
+            for e, kind, flags, surface in bucket:
+                if kinds is not None and kind not in kinds:
                     continue
                 if right_word and not flags & STEM:
                     continue
-                ms = fs
-                if arabic:
-                    if flags & ARTICLE:
-                        if prefix not in ARABIC_ARTICLE_PROCLITICS:
-                            continue
-                        # report the article with the name: الإمارات, لإمارات in للإمارات
-                        ms = fs - (2 if prefix.endswith("ال") else 1)
-                    elif flags & NO_CLITIC:
-                        if prefix:
-                            continue
-                    elif prefix not in ARABIC_PROCLITICS:
-                        if not (flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS):
-                            continue
-                        ms = fs - (2 if prefix.endswith("ال") else 1)
-                s, t = span(ms, fe) if span is not None else (ms, fe)
                 if flags & EXACT:
-                    if orig[s:t] != e.surface:
+                    if orig[s:t] != surface:
                         continue
                 elif flags & CASED and not orig[s].isupper():
                     continue
-                key = (s, t, e.kind, e.code, e.form)
-                if key in seen:
-                    continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
-                seen.add(key)
-                append(new(Match, (s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)])))
-        out.sort(key=_order)
+                if got is not None:
+                    meaning = (kind, e.code, e.form)
+                    if meaning in got:
+                        continue
+                    got.add(meaning)
+                append(new(Match, (s, t, fs, fe, e, "")))
+                okey(key)
+        if len(out) > 1:
+            # sorting by an int key list beats calling _order per match; sort is stable,
+            # as out.sort(key=_order) was
+            ranks = sorted(range(len(out)), key=order.__getitem__)
+            out[:] = [out[i] for i in ranks]
         return out
+
+    def _arabic_matches(
+        self,
+        folded: Folded,
+        idx: int,
+        fs: int,
+        fe: int,
+        right_word: bool,
+        kinds: Sequence[str] | None,
+        seen: set[tuple[int, int, str, str, str]],
+        append: Callable[[Match], None],
+        span: Callable[[int, int], tuple[int, int]] | None,
+    ) -> None:
+        """The entries of Arabic pattern `idx` that its clitics allow at fs:fe."""
+        text, orig = folded.text, folded.original
+        prefix = arabic_prefix(text, fs)
+        new = tuple.__new__
+        for e in self.entries[idx]:
+            flags = e.flags
+            if kinds is not None and e.kind not in kinds:
+                continue
+            if right_word and not flags & STEM:
+                continue
+            ms = fs
+            if flags & ARTICLE:
+                if prefix not in ARABIC_ARTICLE_PROCLITICS:
+                    continue
+                # report the article with the name: الإمارات, لإمارات in للإمارات
+                ms = fs - (2 if prefix.endswith("ال") else 1)
+            elif flags & NO_CLITIC:
+                if prefix:
+                    continue
+            elif prefix not in ARABIC_PROCLITICS:
+                if not (flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS):
+                    continue
+                ms = fs - (2 if prefix.endswith("ال") else 1)
+            s, t = span(ms, fe) if span is not None else (ms, fe)
+            if flags & EXACT:
+                if orig[s:t] != e.surface:
+                    continue
+            elif flags & CASED and not orig[s].isupper():
+                continue
+            key = (s, t, e.kind, e.code, e.form)
+            if key in seen:
+                continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
+            seen.add(key)
+            append(new(Match, (s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)])))
 
 
 def _order(m: Match) -> tuple[int, int]:
