@@ -73,19 +73,44 @@ def _pattern(entry: Entry) -> tuple[str, int]:
     return pat, flags
 
 
+class _Ordered(list[Match]):
+    """Matches known to be in _order already (a subsequence of a Found): `longest` need
+    not sort them again."""
+
+
 class Found(list[Match]):
     """Matches of one text, with a per-kind index built on first use."""
 
     def of(self, *kinds: str) -> list[Match]:
-        by: dict[str, list[Match]] | None = self.__dict__.get("_by")
+        by: dict[str, _Ordered] | None = self.__dict__.get("_by")
         if by is None:
             by = {}
-            for m in self:
-                by.setdefault(m.entry.kind, []).append(m)
+            at: dict[str, list[int]] = {}
+            for i, m in enumerate(self):
+                kind = m[4].kind
+                got = by.get(kind)
+                if got is None:
+                    by[kind] = _Ordered([m])
+                    at[kind] = [i]
+                else:
+                    got.append(m)
+                    at[kind].append(i)
             self.__dict__["_by"] = by
+            self.__dict__["_at"] = at
         if len(kinds) == 1:
             return by.get(kinds[0], [])
-        return sorted((m for k in kinds for m in by.get(k, [])), key=_order)
+        present = [k for k in kinds if k in by]
+        if len(present) <= 1:
+            return _Ordered(by[present[0]]) if present else []
+        keys: list[int] | None = self.__dict__.get("_keys")
+        if keys is None:
+            return sorted((m for k in kinds for m in by.get(k, [])), key=_order)
+        # the stable sort by _order of the kinds' lists one after the other, with the int
+        # keys `find` kept (ties: the kinds in the order asked, then the text's order)
+        at = self.__dict__["_at"]
+        ranks = [i for k in present for i in at[k]]
+        ranks.sort(key=keys.__getitem__)
+        return _Ordered([self[i] for i in ranks])
 
 
 def of(matches: Sequence[Match], *kinds: str) -> list[Match]:
@@ -203,6 +228,8 @@ class Matcher:
             # as out.sort(key=_order) was
             ranks = sorted(range(len(out)), key=order.__getitem__)
             out[:] = [out[i] for i in ranks]
+            order = [order[i] for i in ranks]
+        out.__dict__["_keys"] = order
         return out
 
     def _arabic_matches(
@@ -260,7 +287,7 @@ def _order(m: Match) -> tuple[int, int]:
 
 def longest(matches: Iterable[Match]) -> list[Match]:
     """Leftmost-longest non-overlapping matches (ties at one span all kept)."""
-    ordered = sorted(matches, key=_order)
+    ordered = matches if isinstance(matches, _Ordered) else sorted(matches, key=_order)
     kept: list[Match] = []
     end = -1
     last: tuple[int, int] | None = None

@@ -152,12 +152,13 @@ class _Sentences:
 
     def at(self, pos: int) -> tuple[int, int]:
         if self.ends is None:
-            t, n, ends = self.text, self.n, []
-            for m in _PUNCT.finditer(t):
-                i = m.start()
-                if t[i] == "." and 0 < i < n - 1 and t[i - 1].isdigit() and t[i + 1].isdigit():
-                    continue  # the point of a decimal (9.7)
-                ends.append(i)
+            t, n = self.text, self.n
+            ends = [
+                i
+                for i in (m.start() for m in _PUNCT.finditer(t))
+                # the point of a decimal (9.7) ends no sentence
+                if not (t[i] == "." and 0 < i < n - 1 and t[i - 1].isdigit() and t[i + 1].isdigit())
+            ]
             self.ends = ends
             self.starts = [e + 1 for e in ends]
         i = bisect.bisect_left(self.ends, pos)
@@ -166,16 +167,22 @@ class _Sentences:
         return start, end
 
 
+_GAP_STOP = frozenset(',;:.()"«»“”')
+
+
 def _gap_ok(gap: str, max_words: int) -> bool:
-    if any(c in gap for c in ',;:.()"«»“”'):
+    if not _GAP_STOP.isdisjoint(gap):
         return False
     tokens = gap.replace("-", " ").split()
-    if any(t in _CLAUSE for t in tokens):
+    if not _CLAUSE.isdisjoint(tokens):
         return False
     words = [w for w in tokens if w not in _LINKERS]
-    if words and any(t in _COMPLEMENT for t in tokens[tokens.index(words[0]) :]):
+    if words and not _COMPLEMENT.isdisjoint(tokens[tokens.index(words[0]) :]):
         return False  # "sept réseaux de passeurs": what is counted is the first noun
-    return len(words) <= max_words and not any(c.isdigit() for w in words for c in w)
+    if len(words) > max_words:
+        return False
+    # a letter is never a digit: most words need no look at each character
+    return all(w.isalpha() or not any(c.isdigit() for c in w) for w in words)
 
 
 @dataclass(slots=True)
