@@ -13,7 +13,7 @@ returns character offsets directly, and builds in about the same time (4 vs 3 ms
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -23,7 +23,6 @@ from ingest.analysis.text import (
     ARABIC_ARTICLE_PROCLITICS,
     ARABIC_PROCLITICS,
     Folded,
-    arabic_prefix,
     fold_pattern,
     is_arabic,
 )
@@ -144,14 +143,14 @@ class Matcher:
         self.entries = entries
         self._arabic = [is_arabic(p[0]) for p in self.patterns]
         self._stem = [any(e.flags & STEM for e in b) for b in self.entries]
-        # per Latin pattern: whether two of its entries share a meaning, and the fields
-        # `find` reads of each entry
-        self._latin = [
+        # per pattern: whether two of its entries share a meaning, and what `find` reads of
+        # each entry (for an Arabic pattern, the clitics it allows)
+        self._plan = [
             (
                 len({(e.kind, e.code, e.form) for e in b}) < len(b),
-                [(e, e.kind, e.flags, e.surface) for e in b],
+                [(e, e.kind, e.flags, e.surface, _RULES[e.flags & 127] if ar else None) for e in b],
             )
-            for b in self.entries
+            for b, ar in zip(self.entries, self._arabic, strict=True)
         ]
         self._ac = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
@@ -179,7 +178,7 @@ class Matcher:
         text = folded.text
         orig = folded.original
         n = len(text)
-        arabic_of, stem_of, latin_of = self._arabic, self._stem, self._latin
+        arabic_of, stem_of, plan_of = self._arabic, self._stem, self._plan
         # without dropped characters, folded offsets are original offsets
         span = folded.span if folded.has_gaps else None
         seen: set[tuple[int, int, str, str, str]] = set()
@@ -188,25 +187,49 @@ class Matcher:
         order: list[int] = []  # sort keys (see _order), kept beside the matches
         okey = order.append
         width = n + 1
+        letters = _ARABIC_LETTERS
         for idx, fs, fe in self._ac.find_matches_as_indexes(text, overlapping=True):
             right_word = fe < n and text[fe].isalnum()
             if right_word and not stem_of[idx]:
                 continue
+            dup, bucket = plan_of[idx]
             if arabic_of[idx]:
-                k = len(out)
-                self._arabic_matches(folded, idx, fs, fe, right_word, kinds, seen, append, span)
-                for m in out[k:]:
-                    okey(m[2] * width + m[2] - fe)
+                # arabic_prefix, inline: the Arabic letters glued before, five at most
+                i = fs
+                lo = fs - 5 if fs > 5 else 0
+                while i > lo and text[i - 1] in letters:
+                    i -= 1
+                prefix = text[i:fs]
+                for e, kind, flags, surface, rule in bucket:
+                    if kinds is not None and kind not in kinds:
+                        continue
+                    if right_word and not flags & STEM:
+                        continue
+                    shift = rule.get(prefix)  # type: ignore[union-attr]
+                    if shift is None:
+                        continue
+                    ms = fs - shift
+                    s, t = span(ms, fe) if span is not None else (ms, fe)
+                    if flags & EXACT:
+                        if orig[s:t] != surface:
+                            continue
+                    elif flags & CASED and not orig[s].isupper():
+                        continue
+                    key = (s, t, kind, e.code, e.form)
+                    if key in seen:
+                        continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
+                    seen.add(key)
+                    append(new(Match, (s, t, ms, fe, e, prefix[: len(prefix) - shift])))
+                    okey(ms * width + ms - fe)
                 continue
             if fs and text[fs - 1].isalnum():
                 continue
             # a Latin pattern's match starts where the pattern does: one span for all its
             # entries, and two entries can only mean the same at it within one bucket
             s, t = span(fs, fe) if span is not None else (fs, fe)
-            key = fs * width + fs - fe
-            dup, bucket = latin_of[idx]
+            okey_fs = fs * width + fs - fe
             got: set[tuple[str, str, str]] | None = set() if dup else None
-            for e, kind, flags, surface in bucket:
+            for e, kind, flags, surface, _rule in bucket:
                 if kinds is not None and kind not in kinds:
                     continue
                 if right_word and not flags & STEM:
@@ -222,7 +245,7 @@ class Matcher:
                         continue
                     got.add(meaning)
                 append(new(Match, (s, t, fs, fe, e, "")))
-                okey(key)
+                okey(okey_fs)
         if len(out) > 1:
             # sorting by an int key list beats calling _order per match; sort is stable,
             # as out.sort(key=_order) was
@@ -232,52 +255,27 @@ class Matcher:
         out.__dict__["_keys"] = order
         return out
 
-    def _arabic_matches(
-        self,
-        folded: Folded,
-        idx: int,
-        fs: int,
-        fe: int,
-        right_word: bool,
-        kinds: Sequence[str] | None,
-        seen: set[tuple[int, int, str, str, str]],
-        append: Callable[[Match], None],
-        span: Callable[[int, int], tuple[int, int]] | None,
-    ) -> None:
-        """The entries of Arabic pattern `idx` that its clitics allow at fs:fe."""
-        text, orig = folded.text, folded.original
-        prefix = arabic_prefix(text, fs)
-        new = tuple.__new__
-        for e in self.entries[idx]:
-            flags = e.flags
-            if kinds is not None and e.kind not in kinds:
-                continue
-            if right_word and not flags & STEM:
-                continue
-            ms = fs
-            if flags & ARTICLE:
-                if prefix not in ARABIC_ARTICLE_PROCLITICS:
-                    continue
-                # report the article with the name: الإمارات, لإمارات in للإمارات
-                ms = fs - (2 if prefix.endswith("ال") else 1)
-            elif flags & NO_CLITIC:
-                if prefix:
-                    continue
-            elif prefix not in ARABIC_PROCLITICS:
-                if not (flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS):
-                    continue
-                ms = fs - (2 if prefix.endswith("ال") else 1)
-            s, t = span(ms, fe) if span is not None else (ms, fe)
-            if flags & EXACT:
-                if orig[s:t] != e.surface:
-                    continue
-            elif flags & CASED and not orig[s].isupper():
-                continue
-            key = (s, t, e.kind, e.code, e.form)
-            if key in seen:
-                continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
-            seen.add(key)
-            append(new(Match, (s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)])))
+
+def _clitic_rule(flags: int) -> dict[str, int]:
+    """Which Arabic clitics may stand before an entry's match: prefix -> how many of its
+    letters (the article's) belong to the match."""
+    article = {p: 2 if p.endswith("ال") else 1 for p in ARABIC_ARTICLE_PROCLITICS}
+    if flags & ARTICLE:
+        # report the article with the name: الإمارات, لإمارات in للإمارات
+        return article
+    if flags & NO_CLITIC:
+        return {"": 0}
+    plain = dict.fromkeys(ARABIC_PROCLITICS, 0)
+    return article | plain if flags & ARTOPT else plain
+
+
+_RULES = {f: _clitic_rule(f) for f in range(128)}
+_ARABIC_LETTERS = frozenset(
+    c
+    for a, b in ((0x0600, 0x06FF), (0x0750, 0x077F))
+    for c in map(chr, range(a, b + 1))
+    if c.isalpha()
+)
 
 
 def _order(m: Match) -> tuple[int, int]:
