@@ -56,6 +56,8 @@ def _diacritic_score(original: str, surface: str) -> int:
 def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[Mention]:
     """Countries and places, leftmost-longest, one entry per span."""
     geo = of(matches, *GEO)
+    if not geo:
+        return []
     chosen: list[Match] = []
     spans: dict[tuple[int, int], list[Match]] = {}
     for m in longest(geo):
@@ -132,6 +134,9 @@ def organisation_mentions(
     folded: Folded, matches: Sequence[Match], field: str, lang: str
 ) -> list[Mention]:
     orgs = longest(of(matches, "organisation"))
+    heads = of(matches, "orghead") if lang != "ar" else []
+    if not orgs and not heads:
+        return []
     out = [
         Mention(
             "organisation",
@@ -149,7 +154,7 @@ def organisation_mentions(
     taken = [(m.start, m.end) for m in out]
     text = folded.original
     last_end = 0
-    for h in of(matches, "orghead"):  # head nouns, found by the automaton with the rest
+    for h in heads:  # head nouns, found by the automaton with the rest
         if h.start < last_end:
             continue
         # capitalised words before the head noun, then adjectives and "of X" after it

@@ -43,6 +43,7 @@ _CLAUSE = frozenset(
 _COMPLEMENT = frozenset(["of", "de", "d'", "del", "des", "du", "من"])
 _GENERIC_ITEMS = frozenset({"pills", "medicines", "drugs", "devices", "documents"})
 _PUNCT = re.compile(r"[.!?؟;؛\n]")
+_WORD_POINT = re.compile(r"(?<=\w)\.(?=\w)")
 _SYMBOL_BEFORE = re.compile(r"(US\$|R\$|C\$|A\$|\$|€|£)\s?\Z")
 _SYMBOLS = {"US$": "USD", "$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "€": "EUR", "£": "GBP"}
 _PERCENT_AFTER = re.compile(r"^\s?(?:%|٪)")
@@ -152,13 +153,18 @@ class _Sentences:
 
     def at(self, pos: int) -> tuple[int, int]:
         if self.ends is None:
-            t, n = self.text, self.n
-            ends = [
+            t = self.text
+            ends = [m.start() for m in _PUNCT.finditer(t)]
+            # the point of a decimal (9.7) ends no sentence; a digit is a word character,
+            # so the regex finds every such point (and a few more, that isdigit rules out)
+            decimals = [
                 i
-                for i in (m.start() for m in _PUNCT.finditer(t))
-                # the point of a decimal (9.7) ends no sentence
-                if not (t[i] == "." and 0 < i < n - 1 and t[i - 1].isdigit() and t[i + 1].isdigit())
+                for i in (m.start() for m in _WORD_POINT.finditer(t))
+                if t[i - 1].isdigit() and t[i + 1].isdigit()
             ]
+            if decimals:
+                points = set(decimals)
+                ends = [i for i in ends if i not in points]
             self.ends = ends
             self.starts = [e + 1 for e in ends]
         i = bisect.bisect_left(self.ends, pos)

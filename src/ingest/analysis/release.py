@@ -111,7 +111,7 @@ def _person_mentions(
     and, in Latin scripts, capitalised names right after a role or courtesy title."""
     text, orig = folded.text, folded.original
     roles = longest(of(matches, "role"))
-    blocked = of(matches, "country", "place", "organisation")
+    blocked: list[Match] | None = None  # read only after a role and a capitalised run
     spans: dict[tuple[int, int], mn.Mention] = {}
 
     def add(s: int, e: int) -> None:
@@ -153,6 +153,8 @@ def _person_mentions(
             if m is None:
                 continue
             s, e = m.span()
+            if blocked is None:
+                blocked = of(matches, "country", "place", "organisation")
             if any(b.start < e and s < b.end for b in blocked):
                 continue
             add(s, e)

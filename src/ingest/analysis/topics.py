@@ -45,6 +45,8 @@ def topic_evidence(
     """Keyword hits of one field. In the body, hits before `lead_end` count as the lead and
     hits inside `quoted` spans (direct quotations) count less."""
     hits = longest(of(matches, "topic"))
+    if not hits:
+        return []
     out = []
     for m in hits:
         zone = "lead" if field == "body" and m.start < lead_end else field
