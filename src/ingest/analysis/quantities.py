@@ -43,7 +43,7 @@ _CLAUSE = frozenset(
 _COMPLEMENT = frozenset(["of", "de", "d'", "del", "des", "du", "من"])
 _GENERIC_ITEMS = frozenset({"pills", "medicines", "drugs", "devices", "documents"})
 _PUNCT = re.compile(r"[.!?؟;؛\n]")
-_WORD_POINT = re.compile(r"(?<=\w)\.(?=\w)")
+_WORD_POINT = re.compile(r"\.(?=\w)")
 _SYMBOL_BEFORE = re.compile(r"(US\$|R\$|C\$|A\$|\$|€|£)\s?\Z")
 _SYMBOLS = {"US$": "USD", "$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "€": "EUR", "£": "GBP"}
 _PERCENT_AFTER = re.compile(r"^\s?(?:%|٪)")
@@ -160,7 +160,7 @@ class _Sentences:
             decimals = [
                 i
                 for i in (m.start() for m in _WORD_POINT.finditer(t))
-                if t[i - 1].isdigit() and t[i + 1].isdigit()
+                if i and t[i - 1].isdigit() and t[i + 1].isdigit()
             ]
             if decimals:
                 points = set(decimals)
