@@ -63,7 +63,15 @@ Fields = tuple[str | None, str | None, str | None, str, list[tuple[str, str | No
 def normalize(text: str | None) -> str | None:
     if text is None:
         return None
-    return " ".join(_visible(unicodedata.normalize("NFC", text)).split()) or None
+    return _squeezed(_visible(unicodedata.normalize("NFC", text))) or None
+
+
+def _squeezed(text: str) -> str:
+    """`" ".join(text.split())`. Every whitespace character but the space is unprintable,
+    so a printable text without two spaces in a row needs at most its ends stripped."""
+    if "  " not in text and text.isprintable():
+        return text.strip()
+    return " ".join(text.split())
 
 
 def _visible(text: str) -> str:
@@ -91,7 +99,7 @@ def normalize_many(texts: Sequence[str | None]) -> list[str | None]:
         if t is None:
             out.append(None)
         else:
-            out.append(" ".join(next(parts).split()) or None)
+            out.append(_squeezed(next(parts)) or None)
     return out
 
 

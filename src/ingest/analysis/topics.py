@@ -25,7 +25,9 @@ QUOTE_WEIGHT = 0.5
 MAX_HITS_PER_KEYWORD = 2  # a keyword repeated ten times is still one piece of evidence
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (4x slower, and tens are made per release); unsafe_hash keeps it hashable like one.
+@dataclass(slots=True, unsafe_hash=True)
 class Evidence:
     topic: str
     text: str
