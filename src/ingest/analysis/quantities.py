@@ -205,20 +205,31 @@ class _Field:
     items: list[Match]
     currency_ends: dict[int, Match]
     sentences: _Sentences
+    cue_starts: list[int] | None  # None unless the cues are in order (then bisected)
+    item_starts: list[int] | None
 
     @classmethod
     def of(cls, folded: Folded, words: Sequence[Match]) -> _Field:
         heads = of(words, "unit", "noun", "item", "currency")
+        cues = of(words, "cue")
+        items = of(words, "item")
         return cls(
             folded,
             heads,
             [h.fstart for h in heads],
-            of(words, "cue"),
+            cues,
             of(words, "qual"),
-            of(words, "item"),
+            items,
             {w.fend: w for w in of(words, "currency")},
             _Sentences(folded.text),
+            _starts(cues),
+            _starts(items),
         )
+
+
+def _starts(matches: Sequence[Match]) -> list[int] | None:
+    starts = [m.fstart for m in matches]
+    return starts if starts == sorted(starts) else None
 
 
 # What one reading yields: kind, value, unit, item, folded end of the printed span.
@@ -284,7 +295,11 @@ def _quantity(f: _Field, n: _Num, field: str) -> tuple[Quantity, Match | None] |
         start_orig = o_fs
         if head is not None and head.entry.kind == "currency":
             currency = head.entry.code
-    cues = [c for c in f.cues if s_sent <= c.fstart < e_sent]
+    cs = f.cue_starts
+    if cs is not None:
+        cues = f.cues[bisect.bisect_left(cs, s_sent) : bisect.bisect_left(cs, e_sent)]
+    else:
+        cues = [c for c in f.cues if s_sent <= c.fstart < e_sent]
     reading: _Reading | None
     if currency is not None:
         reading = _money(f, n, head, currency, cues, e_sent)
@@ -317,7 +332,7 @@ def _money(
     f: _Field, n: _Num, head: Match | None, currency: str, cues: Sequence[Match], limit: int
 ) -> _Reading:
     end = head.fend if head is not None and head.entry.kind == "currency" else n.fe
-    cash = _item_after(f.items, f.folded.text, end, limit)
+    cash = _item_after(f.items, f.folded.text, end, limit, f.item_starts)
     item = None
     if cash is not None and cash.entry.code == "cash":
         item, end = "cash", cash.fend
@@ -327,7 +342,7 @@ def _money(
 
 def _measured(f: _Field, value: float, unit: str, end: int, limit: int) -> _Reading:
     """A mass, volume or count in a unit: a seizure, with its item when one follows."""
-    it = _item_after(f.items, f.folded.text, end, limit)
+    it = _item_after(f.items, f.folded.text, end, limit, f.item_starts)
     item = None
     if it is not None:
         item, end = it.entry.code, it.fend
@@ -341,7 +356,7 @@ def _counted_items(
     if not _nearest(cues, n, ("seizure",)):
         return None
     item, end = head.entry.code, head.fend
-    more = _item_after(f.items, f.folded.text, end, limit)
+    more = _item_after(f.items, f.folded.text, end, limit, f.item_starts)
     if (
         more is not None
         and more.entry.code not in _GENERIC_ITEMS
@@ -379,11 +394,21 @@ def _counted(n: _Num, head: Match, cues: Sequence[Match]) -> _Reading | None:
     return kind, n.value, None, None, head.fend
 
 
-def _item_after(items: Sequence[Match], text: str, pos: int, limit: int) -> Match | None:
+def _item_after(
+    items: Sequence[Match], text: str, pos: int, limit: int, starts: list[int] | None = None
+) -> Match | None:
+    bound = min(pos + MAX_ITEM_CHARS, limit)
+    if starts is not None:
+        # items in order of start: from the first at `pos`, up to the bound
+        for k in range(bisect.bisect_left(starts, pos), len(items)):
+            it = items[k]
+            if it.fstart > bound:
+                break
+            if _gap_ok(text[pos : it.fstart], 3):
+                return it
+        return None
     for it in items:
-        if pos <= it.fstart <= min(pos + MAX_ITEM_CHARS, limit) and _gap_ok(
-            text[pos : it.fstart], 3
-        ):
+        if pos <= it.fstart <= bound and _gap_ok(text[pos : it.fstart], 3):
             return it
     return None
 
