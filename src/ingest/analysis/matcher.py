@@ -97,8 +97,8 @@ class Found(list[Match]):
             return by.get(kinds[0], [])
         present = [k for k in kinds if k in by]
         if len(present) <= 1:
-            return list(by[present[0]]) if present else []
-        return _sorted([m for k in present for m in by[k]])
+            return _Ordered(by[present[0]]) if present else []
+        return _Ordered(_sorted([m for k in present for m in by[k]]))
 
 
 def of(matches: Sequence[Match], *kinds: str) -> list[Match]:

@@ -46,10 +46,15 @@ class Mention:
     form: str = ""  # name | alias | demonym | cldr | table | pattern | ...
 
 
-def _diacritic_score(original: str, surface: str) -> int:
-    """How well the short vowels / shadda written in the text agree with an entry's."""
-    marks_t = [c for c in unicodedata.normalize("NFD", original) if unicodedata.combining(c)]
-    marks_e = [c for c in unicodedata.normalize("NFD", surface) if unicodedata.combining(c)]
+def _marks(text: str) -> list[str]:
+    return [c for c in unicodedata.normalize("NFD", text) if unicodedata.combining(c)]
+
+
+def _diacritic_score(original: str, surface: str, marks: list[str] | None = None) -> int:
+    """How well the short vowels / shadda written in the text agree with an entry's
+    (`marks`: the text's, when already known)."""
+    marks_t = _marks(original) if marks is None else marks
+    marks_e = _marks(surface)
     if not marks_t:
         return 0
     return sum(1 for c in marks_t if c in marks_e) - sum(1 for c in marks_t if c not in marks_e)
@@ -67,9 +72,10 @@ def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[M
     for group in spans.values():
         if len(group) > 1:
             text = folded.original[group[0].start : group[0].end]
+            marks = _marks(text)
             group.sort(
                 key=lambda m: (
-                    -_diacritic_score(text, m.entry.surface),
+                    -_diacritic_score(text, m.entry.surface, marks) if marks else 0,
                     m.entry.kind != "country",
                     m.entry.form == "demonym",
                 )

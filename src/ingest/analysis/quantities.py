@@ -210,7 +210,8 @@ class _Field:
 
     @classmethod
     def of(cls, folded: Folded, words: Sequence[Match]) -> _Field:
-        heads = of(words, "unit", "noun", "item", "currency")
+        # a plain list: _head indexes it, and indexing a list subclass is slower
+        heads = list(of(words, "unit", "noun", "item", "currency"))
         cues = of(words, "cue")
         items = of(words, "item")
         return cls(
