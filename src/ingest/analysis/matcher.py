@@ -212,6 +212,18 @@ class Matcher:
             # a Latin pattern's match starts where the pattern does: one span for all its
             # entries, and two entries can only mean the same at it within one bucket
             s, t = span(fs, fe) if span is not None else (fs, fe)
+            if len(bucket) == 1:
+                # the common case; its entry is a stem if the pattern is (checked above)
+                e, kind, flags, surface, _rule = bucket[0]
+                if kinds is not None and kind not in kinds:
+                    continue
+                if flags & EXACT:
+                    if orig[s:t] != surface:
+                        continue
+                elif flags & CASED and not orig[s].isupper():
+                    continue
+                append(new(Match, (s, t, fs, fe, e, "")))
+                continue
             got: set[tuple[str, str, str]] | None = set() if dup else None
             for e, kind, flags, surface, _rule in bucket:
                 if kinds is not None and kind not in kinds:
