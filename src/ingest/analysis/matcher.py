@@ -14,6 +14,7 @@ returns character offsets directly, and builds in about the same time (4 vs 3 ms
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -170,6 +171,7 @@ class Matcher:
         arabic_of, stem_of, plan_of = self._arabic, self._stem, self._plan
         # without dropped characters, folded offsets are original offsets
         span = folded.span if folded.has_gaps else None
+        gaps = folded._gaps  # Folded.start, inline in the Arabic loop below
         seen: set[tuple[int, int, str, str, str]] = set()
         append = out.append
         new = tuple.__new__  # a NamedTuple's own __new__ is Python code: skipped here
@@ -186,6 +188,7 @@ class Matcher:
                 while i > lo and text[i - 1] in letters:
                     i -= 1
                 prefix = text[i:fs]
+                t = -1  # the original end, found for the first entry that needs it
                 for e, kind, flags, surface, rule in bucket:
                     if kinds is not None and kind not in kinds:
                         continue
@@ -195,7 +198,12 @@ class Matcher:
                     if shift is None:
                         continue
                     ms = fs - shift
-                    s, t = span(ms, fe) if span is not None else (ms, fe)
+                    if span is None:
+                        s, t = ms, fe
+                    else:
+                        s = ms + bisect_right(gaps, ms)
+                        if t < 0:
+                            t = folded.end(fe)
                     if flags & EXACT:
                         if orig[s:t] != surface:
                             continue

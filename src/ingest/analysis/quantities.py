@@ -321,7 +321,9 @@ def _quantity(f: _Field, n: _Num, field: str) -> tuple[Quantity, Match | None] |
     kind, value, unit, item, end = reading
     if value != value or value <= 0:  # NaN or nothing counted
         return None
-    qual = next((q.entry.code for q in f.quals if 0 <= n.fs - q.fend <= 1), None)
+    qual = (
+        next((q.entry.code for q in f.quals if 0 <= n.fs - q.fend <= 1), None) if f.quals else None
+    )
     number = orig[o_fs : folded.end(n.digits_end)]
     e_o = folded.end(end)
     text_o = orig[start_orig:e_o]

@@ -124,10 +124,11 @@ def lake_fields(record: Mapping[str, Any]) -> Fields:
 def fields_key(
     language: str, title: str | None, subtitle: str | None, dateline: str | None, body: str | None
 ) -> str:
-    # one update of the parts each followed by \x1f: the digest of the same bytes
-    parts = (ANALYSIS_VERSION, language, title, subtitle, dateline, body)
-    data = "".join(f"{part or ''}\x1f" for part in parts).encode()
-    return hashlib.blake2b(data, digest_size=12).hexdigest()
+    h = hashlib.blake2b(digest_size=12)
+    for part in (ANALYSIS_VERSION, language, title, subtitle, dateline, body):
+        h.update((part or "").encode())
+        h.update(b"\x1f")
+    return h.hexdigest()
 
 
 def table_rows(a: ReleaseAnalysis) -> dict[str, list[tuple[Any, ...]]]:
