@@ -12,6 +12,7 @@ are the words after "Operation/opération/operación/عملية" that look like 
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from ingest.analysis.matcher import WEAK, Match, longest, of
 from ingest.analysis.text import Folded
 
 GEO = ("country", "place")
+_START = operator.attrgetter("start")  # C-level sort keys: no Python call per item
 # How far (characters) another country may be for a weak name to count.
 WEAK_NEIGHBOUR_CHARS = 60
 _LOCATIVE = re.compile(
@@ -187,7 +189,7 @@ def organisation_mentions(
             out = [o for o in out if not (o.start >= s and o.end <= e)]
         out.append(Mention("organisation", chunk, None, field, s, e, "pattern"))
         taken.append((s, e))
-    return sorted(out, key=lambda x: x.start)
+    return sorted(out, key=_START)
 
 
 # ---- operations --------------------------------------------------------------------------
@@ -316,7 +318,7 @@ def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
             key = (s, s + len(name))
             if not any(a <= s < b for a, b in out):
                 out[key] = Mention("operation", name, _op_code(name), field, s, key[1], "pattern")
-    return sorted(out.values(), key=lambda x: x.start)
+    return sorted(out.values(), key=_START)
 
 
 def _looks_foreign(word: str) -> bool:

@@ -17,6 +17,7 @@ number times its multiplier and unit factor (500 grams -> 0.5 kg), as a DOUBLE.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -137,7 +138,7 @@ def _numbers(folded: Folded, words: Sequence[Match], lang: str) -> list[_Num]:
         if short:
             n.value *= _SHORT_MULTS[short.group(1)]
             n.fe += len(short.group(1))
-    out.sort(key=lambda n: n.fs)
+    out.sort(key=operator.attrgetter("fs"))
     return out
 
 
@@ -251,7 +252,7 @@ def find_quantities(
             if got[1] is not None:
                 used_heads.add(got[1].fstart)
     out.extend(_duals(folded, f.heads, f.items, f.sentences, field, used_heads))
-    return sorted(out, key=lambda q: q.start)
+    return sorted(out, key=operator.attrgetter("start"))
 
 
 def _head(f: _Field, n: _Num) -> Match | None:

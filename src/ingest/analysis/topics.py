@@ -12,6 +12,7 @@ recall of 0.96 instead of 0.85: the stricter reading was kept.)
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ FIELD_WEIGHT = {"title": 2.0, "subtitle": 2.0, "lead": 1.5, "body": 1.0}
 # What a speaker says in passing ("crimes such as money laundering") is weaker evidence
 # of what the release is about than what the release itself reports.
 QUOTE_WEIGHT = 0.5
+_WEIGHT = operator.attrgetter("weight")
+_FIELD_START = operator.attrgetter("field", "start")
 MAX_HITS_PER_KEYWORD = 2  # a keyword repeated ten times is still one piece of evidence
 
 
@@ -68,11 +71,12 @@ def score_topics(evidence: Sequence[Evidence]) -> dict[str, tuple[float, list[Ev
     for topic, evs in per.items():
         seen: dict[str, int] = {}
         score = 0.0
-        for ev in sorted(evs, key=lambda e: -e.weight):
+        # descending weight; a reversed sort is stable too, as the key -weight was
+        for ev in sorted(evs, key=_WEIGHT, reverse=True):
             key = ev.text.lower()
             seen[key] = seen.get(key, 0) + 1
             if seen[key] <= MAX_HITS_PER_KEYWORD:
                 score += ev.weight
         if score >= TOPIC_MIN_SCORE:
-            out[topic] = (score, sorted(evs, key=lambda e: (e.field, e.start)))
+            out[topic] = (score, sorted(evs, key=_FIELD_START))
     return out
