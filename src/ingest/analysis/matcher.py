@@ -298,13 +298,14 @@ def longest(matches: Iterable[Match]) -> list[Match]:
     ordered = matches if isinstance(matches, _Ordered) else _sorted(list(matches))
     kept: list[Match] = []
     end = -1
-    last: tuple[int, int] | None = None
+    last_s = last_e = -1  # the last kept span (none yet: no span starts before 0)
     for m in ordered:
-        if last == (m.fstart, m.fend):
+        fs, fe = m[2], m[3]
+        if fs == last_s and fe == last_e:
             kept.append(m)
             continue
-        if m.fstart >= end:
+        if fs >= end:
             kept.append(m)
-            end = m.fend
-            last = (m.fstart, m.fend)
+            end = last_e = fe
+            last_s = fs
     return kept

@@ -285,7 +285,14 @@ def _op_ar_matches(text: str) -> list[re.Match[str]]:
 
 def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
     out: dict[tuple[int, int], Mention] = {}
-    if not any(h in text for h in _OP_HINT):
+    if not (  # _OP_HINT, spelled out: no generator per field
+        "perati" in text
+        or "perac" in text
+        or "pérati" in text
+        or "peraç" in text
+        or "perazi" in text
+        or "عملي" in text
+    ):
         return []
     if lang == "ar":
         for m in _op_ar_matches(text):

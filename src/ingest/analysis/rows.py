@@ -93,14 +93,14 @@ def normalize_many(texts: Sequence[str | None]) -> list[str | None]:
     # `normalize` reaches across it; a text that holds one is normalised alone
     if joined.count(_SEP) != len(present) - 1:
         return [normalize(t) for t in texts]
-    parts = iter(_visible(unicodedata.normalize("NFC", joined)).split(_SEP))
-    out: list[str | None] = []
-    for t in texts:
-        if t is None:
-            out.append(None)
-        else:
-            out.append(_squeezed(next(parts)) or None)
-    return out
+    joined = _visible(unicodedata.normalize("NFC", joined))
+    parts = joined.split(_SEP)
+    # (_squeezed of every part at once: the same test, on the whole text)
+    if "  " not in joined and joined.replace(_SEP, "").isprintable():
+        done = iter(map(str.strip, parts))
+    else:
+        done = iter(map(_squeezed, parts))
+    return [None if t is None else next(done) or None for t in texts]
 
 
 def lake_fields(record: Mapping[str, Any]) -> Fields:

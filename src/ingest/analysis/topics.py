@@ -56,8 +56,10 @@ def topic_evidence(
     for m in hits:
         zone = "lead" if field == "body" and m.start < lead_end else field
         w = m.entry.value * FIELD_WEIGHT.get(zone, 1.0)
-        if any(a <= m.start < b for a, b in quoted):
-            w *= QUOTE_WEIGHT
+        for a, b in quoted:
+            if a <= m.start < b:
+                w *= QUOTE_WEIGHT
+                break
         out.append(Evidence(m.entry.code, original[m.start : m.end], field, m.start, m.end, w))
     return out
 
