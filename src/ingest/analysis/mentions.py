@@ -68,12 +68,18 @@ def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[M
     if not geo:
         return []
     chosen: list[Match] = []
-    spans: dict[tuple[int, int], list[Match]] = {}
-    for m in longest(geo):
-        spans.setdefault((m.fstart, m.fend), []).append(m)
-    for group in spans.values():
-        if len(group) > 1:
-            text = folded.original[group[0].start : group[0].end]
+    kept = longest(geo)
+    # the matches of one span stand together in leftmost-longest order (kept spans do not
+    # overlap): groups are runs
+    i, n = 0, len(kept)
+    while i < n:
+        first = kept[i]
+        j = i + 1
+        while j < n and kept[j][2] == first[2] and kept[j][3] == first[3]:
+            j += 1
+        if j - i > 1:
+            group = kept[i:j]
+            text = folded.original[first.start : first.end]
             marks = _marks(text)
             group.sort(
                 key=lambda m: (
@@ -82,24 +88,27 @@ def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[M
                     m.entry.form == "demonym",
                 )
             )
-        chosen.append(group[0])
+            first = group[0]
+        chosen.append(first)
+        i = j
     strong = [m for m in chosen if m.entry.kind == "country" and not m.entry.flags & WEAK]
     out = []
+    original = folded.original
     for m in chosen:
         e = m.entry
         if e.flags & WEAK and not _corroborated(folded, m, strong):
             continue
-        if e.form == "demonym" and _LANGUAGE_BEFORE.search(
-            folded.text[max(0, m.fstart - 12) : m.fstart] + (m.prefix and " ")
+        if e.form == "demonym" and (
+            _LANGUAGE_BEFORE.search(
+                folded.text[max(0, m.fstart - 12) : m.fstart] + (m.prefix and " ")
+            )
+            or m.prefix.endswith("بال")  # بالفرنسية: "in French"
         ):
             continue
-        if e.form == "demonym" and m.prefix.endswith("بال"):
-            continue  # بالفرنسية: "in French"
-        if folded.original[m.end : m.end + 1] == "$":
+        start, end = m.start, m.end
+        if original[end : end + 1] == "$":
             continue  # US$, C$: a currency, not the country
-        out.append(
-            Mention(e.kind, folded.original[m.start : m.end], e.code, field, m.start, m.end, e.form)
-        )
+        out.append(Mention(e.kind, original[start:end], e.code, field, start, end, e.form))
     return out
 
 
