@@ -53,14 +53,17 @@ def topic_evidence(
     if not hits:
         return []
     out = []
+    field_w = FIELD_WEIGHT.get(field, 1.0)
+    # only the body has a lead
+    lead_w, lead_end = (FIELD_WEIGHT["lead"], lead_end) if field == "body" else (field_w, 0)
     for m in hits:
-        zone = "lead" if field == "body" and m.start < lead_end else field
-        w = m.entry.value * FIELD_WEIGHT.get(zone, 1.0)
+        start, end, e = m[0], m[1], m[4]
+        w = e.value * (lead_w if start < lead_end else field_w)
         for a, b in quoted:
-            if a <= m.start < b:
+            if a <= start < b:
                 w *= QUOTE_WEIGHT
                 break
-        out.append(Evidence(m.entry.code, original[m.start : m.end], field, m.start, m.end, w))
+        out.append(Evidence(e.code, original[start:end], field, start, end, w))
     return out
 
 
