@@ -142,6 +142,8 @@ class Matcher:
             )
             for b, ar in zip(self.entries, self._arabic, strict=True)
         ]
+        # the entry of a one-entry pattern (most are), else None
+        self._one = [bucket[0] if len(bucket) == 1 else None for _dup, bucket in self._plan]
         self._ac = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
     def state(self) -> tuple[list[str], list[list[tuple[str, str, str, int, float, str]]]]:
@@ -168,7 +170,7 @@ class Matcher:
         text = folded.text
         orig = folded.original
         n = len(text)
-        arabic_of, stem_of, plan_of = self._arabic, self._stem, self._plan
+        arabic_of, stem_of, plan_of, one_of = self._arabic, self._stem, self._plan, self._one
         # without dropped characters, folded offsets are original offsets
         span = folded.span if folded.has_gaps else None
         gaps = folded._gaps  # Folded.start, inline in the Arabic loop below
@@ -220,9 +222,10 @@ class Matcher:
             # a Latin pattern's match starts where the pattern does: one span for all its
             # entries, and two entries can only mean the same at it within one bucket
             s, t = span(fs, fe) if span is not None else (fs, fe)
-            if len(bucket) == 1:
+            one = one_of[idx]
+            if one is not None:
                 # the common case; its entry is a stem if the pattern is (checked above)
-                e, kind, flags, surface, _rule = bucket[0]
+                e, kind, flags, surface, _rule = one
                 if kinds is not None and kind not in kinds:
                     continue
                 if flags & EXACT:
