@@ -317,3 +317,45 @@ def test_a_matcher_from_its_cached_state_finds_what_a_fresh_one_finds(tmp_path, 
         assert list(g.matcher("ar").find(fold(body))) == list(fresh.find(fold(body)))  # hit
     finally:
         g.matcher.cache_clear()
+
+
+def test_normalize_many_is_normalize_of_each() -> None:
+    """The one-pass normalisation of a release's fields (NUL-joined) keeps each text's own
+    result: whitespace runs, invisible characters, NFC, empties and a text holding a NUL."""
+    from ingest.analysis.rows import normalize, normalize_many
+
+    texts = [
+        None,
+        "  Lyon,\u00a0France \n",
+        "",
+        "e\u0301te\u0301\u200b  \t\u00adx",
+        " \u200f",
+        "a\u2028b",
+        "plain text",
+        "Ali\u3000 Ben",
+    ]
+    assert normalize_many(texts) == [normalize(t) for t in texts]
+    assert normalize_many(["a\x00  b", "c"]) == [normalize("a\x00  b"), "c"]
+    assert normalize("e\u0301\u200b  x ") == "\u00e9 x"
+
+
+def test_operation_words_do_not_overlap() -> None:
+    """The word search from its literal "p" finds the regex's own matches: the "o" that
+    ends "operação" may not start the next word."""
+    import re
+
+    from ingest.analysis.mentions import _OP_AR, _op_ar_matches, _op_word_starts
+
+    word = re.compile(r"[Oo]p[ée]ra(?:tions?|ción|ção|zione)")
+    for text in ("operaçãopération Operation", "xoperationsOperazione", "pera Opération"):
+        assert _op_word_starts(text) == [m.start() for m in word.finditer(text)]
+    text = "وعملية أوريون عملية عملية و«عملية باندا» بعملية ليون"
+    assert [m.span() for m in _op_ar_matches(text)] == [m.span() for m in _OP_AR.finditer(text)]
+
+
+def test_sentence_ends_skip_decimal_points() -> None:
+    from ingest.analysis.quantities import _Sentences
+
+    s = _Sentences("Seized 9.7 t. Then 3.² more.5 and.x")
+    s.at(0)
+    assert s.ends == [12, 27, 33]  # 9.7 and 3.² are numbers (² is a digit to isdigit)

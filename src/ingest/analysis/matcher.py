@@ -13,6 +13,8 @@ returns character offsets directly, and builds in about the same time (4 vs 3 ms
 
 from __future__ import annotations
 
+import operator
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -23,7 +25,6 @@ from ingest.analysis.text import (
     ARABIC_ARTICLE_PROCLITICS,
     ARABIC_PROCLITICS,
     Folded,
-    arabic_prefix,
     fold_pattern,
     is_arabic,
 )
@@ -73,19 +74,32 @@ def _pattern(entry: Entry) -> tuple[str, int]:
     return pat, flags
 
 
+class _Ordered(list[Match]):
+    """Matches known to be in _order already (a subsequence of a Found): `longest` need
+    not sort them again."""
+
+
 class Found(list[Match]):
     """Matches of one text, with a per-kind index built on first use."""
 
     def of(self, *kinds: str) -> list[Match]:
-        by: dict[str, list[Match]] | None = self.__dict__.get("_by")
+        by: dict[str, _Ordered] | None = self.__dict__.get("_by")
         if by is None:
             by = {}
             for m in self:
-                by.setdefault(m.entry.kind, []).append(m)
+                kind = m[4].kind
+                got = by.get(kind)
+                if got is None:
+                    by[kind] = _Ordered([m])
+                else:
+                    got.append(m)
             self.__dict__["_by"] = by
         if len(kinds) == 1:
             return by.get(kinds[0], [])
-        return sorted((m for k in kinds for m in by.get(k, [])), key=_order)
+        present = [k for k in kinds if k in by]
+        if len(present) <= 1:
+            return _Ordered(by[present[0]]) if present else []
+        return _Ordered(_sorted([m for k in present for m in by[k]]))
 
 
 def of(matches: Sequence[Match], *kinds: str) -> list[Match]:
@@ -119,6 +133,17 @@ class Matcher:
         self.entries = entries
         self._arabic = [is_arabic(p[0]) for p in self.patterns]
         self._stem = [any(e.flags & STEM for e in b) for b in self.entries]
+        # per pattern: whether two of its entries share a meaning, and what `find` reads of
+        # each entry (for an Arabic pattern, the clitics it allows)
+        self._plan = [
+            (
+                len({(e.kind, e.code, e.form) for e in b}) < len(b),
+                [(e, e.kind, e.flags, e.surface, _RULES[e.flags & 127] if ar else None) for e in b],
+            )
+            for b, ar in zip(self.entries, self._arabic, strict=True)
+        ]
+        # the entry of a one-entry pattern (most are), else None
+        self._one = [bucket[0] if len(bucket) == 1 else None for _dup, bucket in self._plan]
         self._ac = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
     def state(self) -> tuple[list[str], list[list[tuple[str, str, str, int, float, str]]]]:
@@ -145,55 +170,125 @@ class Matcher:
         text = folded.text
         orig = folded.original
         n = len(text)
-        arabic_of, stem_of, entries_of = self._arabic, self._stem, self.entries
+        arabic_of, stem_of, plan_of, one_of = self._arabic, self._stem, self._plan, self._one
         # without dropped characters, folded offsets are original offsets
         span = folded.span if folded.has_gaps else None
+        gaps = folded._gaps  # Folded.start, inline in the Arabic loop below
         seen: set[tuple[int, int, str, str, str]] = set()
         append = out.append
         new = tuple.__new__  # a NamedTuple's own __new__ is Python code: skipped here
+        letters = _ARABIC_LETTERS
         for idx, fs, fe in self._ac.find_matches_as_indexes(text, overlapping=True):
             right_word = fe < n and text[fe].isalnum()
             if right_word and not stem_of[idx]:
                 continue
-            arabic = arabic_of[idx]
-            prefix = ""
-            if arabic:
-                prefix = arabic_prefix(text, fs)
-            elif fs and text[fs - 1].isalnum():
+            dup, bucket = plan_of[idx]
+            if arabic_of[idx]:
+                # arabic_prefix, inline: the Arabic letters glued before, five at most
+                i = fs
+                lo = fs - 5 if fs > 5 else 0
+                while i > lo and text[i - 1] in letters:
+                    i -= 1
+                prefix = text[i:fs]
+                t = -1  # the original end, found for the first entry that needs it
+                for e, kind, flags, surface, rule in bucket:
+                    if kinds is not None and kind not in kinds:
+                        continue
+                    if right_word and not flags & STEM:
+                        continue
+                    shift = rule.get(prefix)  # type: ignore[union-attr]
+                    if shift is None:
+                        continue
+                    ms = fs - shift
+                    if span is None:
+                        s, t = ms, fe
+                    else:
+                        s = ms + bisect_right(gaps, ms)
+                        if t < 0:
+                            t = folded.end(fe)
+                    if flags & EXACT:
+                        if orig[s:t] != surface:
+                            continue
+                    elif flags & CASED and not orig[s].isupper():
+                        continue
+                    key = (s, t, kind, e.code, e.form)
+                    if key in seen:
+                        continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
+                    seen.add(key)
+                    append(new(Match, (s, t, ms, fe, e, prefix[: len(prefix) - shift])))
                 continue
-            for e in entries_of[idx]:
-                flags = e.flags
-                if kinds is not None and e.kind not in kinds:
+            if fs and text[fs - 1].isalnum():
+                continue
+            # a Latin pattern's match starts where the pattern does: one span for all its
+            # entries, and two entries can only mean the same at it within one bucket
+            s, t = span(fs, fe) if span is not None else (fs, fe)
+            one = one_of[idx]
+            if one is not None:
+                # the common case; its entry is a stem if the pattern is (checked above)
+                e, kind, flags, surface, _rule = one
+                if kinds is not None and kind not in kinds:
                     continue
-                if right_word and not flags & STEM:
-                    continue
-                ms = fs
-                if arabic:
-                    if flags & ARTICLE:
-                        if prefix not in ARABIC_ARTICLE_PROCLITICS:
-                            continue
-                        # report the article with the name: الإمارات, لإمارات in للإمارات
-                        ms = fs - (2 if prefix.endswith("ال") else 1)
-                    elif flags & NO_CLITIC:
-                        if prefix:
-                            continue
-                    elif prefix not in ARABIC_PROCLITICS:
-                        if not (flags & ARTOPT and prefix in ARABIC_ARTICLE_PROCLITICS):
-                            continue
-                        ms = fs - (2 if prefix.endswith("ال") else 1)
-                s, t = span(ms, fe) if span is not None else (ms, fe)
                 if flags & EXACT:
-                    if orig[s:t] != e.surface:
+                    if orig[s:t] != surface:
                         continue
                 elif flags & CASED and not orig[s].isupper():
                     continue
-                key = (s, t, e.kind, e.code, e.form)
-                if key in seen:
-                    continue  # the same meaning reached by two spellings (الإنتربول/إنتربول)
-                seen.add(key)
-                append(new(Match, (s, t, ms, fe, e, prefix[: len(prefix) - (fs - ms)])))
-        out.sort(key=_order)
+                append(new(Match, (s, t, fs, fe, e, "")))
+                continue
+            got: set[tuple[str, str, str]] | None = set() if dup else None
+            for e, kind, flags, surface, _rule in bucket:
+                if kinds is not None and kind not in kinds:
+                    continue
+                if right_word and not flags & STEM:
+                    continue
+                if flags & EXACT:
+                    if orig[s:t] != surface:
+                        continue
+                elif flags & CASED and not orig[s].isupper():
+                    continue
+                if got is not None:
+                    meaning = (kind, e.code, e.form)
+                    if meaning in got:
+                        continue
+                    got.add(meaning)
+                append(new(Match, (s, t, fs, fe, e, "")))
+        if len(out) > 1:
+            _sorted(out)
         return out
+
+
+def _clitic_rule(flags: int) -> dict[str, int]:
+    """Which Arabic clitics may stand before an entry's match: prefix -> how many of its
+    letters (the article's) belong to the match."""
+    article = {p: 2 if p.endswith("ال") else 1 for p in ARABIC_ARTICLE_PROCLITICS}
+    if flags & ARTICLE:
+        # report the article with the name: الإمارات, لإمارات in للإمارات
+        return article
+    if flags & NO_CLITIC:
+        return {"": 0}
+    plain = dict.fromkeys(ARABIC_PROCLITICS, 0)
+    return article | plain if flags & ARTOPT else plain
+
+
+_RULES = {f: _clitic_rule(f) for f in range(128)}
+_ARABIC_LETTERS = frozenset(
+    c
+    for a, b in ((0x0600, 0x06FF), (0x0750, 0x077F))
+    for c in map(chr, range(a, b + 1))
+    if c.isalpha()
+)
+
+
+def _sorted(matches: list[Match]) -> list[Match]:
+    """`matches.sort(key=_order)`, as two stable sorts on C-level keys (by end, longest
+    first, then by start): the same order, without a Python call per match."""
+    matches.sort(key=_FEND, reverse=True)
+    matches.sort(key=_FSTART)
+    return matches
+
+
+_FSTART = operator.itemgetter(2)
+_FEND = operator.itemgetter(3)
 
 
 def _order(m: Match) -> tuple[int, int]:
@@ -203,16 +298,17 @@ def _order(m: Match) -> tuple[int, int]:
 
 def longest(matches: Iterable[Match]) -> list[Match]:
     """Leftmost-longest non-overlapping matches (ties at one span all kept)."""
-    ordered = sorted(matches, key=_order)
+    ordered = matches if isinstance(matches, _Ordered) else _sorted(list(matches))
     kept: list[Match] = []
     end = -1
-    last: tuple[int, int] | None = None
+    last_s = last_e = -1  # the last kept span (none yet: no span starts before 0)
     for m in ordered:
-        if last == (m.fstart, m.fend):
+        fs, fe = m[2], m[3]
+        if fs == last_s and fe == last_e:
             kept.append(m)
             continue
-        if m.fstart >= end:
+        if fs >= end:
             kept.append(m)
-            end = m.fend
-            last = (m.fstart, m.fend)
+            end = last_e = fe
+            last_s = fs
     return kept

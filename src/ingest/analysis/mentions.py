@@ -12,6 +12,7 @@ are the words after "Operation/opération/operación/عملية" that look like 
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from ingest.analysis.matcher import WEAK, Match, longest, of
 from ingest.analysis.text import Folded
 
 GEO = ("country", "place")
+_START = operator.attrgetter("start")  # C-level sort keys: no Python call per item
 # How far (characters) another country may be for a weak name to count.
 WEAK_NEIGHBOUR_CHARS = 60
 _LOCATIVE = re.compile(
@@ -33,7 +35,9 @@ _LANGUAGE_BEFORE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (4x slower, and tens are made per release); unsafe_hash keeps it hashable like one.
+@dataclass(slots=True, unsafe_hash=True)
 class Mention:
     kind: str  # country | place | organisation | operation | person
     text: str
@@ -44,10 +48,15 @@ class Mention:
     form: str = ""  # name | alias | demonym | cldr | table | pattern | ...
 
 
-def _diacritic_score(original: str, surface: str) -> int:
-    """How well the short vowels / shadda written in the text agree with an entry's."""
-    marks_t = [c for c in unicodedata.normalize("NFD", original) if unicodedata.combining(c)]
-    marks_e = [c for c in unicodedata.normalize("NFD", surface) if unicodedata.combining(c)]
+def _marks(text: str) -> list[str]:
+    return [c for c in unicodedata.normalize("NFD", text) if unicodedata.combining(c)]
+
+
+def _diacritic_score(original: str, surface: str, marks: list[str] | None = None) -> int:
+    """How well the short vowels / shadda written in the text agree with an entry's
+    (`marks`: the text's, when already known)."""
+    marks_t = _marks(original) if marks is None else marks
+    marks_e = _marks(surface)
     if not marks_t:
         return 0
     return sum(1 for c in marks_t if c in marks_e) - sum(1 for c in marks_t if c not in marks_e)
@@ -56,38 +65,50 @@ def _diacritic_score(original: str, surface: str) -> int:
 def geo_mentions(folded: Folded, matches: Sequence[Match], field: str) -> list[Mention]:
     """Countries and places, leftmost-longest, one entry per span."""
     geo = of(matches, *GEO)
+    if not geo:
+        return []
     chosen: list[Match] = []
-    spans: dict[tuple[int, int], list[Match]] = {}
-    for m in longest(geo):
-        spans.setdefault((m.fstart, m.fend), []).append(m)
-    for group in spans.values():
-        if len(group) > 1:
-            text = folded.original[group[0].start : group[0].end]
+    kept = longest(geo)
+    # the matches of one span stand together in leftmost-longest order (kept spans do not
+    # overlap): groups are runs
+    i, n = 0, len(kept)
+    while i < n:
+        first = kept[i]
+        j = i + 1
+        while j < n and kept[j][2] == first[2] and kept[j][3] == first[3]:
+            j += 1
+        if j - i > 1:
+            group = kept[i:j]
+            text = folded.original[first.start : first.end]
+            marks = _marks(text)
             group.sort(
                 key=lambda m: (
-                    -_diacritic_score(text, m.entry.surface),
+                    -_diacritic_score(text, m.entry.surface, marks) if marks else 0,
                     m.entry.kind != "country",
                     m.entry.form == "demonym",
                 )
             )
-        chosen.append(group[0])
+            first = group[0]
+        chosen.append(first)
+        i = j
     strong = [m for m in chosen if m.entry.kind == "country" and not m.entry.flags & WEAK]
     out = []
+    original = folded.original
     for m in chosen:
         e = m.entry
         if e.flags & WEAK and not _corroborated(folded, m, strong):
             continue
-        if e.form == "demonym" and _LANGUAGE_BEFORE.search(
-            folded.text[max(0, m.fstart - 12) : m.fstart] + (m.prefix and " ")
+        if e.form == "demonym" and (
+            _LANGUAGE_BEFORE.search(
+                folded.text[max(0, m.fstart - 12) : m.fstart] + (m.prefix and " ")
+            )
+            or m.prefix.endswith("بال")  # بالفرنسية: "in French"
         ):
             continue
-        if e.form == "demonym" and m.prefix.endswith("بال"):
-            continue  # بالفرنسية: "in French"
-        if folded.original[m.end : m.end + 1] == "$":
+        start, end = m.start, m.end
+        if original[end : end + 1] == "$":
             continue  # US$, C$: a currency, not the country
-        out.append(
-            Mention(e.kind, folded.original[m.start : m.end], e.code, field, m.start, m.end, e.form)
-        )
+        out.append(Mention(e.kind, original[start:end], e.code, field, start, end, e.form))
     return out
 
 
@@ -132,6 +153,9 @@ def organisation_mentions(
     folded: Folded, matches: Sequence[Match], field: str, lang: str
 ) -> list[Mention]:
     orgs = longest(of(matches, "organisation"))
+    heads = of(matches, "orghead") if lang != "ar" else []
+    if not orgs and not heads:
+        return []
     out = [
         Mention(
             "organisation",
@@ -149,7 +173,7 @@ def organisation_mentions(
     taken = [(m.start, m.end) for m in out]
     text = folded.original
     last_end = 0
-    for h in of(matches, "orghead"):  # head nouns, found by the automaton with the rest
+    for h in heads:  # head nouns, found by the automaton with the rest
         if h.start < last_end:
             continue
         # capitalised words before the head noun, then adjectives and "of X" after it
@@ -174,7 +198,7 @@ def organisation_mentions(
             out = [o for o in out if not (o.start >= s and o.end <= e)]
         out.append(Mention("organisation", chunk, None, field, s, e, "pattern"))
         taken.append((s, e))
-    return sorted(out, key=lambda x: x.start)
+    return sorted(out, key=_START)
 
 
 # ---- operations --------------------------------------------------------------------------
@@ -231,15 +255,56 @@ def _caps_before(text: str, pos: int) -> int:
 
 
 _OP_HINT = ("perati", "perac", "pérati", "peraç", "perazi", "عملي")
-_OP_WORD = re.compile(r"[Oo]p[ée]ra(?:tions?|ción|ção|zione)")
+# [Oo]p[ée]ra(?:tions?|ción|ção|zione) found from its "p": a pattern that starts with a
+# literal is searched for several times faster
+_OP_WORD_TAIL = re.compile(r"p[ée]ra(?:tions?|ción|ção|zione)")
+
+
+def _op_word_starts(text: str) -> list[int]:
+    """The starts of the finditer matches of the whole word pattern."""
+    out = []
+    last_end = 0
+    for m in _OP_WORD_TAIL.finditer(text):
+        i = m.start()
+        # the "o" of a "-ção" may be the "O" of the next word: matches do not overlap
+        if i > last_end and text[i - 1] in "Oo":
+            out.append(i - 1)
+            last_end = m.end()
+    return out
+
+
+def _op_ar_matches(text: str) -> list[re.Match[str]]:
+    """_OP_AR.finditer(text), tried only where عملي is written (every match holds it, right
+    at its start or after one clitic letter)."""
+    out: list[re.Match[str]] = []
+    last_end = 0
+    i = text.find("عملي")
+    while i >= 0:
+        for j in (i - 1, i) if i and text[i - 1] in "وبل" else (i,):
+            if j < last_end:
+                continue
+            m = _OP_AR.match(text, j)
+            if m is not None:
+                out.append(m)
+                last_end = m.end()
+                break
+        i = text.find("عملي", i + 1)
+    return out
 
 
 def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
     out: dict[tuple[int, int], Mention] = {}
-    if not any(h in text for h in _OP_HINT):
+    if not (  # _OP_HINT, spelled out: no generator per field
+        "perati" in text
+        or "perac" in text
+        or "pérati" in text
+        or "peraç" in text
+        or "perazi" in text
+        or "عملي" in text
+    ):
         return []
     if lang == "ar":
-        for m in _OP_AR.finditer(text):
+        for m in _op_ar_matches(text):
             words = m["name"].split()
             first = words[0]
             if first in _AR_STOP or _AR_NOT_NAME.search(first) or first.isdigit():
@@ -257,7 +322,7 @@ def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
             out[(s, s + len(name))] = Mention(
                 "operation", name, None, field, s, s + len(name), "pattern"
             )
-    starts = [w.start() for w in _OP_WORD.finditer(text)]
+    starts = _op_word_starts(text)
     for rx in (_OP_NAMED, _OP_LATIN):
         for m in filter(
             None, (rx.match(text, i) for i in starts if i == 0 or not text[i - 1].isalnum())
@@ -269,7 +334,7 @@ def operation_mentions(text: str, field: str, lang: str) -> list[Mention]:
             key = (s, s + len(name))
             if not any(a <= s < b for a, b in out):
                 out[key] = Mention("operation", name, _op_code(name), field, s, key[1], "pattern")
-    return sorted(out.values(), key=lambda x: x.start)
+    return sorted(out.values(), key=_START)
 
 
 def _looks_foreign(word: str) -> bool:

@@ -17,6 +17,7 @@ number times its multiplier and unit factor (500 grams -> 0.5 kg), as a DOUBLE.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ _CLAUSE = frozenset(
 _COMPLEMENT = frozenset(["of", "de", "d'", "del", "des", "du", "من"])
 _GENERIC_ITEMS = frozenset({"pills", "medicines", "drugs", "devices", "documents"})
 _PUNCT = re.compile(r"[.!?؟;؛\n]")
+_WORD_POINT = re.compile(r"\.(?=\w)")
 _SYMBOL_BEFORE = re.compile(r"(US\$|R\$|C\$|A\$|\$|€|£)\s?\Z")
 _SYMBOLS = {"US$": "USD", "$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "€": "EUR", "£": "GBP"}
 _PERCENT_AFTER = re.compile(r"^\s?(?:%|٪)")
@@ -61,7 +63,9 @@ _COUNT_KINDS = {
 _PEOPLE = ("persons", "children", "victims", "migrants")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (4x slower, and tens are made per release); unsafe_hash keeps it hashable like one.
+@dataclass(slots=True, unsafe_hash=True)
 class Quantity:
     kind: str
     value: float
@@ -134,7 +138,7 @@ def _numbers(folded: Folded, words: Sequence[Match], lang: str) -> list[_Num]:
         if short:
             n.value *= _SHORT_MULTS[short.group(1)]
             n.fe += len(short.group(1))
-    out.sort(key=lambda n: n.fs)
+    out.sort(key=operator.attrgetter("fs"))
     return out
 
 
@@ -152,12 +156,18 @@ class _Sentences:
 
     def at(self, pos: int) -> tuple[int, int]:
         if self.ends is None:
-            t, n, ends = self.text, self.n, []
-            for m in _PUNCT.finditer(t):
-                i = m.start()
-                if t[i] == "." and 0 < i < n - 1 and t[i - 1].isdigit() and t[i + 1].isdigit():
-                    continue  # the point of a decimal (9.7)
-                ends.append(i)
+            t = self.text
+            ends = [m.start() for m in _PUNCT.finditer(t)]
+            # the point of a decimal (9.7) ends no sentence; a digit is a word character,
+            # so the regex finds every such point (and a few more, that isdigit rules out)
+            decimals = [
+                i
+                for i in (m.start() for m in _WORD_POINT.finditer(t))
+                if i and t[i - 1].isdigit() and t[i + 1].isdigit()
+            ]
+            if decimals:
+                points = set(decimals)
+                ends = [i for i in ends if i not in points]
             self.ends = ends
             self.starts = [e + 1 for e in ends]
         i = bisect.bisect_left(self.ends, pos)
@@ -166,16 +176,22 @@ class _Sentences:
         return start, end
 
 
+_GAP_STOP = frozenset(',;:.()"«»“”')
+
+
 def _gap_ok(gap: str, max_words: int) -> bool:
-    if any(c in gap for c in ',;:.()"«»“”'):
+    if not _GAP_STOP.isdisjoint(gap):
         return False
     tokens = gap.replace("-", " ").split()
-    if any(t in _CLAUSE for t in tokens):
+    if not _CLAUSE.isdisjoint(tokens):
         return False
     words = [w for w in tokens if w not in _LINKERS]
-    if words and any(t in _COMPLEMENT for t in tokens[tokens.index(words[0]) :]):
+    if words and not _COMPLEMENT.isdisjoint(tokens[tokens.index(words[0]) :]):
         return False  # "sept réseaux de passeurs": what is counted is the first noun
-    return len(words) <= max_words and not any(c.isdigit() for w in words for c in w)
+    if len(words) > max_words:
+        return False
+    # a letter is never a digit: most words need no look at each character
+    return all(w.isalpha() or not any(c.isdigit() for c in w) for w in words)
 
 
 @dataclass(slots=True)
@@ -190,20 +206,32 @@ class _Field:
     items: list[Match]
     currency_ends: dict[int, Match]
     sentences: _Sentences
+    cue_starts: list[int] | None  # None unless the cues are in order (then bisected)
+    item_starts: list[int] | None
 
     @classmethod
     def of(cls, folded: Folded, words: Sequence[Match]) -> _Field:
-        heads = of(words, "unit", "noun", "item", "currency")
+        # a plain list: _head indexes it, and indexing a list subclass is slower
+        heads = list(of(words, "unit", "noun", "item", "currency"))
+        cues = of(words, "cue")
+        items = of(words, "item")
         return cls(
             folded,
             heads,
             [h.fstart for h in heads],
-            of(words, "cue"),
+            cues,
             of(words, "qual"),
-            of(words, "item"),
+            items,
             {w.fend: w for w in of(words, "currency")},
             _Sentences(folded.text),
+            _starts(cues),
+            _starts(items),
         )
+
+
+def _starts(matches: Sequence[Match]) -> list[int] | None:
+    starts = [m.fstart for m in matches]
+    return starts if starts == sorted(starts) else None
 
 
 # What one reading yields: kind, value, unit, item, folded end of the printed span.
@@ -224,7 +252,7 @@ def find_quantities(
             if got[1] is not None:
                 used_heads.add(got[1].fstart)
     out.extend(_duals(folded, f.heads, f.items, f.sentences, field, used_heads))
-    return sorted(out, key=lambda q: q.start)
+    return sorted(out, key=operator.attrgetter("start"))
 
 
 def _head(f: _Field, n: _Num) -> Match | None:
@@ -269,7 +297,11 @@ def _quantity(f: _Field, n: _Num, field: str) -> tuple[Quantity, Match | None] |
         start_orig = o_fs
         if head is not None and head.entry.kind == "currency":
             currency = head.entry.code
-    cues = [c for c in f.cues if s_sent <= c.fstart < e_sent]
+    cs = f.cue_starts
+    if cs is not None:
+        cues = f.cues[bisect.bisect_left(cs, s_sent) : bisect.bisect_left(cs, e_sent)]
+    else:
+        cues = [c for c in f.cues if s_sent <= c.fstart < e_sent]
     reading: _Reading | None
     if currency is not None:
         reading = _money(f, n, head, currency, cues, e_sent)
@@ -290,7 +322,9 @@ def _quantity(f: _Field, n: _Num, field: str) -> tuple[Quantity, Match | None] |
     kind, value, unit, item, end = reading
     if value != value or value <= 0:  # NaN or nothing counted
         return None
-    qual = next((q.entry.code for q in f.quals if 0 <= n.fs - q.fend <= 1), None)
+    qual = (
+        next((q.entry.code for q in f.quals if 0 <= n.fs - q.fend <= 1), None) if f.quals else None
+    )
     number = orig[o_fs : folded.end(n.digits_end)]
     e_o = folded.end(end)
     text_o = orig[start_orig:e_o]
@@ -302,7 +336,7 @@ def _money(
     f: _Field, n: _Num, head: Match | None, currency: str, cues: Sequence[Match], limit: int
 ) -> _Reading:
     end = head.fend if head is not None and head.entry.kind == "currency" else n.fe
-    cash = _item_after(f.items, f.folded.text, end, limit)
+    cash = _item_after(f.items, f.folded.text, end, limit, f.item_starts)
     item = None
     if cash is not None and cash.entry.code == "cash":
         item, end = "cash", cash.fend
@@ -312,7 +346,7 @@ def _money(
 
 def _measured(f: _Field, value: float, unit: str, end: int, limit: int) -> _Reading:
     """A mass, volume or count in a unit: a seizure, with its item when one follows."""
-    it = _item_after(f.items, f.folded.text, end, limit)
+    it = _item_after(f.items, f.folded.text, end, limit, f.item_starts)
     item = None
     if it is not None:
         item, end = it.entry.code, it.fend
@@ -326,7 +360,7 @@ def _counted_items(
     if not _nearest(cues, n, ("seizure",)):
         return None
     item, end = head.entry.code, head.fend
-    more = _item_after(f.items, f.folded.text, end, limit)
+    more = _item_after(f.items, f.folded.text, end, limit, f.item_starts)
     if (
         more is not None
         and more.entry.code not in _GENERIC_ITEMS
@@ -364,11 +398,21 @@ def _counted(n: _Num, head: Match, cues: Sequence[Match]) -> _Reading | None:
     return kind, n.value, None, None, head.fend
 
 
-def _item_after(items: Sequence[Match], text: str, pos: int, limit: int) -> Match | None:
+def _item_after(
+    items: Sequence[Match], text: str, pos: int, limit: int, starts: list[int] | None = None
+) -> Match | None:
+    bound = min(pos + MAX_ITEM_CHARS, limit)
+    if starts is not None:
+        # items in order of start: from the first at `pos`, up to the bound
+        for k in range(bisect.bisect_left(starts, pos), len(items)):
+            it = items[k]
+            if it.fstart > bound:
+                break
+            if _gap_ok(text[pos : it.fstart], 3):
+                return it
+        return None
     for it in items:
-        if pos <= it.fstart <= min(pos + MAX_ITEM_CHARS, limit) and _gap_ok(
-            text[pos : it.fstart], 3
-        ):
+        if pos <= it.fstart <= bound and _gap_ok(text[pos : it.fstart], 3):
             return it
     return None
 

@@ -8,6 +8,7 @@ language's automaton; the modules then read the same matches.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -91,8 +92,22 @@ def analyze(
     if body_folded is not None:
         out.mentions += _person_mentions(body_folded, body_matches, out.speakers, lang)
     out.topics = tp.score_topics(evidence)
-    out.mentions.sort(key=lambda m: (_FIELD_ORDER.get(m.field, 3), m.start, m.kind))
+    _sort_mentions(out.mentions)
     return out
+
+
+_START_KIND = operator.attrgetter("start", "kind")
+_FIELD = operator.attrgetter("field")
+
+
+def _sort_mentions(mentions: list[mn.Mention]) -> None:
+    """Sort by (_FIELD_ORDER, start, kind) with C-level keys: title, subtitle, dateline,
+    body is reverse alphabetical order, and both sorts are stable."""
+    if all(m.field in _FIELD_ORDER or m.field == "body" for m in mentions):
+        mentions.sort(key=_START_KIND)
+        mentions.sort(key=_FIELD, reverse=True)
+    else:
+        mentions.sort(key=lambda m: (_FIELD_ORDER.get(m.field, 3), m.start, m.kind))
 
 
 def _quote_spans(body: str, quotes: Sequence[tuple[str, str | None]]) -> list[tuple[int, int]]:
@@ -111,7 +126,7 @@ def _person_mentions(
     and, in Latin scripts, capitalised names right after a role or courtesy title."""
     text, orig = folded.text, folded.original
     roles = longest(of(matches, "role"))
-    blocked = of(matches, "country", "place", "organisation")
+    blocked: list[Match] | None = None  # read only after a role and a capitalised run
     spans: dict[tuple[int, int], mn.Mention] = {}
 
     def add(s: int, e: int) -> None:
@@ -153,7 +168,9 @@ def _person_mentions(
             if m is None:
                 continue
             s, e = m.span()
+            if blocked is None:
+                blocked = of(matches, "country", "place", "organisation")
             if any(b.start < e and s < b.end for b in blocked):
                 continue
             add(s, e)
-    return sorted(spans.values(), key=lambda m: m.start)
+    return sorted(spans.values(), key=operator.attrgetter("start"))

@@ -11,7 +11,6 @@ inline batches, replay, reprocess), so offsets always index the stored `body_tex
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,8 +19,11 @@ from ingest.analysis import ANALYSIS_VERSION
 from ingest.analysis.release import ReleaseAnalysis, analyze
 
 # transform.normalized, in Python: NFC, invisible characters out, whitespace collapsed.
-_INVISIBLE = re.compile(r"[\u200b\u200c\ufeff\u2060\u00ad]")
-_WS = re.compile(r"\s\s+|[^\S ]")
+# Its `replace_all(r"\s\s+|[^\S ]", " ")` then strip is `" ".join(text.split())` here
+# (Python's regex \s and str.isspace are the same set), and the invisible characters go
+# by str.replace: both several times faster than the regex scans.
+_INVISIBLE_CHARS = "\u200b\u200c\ufeff\u2060\u00ad"
+_SEP = "\x00"
 
 MENTION_COLS = ("ordinal", "kind", "text", "code", "field", "start", "end", "form")
 QUANTITY_COLS = (
@@ -61,24 +63,61 @@ Fields = tuple[str | None, str | None, str | None, str, list[tuple[str, str | No
 def normalize(text: str | None) -> str | None:
     if text is None:
         return None
-    out = _WS.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
-    return out or None
+    return _squeezed(_visible(unicodedata.normalize("NFC", text))) or None
+
+
+def _squeezed(text: str) -> str:
+    """`" ".join(text.split())`. Every whitespace character but the space is unprintable,
+    so a printable text without two spaces in a row needs at most its ends stripped."""
+    if "  " not in text and text.isprintable():
+        return text.strip()
+    return " ".join(text.split())
+
+
+def _visible(text: str) -> str:
+    """`text` without the _INVISIBLE characters (str.replace, faster than a regex scan)."""
+    if text.isascii():
+        return text
+    for ch in _INVISIBLE_CHARS:
+        if ch in text:
+            text = text.replace(ch, "")
+    return text
+
+
+def normalize_many(texts: Sequence[str | None]) -> list[str | None]:
+    """`normalize` of each text, in one pass over them all (a release has dozens of blocks:
+    the calls per block cost more than the work they do)."""
+    present = [t for t in texts if t is not None]
+    joined = _SEP.join(present)
+    # NUL is a starter that composes with nothing and is not whitespace, so no step of
+    # `normalize` reaches across it; a text that holds one is normalised alone
+    if joined.count(_SEP) != len(present) - 1:
+        return [normalize(t) for t in texts]
+    joined = _visible(unicodedata.normalize("NFC", joined))
+    parts = joined.split(_SEP)
+    # (_squeezed of every part at once: the same test, on the whole text)
+    if "  " not in joined and joined.replace(_SEP, "").isprintable():
+        done = iter(map(str.strip, parts))
+    else:
+        done = iter(map(_squeezed, parts))
+    return [None if t is None else next(done) or None for t in texts]
 
 
 def lake_fields(record: Mapping[str, Any]) -> Fields:
     """(title, subtitle, dateline, body_text, quotes) as the transform stores them."""
-    blocks = [normalize(b.get("text")) for b in record.get("blocks") or ()]
-    body = "\n\n".join(b for b in blocks if b)
-    quotes = [
-        (normalize(q.get("text")) or "", normalize(q.get("speaker")))
-        for q in record.get("quotes") or ()
-    ]
+    blocks = [b.get("text") for b in record.get("blocks") or ()]
+    quotes = record.get("quotes") or ()
+    head = [record.get("title"), record.get("subtitle"), record.get("dateline")]
+    for q in quotes:
+        head += (q.get("text"), q.get("speaker"))
+    done = normalize_many(head + blocks)
+    k = len(head)
     return (
-        normalize(record.get("title")),
-        normalize(record.get("subtitle")),
-        normalize(record.get("dateline")),
-        body,
-        quotes,
+        done[0],
+        done[1],
+        done[2],
+        "\n\n".join(b for b in done[k:] if b),
+        [(done[i] or "", done[i + 1]) for i in range(3, k, 2)],
     )
 
 

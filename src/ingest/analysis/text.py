@@ -47,6 +47,8 @@ _DROP_RANGES = [
 ]
 _DROP = "".join(chr(c) for a, b in _DROP_RANGES for c in range(a, b + 1))
 _DROP_RE = re.compile(f"[{re.escape(_DROP)}]")
+# What a span's end takes in after its last letter: the marks, not the direction controls.
+_TRAILING_MARKS = frozenset(c for c in _DROP if not "\u200d" <= c <= "\u206f")
 
 _SPECIAL: dict[str, str] = {
     # Arabic letter variants
@@ -122,6 +124,12 @@ def _build_table() -> dict[int, str | None]:
                 table[cp] = low
     for src, dst in _SPECIAL.items():
         table[ord(src)] = dst
+    # str.translate treats a character missing from the table as itself, but by way of a
+    # LookupError each time: mapping the common blocks to themselves folds Arabic text
+    # (translated whole) a third faster
+    for a, b in ((0x0000, 0x2FFF), (0xFB50, 0xFEFF)):
+        for cp in range(a, b + 1):
+            table.setdefault(cp, chr(cp))
     return table
 
 
@@ -163,14 +171,18 @@ class Folded:
             return 0
         if not self._gaps:
             return j
-        e = self.start(j - 1) + 1
+        e = j + bisect.bisect_right(self._gaps, j - 1)
         orig = self.original
-        while e < len(orig) and orig[e] in _DROP and not ("\u200d" <= orig[e] <= "\u206f"):
+        n = len(orig)
+        while e < n and orig[e] in _TRAILING_MARKS:
             e += 1
         return e
 
     def span(self, i: int, j: int) -> tuple[int, int]:
-        return self.start(i), self.end(j)
+        gaps = self._gaps
+        if not gaps:
+            return i, (j if j > 0 else 0)
+        return i + bisect.bisect_right(gaps, i), self.end(j)
 
 
 # Runs of non-ASCII characters: a mostly Latin text folds faster run by run than through
