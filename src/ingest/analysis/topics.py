@@ -28,9 +28,7 @@ _FIELD_START = operator.attrgetter("field", "start")
 MAX_HITS_PER_KEYWORD = 2  # a keyword repeated ten times is still one piece of evidence
 
 
-# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
-# (4x slower, and tens are made per release); unsafe_hash keeps it hashable like one.
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     topic: str
     text: str
