@@ -228,10 +228,7 @@ class Matcher:
                 e, kind, flags, surface, _rule = one
                 if kinds is not None and kind not in kinds:
                     continue
-                if flags & EXACT:
-                    if orig[s:t] != surface:
-                        continue
-                elif flags & CASED and not orig[s].isupper():
+                if not _written_as(orig, s, t, flags, surface):
                     continue
                 append(new(Match, (s, t, fs, fe, e, "")))
                 continue
@@ -241,10 +238,7 @@ class Matcher:
                     continue
                 if right_word and not flags & STEM:
                     continue
-                if flags & EXACT:
-                    if orig[s:t] != surface:
-                        continue
-                elif flags & CASED and not orig[s].isupper():
+                if not _written_as(orig, s, t, flags, surface):
                     continue
                 if got is not None:
                     meaning = (kind, e.code, e.form)
@@ -255,6 +249,14 @@ class Matcher:
         if len(out) > 1:
             _sorted(out)
         return out
+
+
+def _written_as(orig: str, s: int, t: int, flags: int, surface: str) -> bool:
+    """Whether the original text at s:t is written as the entry requires: an acronym
+    exactly, a Latin proper name with a capital letter."""
+    if flags & EXACT:
+        return orig[s:t] == surface
+    return not (flags & CASED and not orig[s].isupper())
 
 
 def _clitic_rule(flags: int) -> dict[str, int]:
